@@ -1,0 +1,68 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    ignores: ['**/dist', '**/node_modules', '**/.nx', '**/coverage', '**/.kafka', '**/.outbox'],
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      // The architecture, enforced: apps use libs, never each other; the events contract depends
+      // on nothing of ours; kafkajs stays behind libs/kafka so a later client switch is one place.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: [
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:lib'],
+              bannedExternalImports: ['kafkajs'],
+            },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            {
+              sourceTag: 'layer:contract',
+              onlyDependOnLibsWithTags: [],
+              bannedExternalImports: ['kafkajs'],
+            },
+            {
+              sourceTag: 'layer:runtime',
+              onlyDependOnLibsWithTags: ['layer:contract', 'layer:runtime'],
+            },
+            {
+              sourceTag: 'layer:testing',
+              onlyDependOnLibsWithTags: ['layer:contract', 'layer:runtime', 'layer:testing'],
+            },
+            { sourceTag: 'layer:service', notDependOnLibsWithTags: ['layer:testing'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.int.test.ts', '**/test/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+      },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  prettier,
+];

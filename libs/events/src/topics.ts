@@ -1,0 +1,99 @@
+import type { z } from 'zod';
+import {
+  rideAnalyticsSummaryEventSchema,
+  rideConfirmedEventSchema,
+  rideRejectedEventSchema,
+  rideRequestedEventSchema,
+} from './rides';
+
+/** Settings a topic is created with; replication is decided by the environment at provisioning. */
+export interface TopicSettings {
+  readonly name: string;
+  readonly partitions: number;
+  /** Kafka topic configs (`retention.ms`, `cleanup.policy`, ...). */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/**
+ * A topic together with the schema of what travels on it and how messages are keyed.
+ * Messages with the same key land on the same partition, so they are consumed in order.
+ */
+export interface TopicContract<Schema extends z.ZodType = z.ZodType> extends TopicSettings {
+  readonly schema: Schema;
+  readonly keyOf: (event: z.infer<Schema>) => string;
+  /** Where messages that cannot be decoded or processed are parked, with the reason in headers. */
+  readonly deadLetter: TopicSettings;
+}
+
+export type EventOf<Contract extends TopicContract> = z.infer<Contract['schema']>;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const RIDE_PARTITIONS = 6;
+
+const deadLetterOf = (name: string): TopicSettings => ({
+  name: `${name}.dlq`,
+  partitions: 1,
+  config: { 'retention.ms': String(30 * DAY_MS) },
+});
+
+const defineTopic = <Schema extends z.ZodType>(
+  name: string,
+  partitions: number,
+  config: Record<string, string>,
+  schema: Schema,
+  keyOf: (event: z.infer<Schema>) => string,
+): TopicContract<Schema> => ({
+  name,
+  partitions,
+  config,
+  schema,
+  keyOf,
+  deadLetter: deadLetterOf(name),
+});
+
+const rideRetention = { 'retention.ms': String(7 * DAY_MS) };
+
+/**
+ * Ride topics are keyed by ride id: all events of one ride share a partition and stay in order,
+ * while different rides spread evenly over the partitions.
+ */
+export const topics = {
+  rideRequested: defineTopic(
+    'ride_details',
+    RIDE_PARTITIONS,
+    rideRetention,
+    rideRequestedEventSchema,
+    (event) => event.payload.rideId,
+  ),
+  rideConfirmed: defineTopic(
+    'ride_confirmed',
+    RIDE_PARTITIONS,
+    rideRetention,
+    rideConfirmedEventSchema,
+    (event) => event.payload.rideId,
+  ),
+  rideRejected: defineTopic(
+    'ride_rejected',
+    RIDE_PARTITIONS,
+    rideRetention,
+    rideRejectedEventSchema,
+    (event) => event.payload.rideId,
+  ),
+  /** Keyed by window start: one summary per window, and a re-published window replaces the old. */
+  rideAnalytics: defineTopic(
+    'ride_analytics',
+    1,
+    { 'retention.ms': String(30 * DAY_MS) },
+    rideAnalyticsSummaryEventSchema,
+    (event) => event.payload.windowStart,
+  ),
+} as const;
+
+export type TopicKey = keyof typeof topics;
+
+/** Every topic the system needs, dead-letter topics included, for provisioning. */
+export const allTopicSettings = (): TopicSettings[] =>
+  Object.values(topics).flatMap((contract) => [
+    { name: contract.name, partitions: contract.partitions, config: contract.config },
+    contract.deadLetter,
+  ]);
