@@ -1,6 +1,7 @@
 export * from './codec';
 export * from './envelope';
 export * from './geo';
+export * from './internal';
 export * from './json-schema';
 export * from './new-event';
 export * from './rides';

@@ -5,6 +5,7 @@ import {
   rideRejectedEventSchema,
   rideRequestedEventSchema,
 } from './rides';
+import { analyticsStateEventSchema, emailSentEventSchema } from './internal';
 
 /** Settings a topic is created with; replication is decided by the environment at provisioning. */
 export interface TopicSettings {
@@ -52,6 +53,7 @@ const defineTopic = <Schema extends z.ZodType>(
 });
 
 const rideRetention = { 'retention.ms': String(7 * DAY_MS) };
+const compacted = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(60 * 60 * 1000) };
 
 /**
  * Ride topics are keyed by ride id: all events of one ride share a partition and stay in order,
@@ -86,6 +88,23 @@ export const topics = {
     { 'retention.ms': String(30 * DAY_MS) },
     rideAnalyticsSummaryEventSchema,
     (event) => event.payload.windowStart,
+  ),
+  /** Internal, compacted: which emails were sent, so a redelivered ride is not emailed twice. */
+  emailsSent: defineTopic(
+    'email_sent',
+    RIDE_PARTITIONS,
+    // Rides are redelivered only while their topics retain them (7 days): a day more is enough.
+    { ...compacted, 'cleanup.policy': 'compact,delete', 'retention.ms': String(8 * DAY_MS) },
+    emailSentEventSchema,
+    (event) => `${event.payload.rideId}:${event.payload.kind}`,
+  ),
+  /** Internal, compacted: analytics state per input partition (a changelog, as in Kafka Streams). */
+  analyticsState: defineTopic(
+    'analytics_state',
+    RIDE_PARTITIONS,
+    compacted,
+    analyticsStateEventSchema,
+    (event) => `${event.payload.source.topic}:${event.payload.source.partition}`,
   ),
 } as const;
 

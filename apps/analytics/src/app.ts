@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { allTopicSettings } from '@taxi/events';
+import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
+import {
+  createMetricsRegistry,
+  kafkaConnection,
+  opsRoutes,
+  startOpsServer,
+  type Service,
+} from '@taxi/service-kit';
+import type { AnalyticsConfig } from './config';
+import { mergeStates } from './domain/stats';
+import { statsRoute } from './http/stats-route';
+import { PartitionStates } from './kafka/partition-states';
+import { startRideOutcomesConsumer } from './kafka/ride-outcomes-consumer';
+import { startSummaryPublisher } from './kafka/summary-publisher';
+import { analyticsMetrics } from './metrics';
+
+export interface AnalyticsService extends Service {
+  readonly port: number;
+}
+
+export const start = async (
+  config: AnalyticsConfig,
+  logger: Logger,
+  onFatal: (error: unknown) => void,
+): Promise<AnalyticsService> => {
+  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  await ensureTopics(
+    kafka,
+    allTopicSettings(),
+    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+    logger,
+  );
+  const states = await PartitionStates.start(kafka, logger);
+  const stats = () => mergeStates(states.all());
+  const registry = createMetricsRegistry('analytics');
+  const metrics = analyticsMetrics(registry, stats);
+  const publisher = await createPublisher({ kafka, logger });
+  const consumer = await startRideOutcomesConsumer({
+    kafka,
+    groupId: config.KAFKA_GROUP_ID,
+    transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
+    states,
+    metrics,
+    logger,
+    onFatal,
+  });
+  const summaries = startSummaryPublisher({
+    intervalMs: config.SUMMARY_INTERVAL_MS,
+    publisher,
+    consumer,
+    stats,
+    metrics,
+    logger,
+  });
+  const server = await startOpsServer({
+    port: config.HTTP_PORT,
+    ops: opsRoutes(registry, [
+      { name: 'ride_outcomes_consumer', ready: consumer.isReady },
+      { name: 'summary_producer', ready: publisher.isConnected },
+    ]),
+    routers: [statsRoute(stats)],
+  });
+  logger.info({ port: server.port }, 'analytics service running');
+
+  return {
+    port: server.port,
+    stop: async () => {
+      summaries.stop();
+      await consumer.stop();
+      await states.stop();
+      await publisher.disconnect();
+      await server.close();
+    },
+  };
+};

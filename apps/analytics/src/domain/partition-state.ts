@@ -1,0 +1,87 @@
+import type { AnalyticsPartitionState, RideConfirmedEvent, RideRejectedEvent } from '@taxi/events';
+
+export type RideOutcomeEvent = RideConfirmedEvent | RideRejectedEvent;
+
+/** Upper bounds (seconds) of the pickup ETA histogram; the last bucket is open. */
+export const ETA_BUCKETS = [60, 120, 180, 300, 600, 900, 1200, 1800] as const;
+export const OPEN_BUCKET = '+Inf';
+/** Minutes of per-minute counts kept. */
+export const MINUTES_KEPT = 60;
+/** Pickup zones are cells of this many degrees (about 1 km). */
+export const ZONE_DEGREES = 0.01;
+
+export const emptyState = (
+  topic: string,
+  partition: number,
+  currency = 'USD',
+): AnalyticsPartitionState => ({
+  source: { topic, partition },
+  nextOffset: '0',
+  confirmed: 0,
+  rejected: 0,
+  rejectionsByReason: {},
+  fareTotal: { amount: 0, currency },
+  etaBuckets: {},
+  pickupZones: {},
+  perMinute: {},
+});
+
+export const cloneState = (state: AnalyticsPartitionState): AnalyticsPartitionState =>
+  structuredClone(state);
+
+export const zoneOf = ({ lat, lng }: { lat: number; lng: number }): string => {
+  const cell = (value: number) => (Math.floor(value / ZONE_DEGREES) * ZONE_DEGREES).toFixed(2);
+  return `${cell(lat)},${cell(lng)}`;
+};
+
+export const etaBucketOf = (seconds: number): string =>
+  String(ETA_BUCKETS.find((bound) => seconds <= bound) ?? OPEN_BUCKET);
+
+export const minuteOf = (iso: string): string => {
+  const date = new Date(iso);
+  date.setUTCSeconds(0, 0);
+  return date.toISOString();
+};
+
+const increment = (counts: Record<string, number>, key: string, by = 1) => {
+  counts[key] = (counts[key] ?? 0) + by;
+};
+
+const pruneMinutes = (state: AnalyticsPartitionState) => {
+  const minutes = Object.keys(state.perMinute).sort();
+  for (const minute of minutes.slice(0, Math.max(0, minutes.length - MINUTES_KEPT))) {
+    delete state.perMinute[minute];
+  }
+};
+
+/** Counts one ride outcome into the state (mutates it). Deterministic: replays give the same state. */
+export const applyOutcome = (state: AnalyticsPartitionState, event: RideOutcomeEvent): void => {
+  switch (event.type) {
+    case 'ride.confirmed': {
+      const ride = event.payload;
+      state.confirmed += 1;
+      state.fareTotal.amount += ride.fare.amount;
+      increment(state.etaBuckets, etaBucketOf(ride.pickupEta.seconds));
+      increment(state.pickupZones, zoneOf(ride.pickup));
+      const minute = (state.perMinute[minuteOf(ride.confirmedAt)] ??= {
+        confirmed: 0,
+        rejected: 0,
+      });
+      minute.confirmed += 1;
+      break;
+    }
+    case 'ride.rejected': {
+      const ride = event.payload;
+      state.rejected += 1;
+      increment(state.rejectionsByReason, ride.reason);
+      const minute = (state.perMinute[minuteOf(ride.rejectedAt)] ??= { confirmed: 0, rejected: 0 });
+      minute.rejected += 1;
+      break;
+    }
+    default: {
+      const unexpected: never = event;
+      throw new Error(`unexpected event ${JSON.stringify(unexpected)}`);
+    }
+  }
+  pruneMinutes(state);
+};

@@ -1,0 +1,39 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { topics } from '@taxi/events';
+import { startTransactionalConsumer, type RunningConsumer } from '@taxi/kafka';
+import type { RideOutcomeEvent } from '../domain/partition-state';
+import type { AnalyticsMetrics } from '../metrics';
+import type { PartitionStates } from './partition-states';
+
+/**
+ * ride_confirmed / ride_rejected → per-partition aggregates. Each transaction writes the new
+ * state and the consumed offsets together, so every outcome is counted exactly once.
+ */
+export const startRideOutcomesConsumer = (deps: {
+  kafka: Kafka;
+  groupId: string;
+  transactionalIdPrefix: string;
+  states: PartitionStates;
+  metrics: AnalyticsMetrics;
+  logger: Logger;
+  onFatal: (error: unknown) => void;
+}): Promise<RunningConsumer> =>
+  startTransactionalConsumer({
+    kafka: deps.kafka,
+    groupId: deps.groupId,
+    contracts: [topics.rideConfirmed, topics.rideRejected],
+    service: 'analytics',
+    logger: deps.logger,
+    transactionalIdPrefix: deps.transactionalIdPrefix,
+    partitionsConsumedConcurrently: 4,
+    onFatal: deps.onFatal,
+    state: deps.states,
+    process: (event, context) => {
+      const outcome = event as RideOutcomeEvent;
+      deps.states.apply(context.topic, context.partition, outcome);
+      deps.metrics.counted.inc({ type: outcome.type });
+      context.logger.debug({ rideId: outcome.payload.rideId }, 'ride counted');
+      return [];
+    },
+  });

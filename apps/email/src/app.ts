@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import { allTopicSettings } from '@taxi/events';
+import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
+import {
+  createMetricsRegistry,
+  kafkaConnection,
+  opsRoutes,
+  startOpsServer,
+  type Service,
+} from '@taxi/service-kit';
+import type { EmailConfig } from './config';
+import { startRideOutcomesConsumer } from './kafka/ride-outcomes-consumer';
+import { startSentLedger } from './kafka/sent-ledger';
+import { outboxMailer } from './mail/outbox-mailer';
+import { smtpMailer } from './mail/smtp-mailer';
+import { emailMetrics } from './metrics';
+
+export interface EmailService extends Service {
+  readonly port: number;
+}
+
+export const start = async (
+  config: EmailConfig,
+  logger: Logger,
+  onFatal: (error: unknown) => void,
+): Promise<EmailService> => {
+  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  await ensureTopics(
+    kafka,
+    allTopicSettings(),
+    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+    logger,
+  );
+  const registry = createMetricsRegistry('email');
+  const metrics = emailMetrics(registry);
+  const mailer = config.SMTP_URL
+    ? smtpMailer(config.SMTP_URL, config.SMTP_POOL_SIZE)
+    : outboxMailer(config.OUTBOX_DIR);
+  logger.info(
+    config.SMTP_URL ? { smtp: new URL(config.SMTP_URL).host } : { outbox: config.OUTBOX_DIR },
+    'emails go to',
+  );
+  const publisher = await createPublisher({ kafka, logger });
+  const ledger = await startSentLedger({ kafka, publisher, logger });
+  const consumer = await startRideOutcomesConsumer({
+    kafka,
+    groupId: config.KAFKA_GROUP_ID,
+    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    retry: {
+      attempts: config.SEND_RETRY_ATTEMPTS,
+      initialDelayMs: 250,
+      maxDelayMs: config.SEND_RETRY_MAX_DELAY_MS,
+    },
+    compose: { from: config.EMAIL_FROM, messageIdDomain: config.MESSAGE_ID_DOMAIN },
+    mailer,
+    ledger,
+    metrics,
+    logger,
+    onFatal,
+  });
+  const server = await startOpsServer({
+    port: config.HTTP_PORT,
+    ops: opsRoutes(registry, [
+      { name: 'ride_outcomes_consumer', ready: consumer.isReady },
+      { name: 'ledger_producer', ready: publisher.isConnected },
+    ]),
+  });
+  logger.info({ port: server.port }, 'email service running');
+
+  return {
+    port: server.port,
+    stop: async () => {
+      await consumer.stop();
+      await ledger.stop();
+      await publisher.disconnect();
+      mailer.close();
+      await server.close();
+    },
+  };
+};

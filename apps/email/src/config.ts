@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { commonEnv, port, positiveInt, withSaslCheck } from '@taxi/service-kit';
+
+export const emailEnv = withSaslCheck(
+  z.object({
+    ...commonEnv,
+    HTTP_PORT: port(3002).describe('Port of /healthz, /readyz and /metrics'),
+    KAFKA_CLIENT_ID: z.string().min(1).default('email').describe('Kafka client id'),
+    KAFKA_GROUP_ID: z.string().min(1).default('email').describe('Consumer group of ride outcomes'),
+    SMTP_URL: z
+      .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' })
+      .optional()
+      .describe(
+        'Mail server, e.g. smtp://user:pass@host:587; unset: write .eml files to OUTBOX_DIR',
+      ),
+    SMTP_POOL_SIZE: positiveInt(3).describe('SMTP connections kept open'),
+    OUTBOX_DIR: z
+      .string()
+      .min(1)
+      .default('.outbox')
+      .describe('Folder for .eml files when SMTP_URL is unset'),
+    EMAIL_FROM: z
+      .string()
+      .min(3)
+      .default('Taxi Kafka <rides@taxi-kafka.local>')
+      .describe('From address of customer emails'),
+    MESSAGE_ID_DOMAIN: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/)
+      .default('taxi-kafka.local')
+      .describe('Domain part of the Message-ID of every email'),
+    PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(6).describe('Partitions sending in parallel'),
+    SEND_RETRY_ATTEMPTS: positiveInt(12).describe('Tries per email before it is dead-lettered'),
+    SEND_RETRY_MAX_DELAY_MS: positiveInt(30_000).describe('Longest wait between two tries'),
+  }),
+);
+
+export type EmailConfig = z.infer<typeof emailEnv>;

@@ -1,0 +1,97 @@
+import type { RideConfirmation, RideRejection } from '@taxi/events';
+
+export interface Email {
+  readonly to: string;
+  readonly from: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** Derived from the ride: a re-sent email carries the same id, so mail systems can collapse it. */
+  readonly messageId: string;
+  readonly rideId: string;
+  readonly kind: 'confirmation' | 'rejection';
+}
+
+const escapeHtml = (value: string): string =>
+  value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+export const formatMoney = ({ amount, currency }: { amount: number; currency: string }): string =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(amount / 100);
+
+const formatTime = (iso: string): string =>
+  new Date(iso)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
+
+export const messageIdFor = (rideId: string, kind: Email['kind'], domain: string) =>
+  `<${rideId}.${kind}@${domain}>`;
+
+const htmlPage = (title: string, rows: readonly (readonly [string, string])[], footer: string) =>
+  [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<h2>${escapeHtml(title)}</h2>`,
+    '<table cellpadding="4">',
+    ...rows.map(
+      ([label, value]) =>
+        `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+    ),
+    '</table>',
+    `<p style="color:#666">${escapeHtml(footer)}</p>`,
+    '</body></html>',
+  ].join('\n');
+
+const textPage = (title: string, rows: readonly (readonly [string, string])[], footer: string) =>
+  [title, '', ...rows.map(([label, value]) => `${label}: ${value}`), '', footer].join('\n');
+
+export const confirmationEmail = (ride: RideConfirmation, from: string, domain: string): Email => {
+  const { driver, vehicle } = ride;
+  const title = 'Your ride is confirmed';
+  const rows = [
+    ['Driver', driver.name],
+    ['Vehicle', `${vehicle.color} ${vehicle.make} ${vehicle.model}, plate ${vehicle.plate}`],
+    [
+      'Pickup',
+      `in about ${Math.max(1, Math.round(ride.pickupEta.seconds / 60))} min (${formatTime(ride.pickupEta.at)})`,
+    ],
+    ['Fare', formatMoney(ride.fare)],
+    ['Distance', `${ride.distanceKm.toFixed(1)} km`],
+    ['Ride id', ride.rideId],
+  ] as const;
+  const footer = 'The fare has been authorized on your card and is charged at the end of the ride.';
+  return {
+    to: ride.customerEmail,
+    from,
+    subject: `Ride confirmed: ${driver.name} arrives in about ${Math.max(1, Math.round(ride.pickupEta.seconds / 60))} min`,
+    text: textPage(title, rows, footer),
+    html: htmlPage(title, rows, footer),
+    messageId: messageIdFor(ride.rideId, 'confirmation', domain),
+    rideId: ride.rideId,
+    kind: 'confirmation',
+  };
+};
+
+const REASONS: Record<RideRejection['reason'], string> = {
+  payment_declined: 'your payment was declined',
+  no_driver_available: 'no driver is available near your pickup point',
+};
+
+export const rejectionEmail = (ride: RideRejection, from: string, domain: string): Email => {
+  const title = 'We could not book your ride';
+  const rows = [
+    ['Reason', `${REASONS[ride.reason]} (${ride.detail})`],
+    ['Requested at', formatTime(ride.requestedAt)],
+    ['Ride id', ride.rideId],
+  ] as const;
+  const footer = 'You have not been charged. Please try again or use another payment method.';
+  return {
+    to: ride.customerEmail,
+    from,
+    subject: 'Your ride could not be booked',
+    text: textPage(title, rows, footer),
+    html: htmlPage(title, rows, footer),
+    messageId: messageIdFor(ride.rideId, 'rejection', domain),
+    rideId: ride.rideId,
+    kind: 'rejection',
+  };
+};

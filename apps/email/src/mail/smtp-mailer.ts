@@ -1,0 +1,26 @@
+import nodemailer from 'nodemailer';
+import type { Mailer } from '../domain/send-ride-email';
+import { PermanentMailError } from './errors';
+import { toMessage } from './message';
+
+/** Speaks SMTP to the server in `url` over a small connection pool. */
+export const smtpMailer = (url: string, poolSize: number): Mailer & { close(): void } => {
+  const pooled = new URL(url);
+  pooled.searchParams.set('pool', 'true');
+  pooled.searchParams.set('maxConnections', String(poolSize));
+  const transport = nodemailer.createTransport(pooled.toString());
+  return {
+    send: async (email) => {
+      try {
+        await transport.sendMail(toMessage(email));
+      } catch (error) {
+        const code = (error as { responseCode?: number }).responseCode;
+        if (code !== undefined && code >= 500) {
+          throw new PermanentMailError(`mail server refused the email (${code})`, { cause: error });
+        }
+        throw error;
+      }
+    },
+    close: () => transport.close(),
+  };
+};

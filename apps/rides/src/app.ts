@@ -1,0 +1,97 @@
+import express from 'express';
+import type { Logger } from 'pino';
+import { allTopicSettings, topics } from '@taxi/events';
+import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
+import {
+  createMetricsRegistry,
+  kafkaConnection,
+  listen,
+  opsRoutes,
+  type Service,
+} from '@taxi/service-kit';
+import type { RidesConfig } from './config';
+import { requestRide } from './domain/request-ride';
+import { RideStatusStore } from './domain/ride-status';
+import { errorHandler } from './http/errors';
+import { ridesRoutes } from './http/routes';
+import { startReadModelConsumer } from './kafka/read-model-consumer';
+import { ridesMetrics } from './metrics';
+
+export interface RidesService extends Service {
+  readonly port: number;
+}
+
+export const start = async (
+  config: RidesConfig,
+  logger: Logger,
+  onFatal: (error: unknown) => void,
+): Promise<RidesService> => {
+  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  await ensureTopics(
+    kafka,
+    allTopicSettings(),
+    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+    logger,
+  );
+  const registry = createMetricsRegistry('rides');
+  const metrics = ridesMetrics(registry);
+  const store = new RideStatusStore(config.READ_MODEL_MAX_RIDES);
+  const publisher = await createPublisher({ kafka, logger, timeoutMs: config.PUBLISH_TIMEOUT_MS });
+  const readModel = await startReadModelConsumer({
+    kafka,
+    groupPrefix: config.READ_MODEL_GROUP_PREFIX,
+    store,
+    metrics,
+    logger,
+    onFatal,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    const end = metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
+    next();
+  });
+  app.use(
+    opsRoutes(registry, [
+      { name: 'kafka_producer', ready: publisher.isConnected },
+      { name: 'read_model_consumer', ready: readModel.isReady },
+    ]),
+  );
+  app.use(
+    ridesRoutes({
+      requestRide: (input, correlationId) =>
+        requestRide(input, correlationId, {
+          publish: (events) => publisher.publish(topics.rideRequested, events),
+          store,
+          now: () => new Date(),
+        }).then((event) => {
+          logger.info(
+            { rideId: event.payload.rideId, correlationId, customerId: event.payload.customerId },
+            'ride requested',
+          );
+          return event;
+        }),
+      rideStatus: (rideId) => store.get(rideId),
+      metrics,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+    }),
+  );
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such route' });
+  });
+  app.use(errorHandler(logger));
+
+  const server = await listen(app, config.HTTP_PORT);
+  logger.info({ port: server.port }, 'rides API listening');
+
+  return {
+    port: server.port,
+    stop: async () => {
+      await server.close();
+      await readModel.stop();
+      await publisher.disconnect();
+    },
+  };
+};

@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import { allTopicSettings } from '@taxi/events';
+import { createKafka, ensureTopics } from '@taxi/kafka';
+import {
+  createMetricsRegistry,
+  kafkaConnection,
+  opsRoutes,
+  startOpsServer,
+  type Service,
+} from '@taxi/service-kit';
+import type { TransactionConfig } from './config';
+import { createFleet, Dispatcher } from './domain/fleet';
+import { defaultTariff } from './domain/pricing';
+import { startRideRequestsConsumer } from './kafka/ride-requests-consumer';
+import { transactionMetrics } from './metrics';
+
+export interface TransactionService extends Service {
+  readonly port: number;
+}
+
+export const start = async (
+  config: TransactionConfig,
+  logger: Logger,
+  onFatal: (error: unknown) => void,
+): Promise<TransactionService> => {
+  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  await ensureTopics(
+    kafka,
+    allTopicSettings(),
+    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+    logger,
+  );
+  const registry = createMetricsRegistry('transaction');
+  const metrics = transactionMetrics(registry);
+  const fleet = createFleet({
+    size: config.FLEET_SIZE,
+    seed: config.FLEET_SEED,
+    center: { lat: config.FLEET_CENTER_LAT, lng: config.FLEET_CENTER_LNG },
+    radiusKm: config.FLEET_RADIUS_KM,
+  });
+  const consumer = await startRideRequestsConsumer({
+    kafka,
+    groupId: config.KAFKA_GROUP_ID,
+    transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
+    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    decide: {
+      dispatcher: new Dispatcher(fleet, config.MAX_PICKUP_KM),
+      tariff: defaultTariff,
+      busyTimeScale: config.DRIVER_BUSY_TIME_SCALE,
+      now: () => new Date(),
+    },
+    metrics,
+    logger,
+    onFatal,
+  });
+  const server = await startOpsServer({
+    port: config.HTTP_PORT,
+    ops: opsRoutes(registry, [{ name: 'ride_details_consumer', ready: consumer.isReady }]),
+  });
+  logger.info({ port: server.port, fleetSize: fleet.length }, 'transaction service running');
+
+  return {
+    port: server.port,
+    stop: async () => {
+      await consumer.stop();
+      await server.close();
+    },
+  };
+};

@@ -1,0 +1,120 @@
+import type { Coordinates } from '@taxi/events';
+import { distanceKm } from './geo';
+
+export interface Driver {
+  readonly id: string;
+  readonly name: string;
+  readonly vehicle: { make: string; model: string; color: string; plate: string };
+  readonly position: Coordinates;
+}
+
+export interface FleetOptions {
+  readonly size: number;
+  readonly seed: number;
+  readonly center: Coordinates;
+  /** Drivers are spread uniformly within this radius of the centre. */
+  readonly radiusKm: number;
+}
+
+/** mulberry32: a tiny seeded PRNG, so the same seed always gives the same fleet. */
+const seededRandom = (seed: number) => {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const FIRST_NAMES = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Frances',
+  'Ken',
+  'Radia',
+  'Linus',
+];
+const LAST_NAMES = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Allen',
+  'Thompson',
+  'Perlman',
+  'Torvalds',
+];
+const VEHICLES = [
+  { make: 'Toyota', model: 'Prius' },
+  { make: 'Hyundai', model: 'Ioniq 5' },
+  { make: 'Tesla', model: 'Model 3' },
+  { make: 'Kia', model: 'Niro' },
+  { make: 'Ford', model: 'Transit' },
+];
+const COLORS = ['white', 'black', 'silver', 'blue', 'red'];
+
+const pick = <T>(items: readonly T[], random: () => number): T =>
+  items[Math.floor(random() * items.length)] as T;
+
+export const createFleet = (options: FleetOptions): Driver[] => {
+  const random = seededRandom(options.seed);
+  const kmPerDegreeLat = 111.32;
+  const kmPerDegreeLng = kmPerDegreeLat * Math.cos((options.center.lat * Math.PI) / 180);
+  return Array.from({ length: options.size }, (_, index) => {
+    const distance = options.radiusKm * Math.sqrt(random());
+    const angle = 2 * Math.PI * random();
+    const plateNumber = String(1000 + Math.floor(random() * 9000));
+    return {
+      id: `drv-${String(index + 1).padStart(4, '0')}`,
+      name: `${pick(FIRST_NAMES, random)} ${pick(LAST_NAMES, random)}`,
+      vehicle: {
+        ...pick(VEHICLES, random),
+        color: pick(COLORS, random),
+        plate: `TX-${plateNumber}`,
+      },
+      position: {
+        lat: options.center.lat + (distance * Math.sin(angle)) / kmPerDegreeLat,
+        lng: options.center.lng + (distance * Math.cos(angle)) / kmPerDegreeLng,
+      },
+    };
+  });
+};
+
+/**
+ * Which drivers are free. A driver given a ride is busy until the ride should be over; then they
+ * wait at the drop-off. Kept in memory: after a restart every driver starts free at home.
+ */
+export class Dispatcher {
+  private readonly busyUntil = new Map<string, number>();
+  private readonly positions = new Map<string, Coordinates>();
+
+  constructor(
+    private readonly drivers: readonly Driver[],
+    /** Farthest a driver may be sent to a pickup. */
+    private readonly maxPickupKm: number,
+  ) {}
+
+  /** The nearest driver free at `nowMs` within reach of the pickup, with the distance to it. */
+  nearestAvailable(pickup: Coordinates, nowMs: number): { driver: Driver; km: number } | undefined {
+    let best: { driver: Driver; km: number } | undefined;
+    for (const driver of this.drivers) {
+      if ((this.busyUntil.get(driver.id) ?? 0) > nowMs) continue;
+      const km = distanceKm(this.positions.get(driver.id) ?? driver.position, pickup);
+      if (km <= this.maxPickupKm && (!best || km < best.km)) best = { driver, km };
+    }
+    return best;
+  }
+
+  assign(driverId: string, until: number, dropoff: Coordinates): void {
+    this.busyUntil.set(driverId, until);
+    this.positions.set(driverId, dropoff);
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { envelope } from './envelope';
+import { moneySchema } from './rides';
+
+const timestamp = z.iso.datetime({ offset: true });
+
+/** One email handed to the mail server; the email service's ledger of what it already sent. */
+export const emailSentSchema = z
+  .object({
+    rideId: z.uuid(),
+    kind: z.enum(['confirmation', 'rejection']),
+    messageId: z.string().min(1).max(256),
+    sentAt: timestamp,
+  })
+  .strict();
+
+const counts = z.record(z.string().max(64), z.int().min(0));
+
+/**
+ * The analytics state built from one input partition, with the offset it covers. Written in the
+ * same transaction as the consumed offsets, so state and position never disagree.
+ */
+export const analyticsPartitionStateSchema = z
+  .object({
+    source: z.object({ topic: z.string(), partition: z.int().min(0) }).strict(),
+    nextOffset: z.string().regex(/^\d+$/),
+    confirmed: z.int().min(0),
+    rejected: z.int().min(0),
+    rejectionsByReason: counts,
+    fareTotal: moneySchema,
+    /** Pickup ETA histogram: upper bound in seconds (as a string) → rides. */
+    etaBuckets: counts,
+    pickupZones: counts,
+    /** Per minute (ISO start of minute) → confirmed and rejected that minute, the last hour. */
+    perMinute: z.record(
+      z.string().max(32),
+      z.object({ confirmed: z.int().min(0), rejected: z.int().min(0) }).strict(),
+    ),
+  })
+  .strict();
+
+export const emailSentEventSchema = envelope('email.sent', emailSentSchema);
+export const analyticsStateEventSchema = envelope(
+  'analytics.partition_state',
+  analyticsPartitionStateSchema,
+);
+
+export type EmailSent = z.infer<typeof emailSentSchema>;
+export type EmailSentEvent = z.infer<typeof emailSentEventSchema>;
+export type AnalyticsPartitionState = z.infer<typeof analyticsPartitionStateSchema>;
+export type AnalyticsStateEvent = z.infer<typeof analyticsStateEventSchema>;

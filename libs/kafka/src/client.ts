@@ -1,0 +1,27 @@
+import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import { pinoLogCreator } from './log-creator';
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaConnectionConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly ssl?: boolean;
+  readonly sasl?: { mechanism: SaslMechanism; username: string; password: string };
+}
+
+/** One Kafka client per process; its logs go to the service logger under `component: kafka`. */
+export const createKafka = (config: KafkaConnectionConfig, logger: Logger): Kafka => {
+  const options: KafkaConfig = {
+    clientId: config.clientId,
+    brokers: [...config.brokers],
+    ssl: config.ssl ?? false,
+    logCreator: pinoLogCreator(logger.child({ component: 'kafka' })),
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
+  };
+  if (config.sasl) options.sasl = config.sasl as SASLOptions;
+  return new Kafka(options);
+};

@@ -1,0 +1,215 @@
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { EventOf, TopicContract } from '@taxi/events';
+import { deadLetterMessage, type DeadLetterReason } from './dead-letter';
+import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
+import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
+
+export interface ConsumerOptions<Contract extends TopicContract> {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly contracts: readonly Contract[];
+  /** Named in dead-letter headers. */
+  readonly service: string;
+  readonly logger: Logger;
+  /**
+   * Does the work for one event. Throwing retries it with backoff; after the retry budget, or at
+   * once for errors `isRetriable` says no to, the message goes to the dead-letter topic.
+   */
+  readonly handle: (event: EventOf<Contract>, context: MessageContext) => Promise<void>;
+  readonly isRetriable?: (error: unknown) => boolean;
+  readonly retry?: RetryPolicy;
+  /** Partitions processed in parallel, so one slow partition does not hold up the others. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** Called when the consumer has stopped for good; the service should exit. */
+  readonly onFatal: (error: unknown) => void;
+  /**
+   * Awaited before the first batch after each (re)join of the group, e.g. to catch up with a
+   * state topic that the previous owner of a partition wrote to.
+   */
+  readonly beforeFirstBatchAfterJoin?: () => Promise<void>;
+}
+
+export interface RunningConsumer {
+  /** True while the consumer is a member of its group with partitions assigned or waiting. */
+  isReady(): boolean;
+  /** The partitions this member owns, by topic, as of its last join. */
+  assignment(): Readonly<Record<string, readonly number[]>>;
+  /** Stops fetching, finishes the batch in hand, commits, leaves the group. */
+  stop(): Promise<void>;
+}
+
+export const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/**
+ * Runs a consumer group member with manual commits (at least once): an offset is committed only
+ * after its message was handled or dead-lettered. Handlers must therefore be idempotent.
+ */
+export const startConsumer = async <Contract extends TopicContract>(
+  options: ConsumerOptions<Contract>,
+): Promise<RunningConsumer> => {
+  const { kafka, groupId, service, logger, handle } = options;
+  const retry = options.retry ?? defaultRetryPolicy;
+  const isRetriable = options.isRetriable ?? (() => true);
+  const byTopic = contractsByTopic(options.contracts);
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false });
+  const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const membership = trackMembership(consumer, logger, options.onFatal);
+
+  const deadLetter = async (
+    payload: EachBatchPayload,
+    message: EachBatchPayload['batch']['messages'][number],
+    why: DeadLetterReason,
+  ) => {
+    const { topic, partition } = payload.batch;
+    const contract = byTopic.get(topic);
+    const target = contract ? contract.deadLetter.name : `${topic}.dlq`;
+    await deadLetters.send({
+      topic: target,
+      acks: -1,
+      messages: [deadLetterMessage({ topic, partition, message }, why)],
+    });
+    logger.warn(
+      {
+        source: `${topic}/${partition}@${message.offset}`,
+        kind: why.kind,
+        reason: why.reason,
+        deadLetterTopic: target,
+      },
+      'message dead-lettered',
+    );
+  };
+
+  const handleWithRetry = async (
+    payload: EachBatchPayload,
+    event: EventOf<Contract>,
+    context: MessageContext,
+  ): Promise<DeadLetterReason | undefined> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await handle(event, context);
+        return undefined;
+      } catch (error) {
+        const lastTry = attempt >= retry.attempts || !isRetriable(error);
+        context.logger.warn({ err: error, attempt, lastTry }, 'handling failed');
+        if (lastTry)
+          return {
+            kind: 'processing_failed',
+            reason: errorText(error),
+            service,
+            attempts: attempt,
+          };
+        if (!payload.isRunning() || payload.isStale()) throw error;
+        await wait(backoffDelay(retry, attempt));
+        await payload.heartbeat();
+      }
+    }
+  };
+
+  const prepare = onceAfterEachJoin(membership, options.beforeFirstBatchAfterJoin);
+
+  const eachBatch = async (payload: EachBatchPayload) => {
+    await prepare();
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    let lastDone: string | undefined;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const inbound = decodeInbound(byTopic, batch.topic, batch.partition, message, logger);
+        const failure = inbound.ok
+          ? await handleWithRetry(payload, inbound.event, inbound.context)
+          : { ...inbound.why, service };
+        if (failure) await deadLetter(payload, message, failure);
+        resolveOffset(message.offset);
+        lastDone = message.offset;
+        await heartbeat();
+      }
+    } finally {
+      if (lastDone !== undefined) {
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: nextOffset(lastDone) },
+        ]);
+      }
+    }
+  };
+
+  await deadLetters.connect();
+  await consumer.connect();
+  for (const contract of options.contracts) {
+    await consumer.subscribe({ topic: contract.name, fromBeginning: true });
+  }
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    eachBatch,
+  });
+
+  return {
+    isReady: membership.isReady,
+    assignment: membership.assignment,
+    stop: async () => {
+      membership.stopping();
+      await consumer.disconnect();
+      await deadLetters.disconnect();
+    },
+  };
+};
+
+/** Follows group membership for readiness, and reports a crash the consumer will not recover from. */
+export const trackMembership = (
+  consumer: Consumer,
+  logger: Logger,
+  onFatal: (error: unknown) => void,
+) => {
+  let joined = false;
+  let stopping = false;
+  let generation = 0;
+  let assignment: Record<string, number[]> = {};
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    joined = true;
+    generation += 1;
+    assignment = event.payload.memberAssignment;
+    logger.info(
+      { groupId: event.payload.groupId, assignment: event.payload.memberAssignment },
+      'joined consumer group',
+    );
+  });
+  consumer.on(consumer.events.STOP, () => (joined = false));
+  consumer.on(consumer.events.CRASH, (event) => {
+    joined = false;
+    if (!event.payload.restart && !stopping) {
+      logger.error({ err: event.payload.error }, 'consumer crashed and will not restart');
+      onFatal(event.payload.error);
+    }
+  });
+  return {
+    isReady: () => joined,
+    assignment: () => assignment,
+    stopping: () => (stopping = true),
+    generation: () => generation,
+  };
+};
+
+/** Runs `prepare` once per group generation, shared by the partitions processed concurrently. */
+export const onceAfterEachJoin = (
+  membership: { generation(): number },
+  prepare: (() => Promise<void>) | undefined,
+): (() => Promise<void>) => {
+  let preparedFor = -1;
+  let running: { generation: number; promise: Promise<void> } | undefined;
+  return async () => {
+    if (!prepare) return;
+    const generation = membership.generation();
+    if (preparedFor === generation) return;
+    if (running?.generation !== generation) {
+      const promise = prepare().then(() => {
+        preparedFor = generation;
+      });
+      running = { generation, promise };
+      promise.catch(() => (running = undefined));
+    }
+    await running.promise;
+  };
+};

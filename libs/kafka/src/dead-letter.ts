@@ -1,0 +1,56 @@
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+
+export interface DeadLetterSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly message: KafkaMessage;
+}
+
+export interface DeadLetterReason {
+  /** Short machine-readable kind: `malformed_json`, `invalid`, `processing_failed`, ... */
+  readonly kind: string;
+  /** One human-readable line. */
+  readonly reason: string;
+  readonly service: string;
+  readonly attempts?: number;
+}
+
+/** Header names on every dead-lettered message; the re-drive tool reads them back. */
+export const DLQ_HEADERS = {
+  reason: 'dlq-reason',
+  kind: 'dlq-error-kind',
+  sourceTopic: 'dlq-source-topic',
+  sourcePartition: 'dlq-source-partition',
+  sourceOffset: 'dlq-source-offset',
+  service: 'dlq-service',
+  failedAt: 'dlq-failed-at',
+  attempts: 'dlq-attempts',
+} as const;
+
+const MAX_REASON_LENGTH = 1_000;
+
+/** The original key, bytes and headers, plus headers saying why, from where, by whom and when. */
+export const deadLetterMessage = (
+  source: DeadLetterSource,
+  why: DeadLetterReason,
+  now: Date = new Date(),
+): Message => {
+  const headers: IHeaders = {
+    ...source.message.headers,
+    [DLQ_HEADERS.reason]: why.reason.slice(0, MAX_REASON_LENGTH),
+    [DLQ_HEADERS.kind]: why.kind,
+    [DLQ_HEADERS.sourceTopic]: source.topic,
+    [DLQ_HEADERS.sourcePartition]: String(source.partition),
+    [DLQ_HEADERS.sourceOffset]: source.message.offset,
+    [DLQ_HEADERS.service]: why.service,
+    [DLQ_HEADERS.failedAt]: now.toISOString(),
+    [DLQ_HEADERS.attempts]: String(why.attempts ?? 0),
+  };
+  return { key: source.message.key, value: source.message.value, headers };
+};
+
+export const headerText = (headers: IHeaders | undefined, name: string): string | undefined => {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+};

@@ -1,0 +1,166 @@
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Logger } from 'pino';
+import { encode, type EventOf, type TopicContract } from '@taxi/events';
+import { KafkaRuntimeError } from './errors';
+
+export interface PublisherOptions {
+  readonly kafka: Kafka;
+  readonly logger: Logger;
+  /** A publish not acknowledged by all in-sync replicas within this time fails as retriable. */
+  readonly timeoutMs?: number;
+  /** Publishes waiting beyond this many messages are refused at once (back-pressure). */
+  readonly maxQueuedMessages?: number;
+}
+
+export interface Publisher {
+  /**
+   * Resolves once every event is acknowledged by all in-sync replicas. Concurrent calls share
+   * broker round trips: while one batch is in flight, the next one gathers.
+   */
+  publish<Contract extends TopicContract>(
+    contract: Contract,
+    events: readonly EventOf<Contract>[],
+  ): Promise<void>;
+  isConnected(): boolean;
+  disconnect(): Promise<void>;
+}
+
+interface Pending {
+  readonly topic: string;
+  readonly messages: Message[];
+  readonly settle: (error?: Error) => void;
+  sent: boolean;
+}
+
+export const toKafkaMessage = (encoded: {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}): Message => ({ key: encoded.key, value: encoded.value, headers: encoded.headers });
+
+/** Encodes events for a contract, refusing (never publishing) any that fail the schema. */
+export const encodeAll = <Contract extends TopicContract>(
+  contract: Contract,
+  events: readonly EventOf<Contract>[],
+): Message[] =>
+  events.map((event) => {
+    const encoded = encode(contract, event);
+    if (!encoded.ok) {
+      throw new KafkaRuntimeError(
+        `refusing to publish an invalid ${contract.name} event: ${encoded.error.reason}`,
+        'invalid_event',
+        false,
+      );
+    }
+    return toKafkaMessage(encoded.value);
+  });
+
+const groupByTopic = (batch: readonly Pending[]): TopicMessages[] => {
+  const byTopic = new Map<string, Message[]>();
+  for (const pending of batch) {
+    byTopic.set(pending.topic, [...(byTopic.get(pending.topic) ?? []), ...pending.messages]);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+};
+
+/** An idempotent producer (acks from all in-sync replicas) with natural batching. */
+export const createPublisher = async (options: PublisherOptions): Promise<Publisher> => {
+  const { kafka, logger, timeoutMs = 5_000, maxQueuedMessages = 20_000 } = options;
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    // An idempotent producer must not give up, or ordering and de-duplication break; callers
+    // still get an answer within `timeoutMs`.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+  });
+  let connected = false;
+  let closed = false;
+  producer.on(producer.events.CONNECT, () => (connected = true));
+  producer.on(producer.events.DISCONNECT, () => (connected = false));
+  await producer.connect();
+
+  let queue: Pending[] = [];
+  let queuedMessages = 0;
+  let inFlight: Promise<void> | undefined;
+
+  const flush = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      queuedMessages = 0;
+      batch.forEach((pending) => (pending.sent = true));
+      try {
+        await producer.sendBatch({ topicMessages: groupByTopic(batch), acks: -1 });
+        connected = true;
+        batch.forEach((pending) => pending.settle());
+      } catch (error) {
+        logger.warn({ err: error }, 'publish failed');
+        const failure = new KafkaRuntimeError(
+          'broker did not acknowledge the publish',
+          'publish_timeout',
+          true,
+          {
+            cause: error,
+          },
+        );
+        batch.forEach((pending) => pending.settle(failure));
+      }
+    }
+    inFlight = undefined;
+  };
+
+  const publish: Publisher['publish'] = (contract, events) => {
+    if (closed) {
+      return Promise.reject(new KafkaRuntimeError('publisher is closed', 'publisher_closed', true));
+    }
+    const messages = encodeAll(contract, events);
+    if (queuedMessages + messages.length > maxQueuedMessages) {
+      return Promise.reject(
+        new KafkaRuntimeError(
+          'too many publishes waiting for the broker',
+          'publisher_overloaded',
+          true,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // Not yet handed to the broker: withdraw it so a caller told "failed" is never published.
+        if (!pending.sent) {
+          queue = queue.filter((other) => other !== pending);
+          queuedMessages -= messages.length;
+        }
+        reject(
+          new KafkaRuntimeError(
+            `no acknowledgement within ${timeoutMs} ms`,
+            'publish_timeout',
+            true,
+          ),
+        );
+      }, timeoutMs);
+      const pending: Pending = {
+        topic: contract.name,
+        messages,
+        sent: false,
+        settle: (error) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        },
+      };
+      queue.push(pending);
+      queuedMessages += messages.length;
+      inFlight ??= flush();
+    });
+  };
+
+  return {
+    publish,
+    isConnected: () => connected,
+    disconnect: async () => {
+      closed = true;
+      await inFlight;
+      await producer.disconnect();
+    },
+  };
+};

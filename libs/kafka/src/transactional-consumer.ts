@@ -1,0 +1,225 @@
+import type { EachBatchPayload, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { EventOf, TopicContract } from '@taxi/events';
+import { errorText, trackMembership, type RunningConsumer } from './consumer';
+import { deadLetterMessage } from './dead-letter';
+import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
+import { encodeAll } from './publisher';
+
+/** An event ready to publish: validated and encoded against its contract. */
+export interface Outgoing {
+  readonly topic: string;
+  readonly message: Message;
+}
+
+export const outgoing = <Contract extends TopicContract>(
+  contract: Contract,
+  event: EventOf<Contract>,
+): Outgoing => ({ topic: contract.name, message: encodeAll(contract, [event])[0] as Message });
+
+/**
+ * For stateful processors (a Kafka Streams-like changelog): state per input partition, restored
+ * when a partition is taken over and written in the same transaction as the consumed offsets.
+ */
+export interface PartitionStateHooks {
+  /**
+   * Awaited before the first transaction of a partition after each (re)join, once the
+   * partition's producer has fenced any earlier owner: restore the partition's state here.
+   */
+  restore(topic: string, partition: number): Promise<void>;
+  /** A transaction starts: work on a copy of the partition's committed state. */
+  begin(topic: string, partition: number): void;
+  /** Extra outputs at the end of the transaction (the state snapshot at `nextOffset`). */
+  end(topic: string, partition: number, nextOffset: string): readonly Outgoing[];
+  /** The transaction committed: the copy becomes the committed state. */
+  committed(topic: string, partition: number): void;
+  /** The transaction aborted: the copy is dropped. */
+  aborted(topic: string, partition: number): void;
+}
+
+export interface TransactionalConsumerOptions<Contract extends TopicContract> {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly contracts: readonly Contract[];
+  readonly service: string;
+  readonly logger: Logger;
+  /** One transactional producer per input partition: `<prefix>-<topic>-<partition>`. */
+  readonly transactionalIdPrefix: string;
+  /**
+   * Turns one event into the events to publish. Its outputs and the consumed offset are committed
+   * in one Kafka transaction, so each input yields its outputs exactly once. Throwing
+   * dead-letters the input (inside the same transaction).
+   */
+  readonly process: (event: EventOf<Contract>, context: MessageContext) => readonly Outgoing[];
+  readonly partitionsConsumedConcurrently?: number;
+  /** Messages per transaction at most; a larger batch spans several transactions. */
+  readonly maxMessagesPerTransaction?: number;
+  readonly onFatal: (error: unknown) => void;
+  readonly state?: PartitionStateHooks;
+}
+
+const groupByTopic = (items: readonly Outgoing[]): TopicMessages[] => {
+  const byTopic = new Map<string, Message[]>();
+  for (const item of items)
+    byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message]);
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+};
+
+/**
+ * Consume → process → produce exactly once with Kafka transactions. Each input partition has its
+ * own transactional id, so when a partition moves to another instance the new owner's producer
+ * fences the old one's (same id, higher epoch): a zombie cannot commit outputs for it any more.
+ */
+export const startTransactionalConsumer = async <Contract extends TopicContract>(
+  options: TransactionalConsumerOptions<Contract>,
+): Promise<RunningConsumer> => {
+  const { kafka, groupId, service, logger, process } = options;
+  const maxPerTransaction = options.maxMessagesPerTransaction ?? 500;
+  const byTopic = contractsByTopic(options.contracts);
+  const consumer = kafka.consumer({ groupId, readUncommitted: false });
+  const membership = trackMembership(consumer, logger, options.onFatal);
+  const producers = new Map<string, Promise<Producer>>();
+  const restoredIn = new Map<string, number>();
+
+  const restoreIfNeeded = async (topic: string, partition: number) => {
+    if (!options.state) return;
+    const key = `${topic}/${partition}`;
+    const generation = membership.generation();
+    if (restoredIn.get(key) === generation) return;
+    await options.state.restore(topic, partition);
+    restoredIn.set(key, generation);
+  };
+
+  const producerFor = (topic: string, partition: number): Promise<Producer> => {
+    const transactionalId = `${options.transactionalIdPrefix}-${topic}-${partition}`;
+    let producer = producers.get(transactionalId);
+    if (!producer) {
+      const created = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+      producer = created.connect().then(() => created);
+      producer.catch(() => producers.delete(transactionalId));
+      producers.set(transactionalId, producer);
+    }
+    return producer;
+  };
+
+  const dropProducer = async (topic: string, partition: number) => {
+    const transactionalId = `${options.transactionalIdPrefix}-${topic}-${partition}`;
+    const producer = producers.get(transactionalId);
+    producers.delete(transactionalId);
+    await producer?.then((p) => p.disconnect()).catch(() => undefined);
+  };
+
+  const outputsFor = (
+    topic: string,
+    partition: number,
+    message: EachBatchPayload['batch']['messages'][number],
+  ): readonly Outgoing[] => {
+    const inbound = decodeInbound(byTopic, topic, partition, message, logger);
+    const contract = byTopic.get(topic);
+    const deadLetterTopic = contract ? contract.deadLetter.name : `${topic}.dlq`;
+    const why = (() => {
+      if (!inbound.ok) return inbound.why;
+      try {
+        return process(inbound.event, inbound.context);
+      } catch (error) {
+        inbound.context.logger.error({ err: error }, 'processing failed');
+        return { kind: 'processing_failed', reason: errorText(error) };
+      }
+    })();
+    if (Array.isArray(why)) return why;
+    const reason = why as { kind: string; reason: string };
+    logger.warn(
+      { source: `${topic}/${partition}@${message.offset}`, ...reason, deadLetterTopic },
+      'message dead-lettered',
+    );
+    return [
+      {
+        topic: deadLetterTopic,
+        message: deadLetterMessage({ topic, partition, message }, { ...reason, service }),
+      },
+    ];
+  };
+
+  const runTransaction = async (
+    payload: EachBatchPayload,
+    messages: EachBatchPayload['batch']['messages'],
+  ): Promise<boolean> => {
+    const { batch } = payload;
+    const producer = await producerFor(batch.topic, batch.partition);
+    await restoreIfNeeded(batch.topic, batch.partition);
+    const transaction = await producer.transaction();
+    options.state?.begin(batch.topic, batch.partition);
+    try {
+      const outputs: Outgoing[] = [];
+      let last: string | undefined;
+      for (const message of messages) {
+        if (!payload.isRunning() || payload.isStale()) break;
+        outputs.push(...outputsFor(batch.topic, batch.partition, message));
+        last = message.offset;
+      }
+      if (last === undefined) {
+        await transaction.abort();
+        options.state?.aborted(batch.topic, batch.partition);
+        return false;
+      }
+      outputs.push(...(options.state?.end(batch.topic, batch.partition, nextOffset(last)) ?? []));
+      if (outputs.length > 0)
+        await transaction.sendBatch({ topicMessages: groupByTopic(outputs), acks: -1 });
+      await transaction.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: nextOffset(last) }],
+          },
+        ],
+      });
+      await transaction.commit();
+      options.state?.committed(batch.topic, batch.partition);
+      payload.resolveOffset(last);
+      await payload.heartbeat();
+      return last === messages[messages.length - 1]?.offset;
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      options.state?.aborted(batch.topic, batch.partition);
+      restoredIn.delete(`${batch.topic}/${batch.partition}`);
+      // A fenced or broken producer is replaced on the next batch.
+      await dropProducer(batch.topic, batch.partition);
+      throw error;
+    }
+  };
+
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const { messages } = payload.batch;
+    for (let start = 0; start < messages.length; start += maxPerTransaction) {
+      const completed = await runTransaction(
+        payload,
+        messages.slice(start, start + maxPerTransaction),
+      );
+      if (!completed) return;
+    }
+  };
+
+  await consumer.connect();
+  for (const contract of options.contracts) {
+    await consumer.subscribe({ topic: contract.name, fromBeginning: true });
+  }
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    eachBatch,
+  });
+
+  return {
+    isReady: membership.isReady,
+    assignment: membership.assignment,
+    stop: async () => {
+      membership.stopping();
+      await consumer.disconnect();
+      await Promise.all(
+        [...producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => undefined)),
+      );
+    },
+  };
+};

@@ -1,0 +1,109 @@
+import type { Kafka } from 'kafkajs';
+import { decode, topics } from '@taxi/events';
+import {
+  collect,
+  freshRideRequested,
+  isolatedContract,
+  testKafka,
+  testLogger,
+  uniqueName,
+  type Collector,
+} from '@taxi/testing';
+import type { RunningConsumer } from './consumer';
+import { DLQ_HEADERS } from './dead-letter';
+import { createPublisher } from './publisher';
+import { outgoing, startTransactionalConsumer } from './transactional-consumer';
+
+describe('Kafka transactions', () => {
+  let kafka: Kafka;
+  const collectors: Collector[] = [];
+  const running: RunningConsumer[] = [];
+
+  beforeEach(() => {
+    kafka = testKafka();
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+    await Promise.all(collectors.splice(0).map((c) => c.stop()));
+  });
+
+  it('when a transaction is open, then read-committed consumers see its messages only after commit, and never after abort', async () => {
+    const contract = await isolatedContract(kafka, topics.rideRequested);
+    const producer = kafka.producer({
+      transactionalId: uniqueName('tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    const committed = collect(kafka, [contract.name], { readUncommitted: false });
+    const uncommitted = collect(kafka, [contract.name], { readUncommitted: true });
+    const [readCommitted, readUncommitted] = await Promise.all([committed, uncommitted]);
+    collectors.push(readCommitted, readUncommitted);
+    const [aborted, kept] = [freshRideRequested(), freshRideRequested({ customerId: 'kept' })];
+    const send = (event: typeof aborted) => ({
+      topic: contract.name,
+      messages: [outgoing(contract, event).message],
+    });
+
+    const abortedTx = await producer.transaction();
+    await abortedTx.send(send(aborted));
+    await readUncommitted.waitFor(1);
+    await abortedTx.abort();
+    const keptTx = await producer.transaction();
+    await keptTx.send(send(kept));
+    await readUncommitted.waitFor(2);
+    const seenBeforeCommit = readCommitted.messages.length;
+    await keptTx.commit();
+    await producer.disconnect();
+
+    const visible = await readCommitted.waitFor(1);
+    expect(seenBeforeCommit).toBe(0);
+    expect(visible.map((m) => m.message.key?.toString())).toEqual([kept.payload.rideId]);
+    // The read-committed consumer has passed the aborted message's offset: it will never see it.
+    expect(visible[0]?.message.offset).not.toBe(readUncommitted.messages[0]?.message.offset);
+  });
+
+  it('when a transactional consumer processes a stream, then each input yields its output exactly once and poison is dead-lettered', async () => {
+    const input = await isolatedContract(kafka, topics.rideRequested);
+    const output = await isolatedContract(kafka, topics.rideRequested);
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    const events = Array.from({ length: 50 }, () => freshRideRequested());
+    const outputs = await collect(kafka, [output.name]);
+    const deadLetters = await collect(kafka, [input.deadLetter.name]);
+    collectors.push(outputs, deadLetters);
+    running.push(
+      await startTransactionalConsumer({
+        kafka,
+        groupId: uniqueName('group'),
+        contracts: [input],
+        service: 'test',
+        logger: testLogger(),
+        transactionalIdPrefix: uniqueName('tx'),
+        onFatal: (error) => {
+          throw error;
+        },
+        process: (event) => [
+          outgoing(output, { ...event, correlationId: `out-${event.correlationId}` }),
+        ],
+      }),
+    );
+
+    await publisher.publish(input, events.slice(0, 25));
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic: input.name, messages: [{ key: 'x', value: 'not json' }] });
+    await raw.disconnect();
+    await publisher.publish(input, events.slice(25));
+    await publisher.disconnect();
+
+    const received = await outputs.waitFor(events.length);
+    const [parked] = await deadLetters.waitFor(1);
+    const ids = received.map((m) => {
+      const decoded = decode(output, m.message.value);
+      return decoded.ok ? decoded.value.payload.rideId : 'undecodable';
+    });
+    expect(ids.sort()).toEqual(events.map((e) => e.payload.rideId).sort());
+    expect(parked?.message.headers?.[DLQ_HEADERS.kind]?.toString()).toBe('malformed_json');
+  });
+});

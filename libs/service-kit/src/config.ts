@@ -1,0 +1,133 @@
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+import type { KafkaConnectionConfig } from '@taxi/kafka';
+
+/**
+ * A config schema is a zod object whose keys are the environment variable names, each with a
+ * `.describe()` saying what it is for. `readConfig` validates the environment once at start-up.
+ */
+export type EnvSchema = z.ZodObject<Record<string, z.ZodType>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly { variable: string; message: string }[]) {
+    super(
+      `invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export const readConfig = <Schema extends EnvSchema>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<Schema> => {
+  const present = Object.fromEntries(
+    Object.keys(schema.shape).map((name) => [name, env[name] === '' ? undefined : env[name]]),
+  );
+  const parsed = schema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(config)'),
+      message: issue.message,
+    })),
+  );
+};
+
+/** Loads `.env` (if present) without overriding variables already set, then validates. */
+export const loadConfig = <Schema extends EnvSchema>(schema: Schema): z.infer<Schema> => {
+  loadDotenv({ quiet: true });
+  return readConfig(schema);
+};
+
+/** Lists each variable with its description, for READMEs and `--help`. */
+export const describeConfig = (schema: EnvSchema): { variable: string; description: string }[] =>
+  Object.entries(schema.shape).map(([variable, field]) => ({
+    variable,
+    description: field.description ?? '',
+  }));
+
+// Reusable field types
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+export const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().default(fallback);
+
+export const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
+export const brokerList = z
+  .string()
+  .min(1)
+  .transform((value) => value.split(',').map((broker) => broker.trim()))
+  .pipe(
+    z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'each broker must be host:port')).min(1),
+  );
+
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** Variables every service reads: Kafka connection, logging, ops HTTP port. */
+export const commonEnv = {
+  KAFKA_BROKERS: brokerList
+    .default(['127.0.0.1:9092'])
+    .describe('Comma-separated Kafka bootstrap servers, host:port'),
+  KAFKA_SSL: booleanFlag(false).describe('Connect to Kafka over TLS'),
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'])
+    .optional()
+    .describe('SASL mechanism; set together with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD'),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional().describe('SASL user name'),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional().describe('SASL password'),
+  KAFKA_REPLICATION_FACTOR: positiveInt(1).describe(
+    'Replication factor for topics this service creates at start-up',
+  ),
+  LOG_LEVEL: logLevel.describe('fatal, error, warn, info, debug, trace or silent'),
+  LOG_FORMAT: z
+    .enum(['json', 'pretty'])
+    .default('json')
+    .describe('json for machines, pretty for a terminal'),
+};
+
+export const withSaslCheck = <Schema extends EnvSchema>(schema: Schema) =>
+  schema.superRefine((value, context) => {
+    const env = value as Record<string, unknown>;
+    if (env['KAFKA_SASL_MECHANISM'] === undefined) return;
+    for (const variable of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+      if (env[variable] === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: [variable],
+          message: 'required when KAFKA_SASL_MECHANISM is set',
+        });
+      }
+    }
+  });
+
+/** The Kafka connection settings of `commonEnv`, as the Kafka runtime takes them. */
+export const kafkaConnection = (
+  config: {
+    KAFKA_BROKERS: string[];
+    KAFKA_SSL: boolean;
+    KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
+    KAFKA_SASL_USERNAME?: string | undefined;
+    KAFKA_SASL_PASSWORD?: string | undefined;
+  },
+  clientId: string,
+): KafkaConnectionConfig => ({
+  brokers: config.KAFKA_BROKERS,
+  clientId,
+  ssl: config.KAFKA_SSL,
+  ...(config.KAFKA_SASL_MECHANISM && {
+    sasl: {
+      mechanism: config.KAFKA_SASL_MECHANISM,
+      username: config.KAFKA_SASL_USERNAME ?? '',
+      password: config.KAFKA_SASL_PASSWORD ?? '',
+    },
+  }),
+});

@@ -1,0 +1,6 @@
+export * from './config';
+export * from './http-server';
+export * from './lifecycle';
+export * from './logger';
+export * from './metrics';
+export * from './ops-routes';

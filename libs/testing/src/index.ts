@@ -1,0 +1,4 @@
+export * from './events';
+export * from './kafka';
+export * from './logger';
+export * from './names';
