@@ -24,6 +24,7 @@ export default [
               bannedExternalImports: ['kafkajs'],
             },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
             {
               sourceTag: 'layer:contract',
               onlyDependOnLibsWithTags: [],
@@ -37,7 +38,6 @@ export default [
               sourceTag: 'layer:testing',
               onlyDependOnLibsWithTags: ['layer:contract', 'layer:runtime', 'layer:testing'],
             },
-            { sourceTag: 'layer:service', notDependOnLibsWithTags: ['layer:testing'] },
           ],
         },
       ],
@@ -46,6 +46,16 @@ export default [
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
       ],
       'no-console': 'error',
+    },
+  },
+  {
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int.test.ts', 'apps/*-e2e/**', 'libs/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@taxi/testing', message: 'test helpers stay out of shipped code' }] },
+      ],
     },
   },
   {

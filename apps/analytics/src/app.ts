@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { allTopicSettings } from '@taxi/events';
+import { allTopicSettings, topicsFor } from '@taxi/events';
 import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
 import {
   createMetricsRegistry,
@@ -26,19 +26,21 @@ export const start = async (
   onFatal: (error: unknown) => void,
 ): Promise<AnalyticsService> => {
   const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
   await ensureTopics(
     kafka,
-    allTopicSettings(),
+    allTopicSettings(topics),
     { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
     logger,
   );
-  const states = await PartitionStates.start(kafka, logger);
+  const states = await PartitionStates.start(kafka, topics, logger);
   const stats = () => mergeStates(states.all());
   const registry = createMetricsRegistry('analytics');
   const metrics = analyticsMetrics(registry, stats);
   const publisher = await createPublisher({ kafka, logger });
   const consumer = await startRideOutcomesConsumer({
     kafka,
+    topics,
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     states,
@@ -48,6 +50,7 @@ export const start = async (
   });
   const summaries = startSummaryPublisher({
     intervalMs: config.SUMMARY_INTERVAL_MS,
+    topics,
     publisher,
     consumer,
     stats,

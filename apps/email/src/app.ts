@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { allTopicSettings } from '@taxi/events';
+import { allTopicSettings, topicsFor } from '@taxi/events';
 import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
 import {
   createMetricsRegistry,
@@ -25,9 +25,10 @@ export const start = async (
   onFatal: (error: unknown) => void,
 ): Promise<EmailService> => {
   const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
   await ensureTopics(
     kafka,
-    allTopicSettings(),
+    allTopicSettings(topics),
     { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
     logger,
   );
@@ -41,9 +42,10 @@ export const start = async (
     'emails go to',
   );
   const publisher = await createPublisher({ kafka, logger });
-  const ledger = await startSentLedger({ kafka, publisher, logger });
+  const ledger = await startSentLedger({ kafka, topics, publisher, logger });
   const consumer = await startRideOutcomesConsumer({
     kafka,
+    topics,
     groupId: config.KAFKA_GROUP_ID,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     retry: {

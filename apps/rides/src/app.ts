@@ -1,6 +1,6 @@
 import express from 'express';
 import type { Logger } from 'pino';
-import { allTopicSettings, topics } from '@taxi/events';
+import { allTopicSettings, topicsFor } from '@taxi/events';
 import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
 import {
   createMetricsRegistry,
@@ -27,9 +27,10 @@ export const start = async (
   onFatal: (error: unknown) => void,
 ): Promise<RidesService> => {
   const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
   await ensureTopics(
     kafka,
-    allTopicSettings(),
+    allTopicSettings(topics),
     { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
     logger,
   );
@@ -39,6 +40,7 @@ export const start = async (
   const publisher = await createPublisher({ kafka, logger, timeoutMs: config.PUBLISH_TIMEOUT_MS });
   const readModel = await startReadModelConsumer({
     kafka,
+    topics,
     groupPrefix: config.READ_MODEL_GROUP_PREFIX,
     store,
     metrics,

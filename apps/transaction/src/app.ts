@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { allTopicSettings } from '@taxi/events';
+import { allTopicSettings, topicsFor } from '@taxi/events';
 import { createKafka, ensureTopics } from '@taxi/kafka';
 import {
   createMetricsRegistry,
@@ -24,9 +24,10 @@ export const start = async (
   onFatal: (error: unknown) => void,
 ): Promise<TransactionService> => {
   const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
   await ensureTopics(
     kafka,
-    allTopicSettings(),
+    allTopicSettings(topics),
     { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
     logger,
   );
@@ -40,6 +41,7 @@ export const start = async (
   });
   const consumer = await startRideRequestsConsumer({
     kafka,
+    topics,
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,

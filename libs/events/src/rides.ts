@@ -3,7 +3,12 @@ import { envelope } from './envelope';
 import { coordinatesSchema } from './geo';
 
 const rideId = z.uuid();
-const customerId = z.string().min(1).max(64);
+/** An opaque customer reference: letters, digits and `._:@-` only (no markup, no control chars). */
+const customerId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'must contain only letters, digits and . _ : @ -');
 const email = z.email().max(254);
 const timestamp = z.iso.datetime({ offset: true });
 /** A printable, single-line string: no control characters, bounded length. */

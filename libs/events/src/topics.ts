@@ -109,10 +109,30 @@ export const topics = {
 } as const;
 
 export type TopicKey = keyof typeof topics;
+export type Topics = typeof topics;
+
+/**
+ * The same contracts with every topic name prefixed, so several environments (or test runs) can
+ * share one cluster without seeing each other's messages. An empty prefix gives `topics`.
+ */
+export const topicsFor = (prefix: string): Topics => {
+  if (prefix === '') return topics;
+  const renamed = Object.fromEntries(
+    Object.entries(topics).map(([key, contract]) => [
+      key,
+      {
+        ...contract,
+        name: `${prefix}${contract.name}`,
+        deadLetter: { ...contract.deadLetter, name: `${prefix}${contract.deadLetter.name}` },
+      },
+    ]),
+  );
+  return renamed as Topics;
+};
 
 /** Every topic the system needs, dead-letter topics included, for provisioning. */
-export const allTopicSettings = (): TopicSettings[] =>
-  Object.values(topics).flatMap((contract) => [
+export const allTopicSettings = (set: Topics = topics): TopicSettings[] =>
+  Object.values(set).flatMap((contract) => [
     { name: contract.name, partitions: contract.partitions, config: contract.config },
     contract.deadLetter,
   ]);

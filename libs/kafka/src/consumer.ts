@@ -109,13 +109,16 @@ export const startConsumer = async <Contract extends TopicContract>(
 
   const prepare = onceAfterEachJoin(membership, options.beforeFirstBatchAfterJoin);
 
-  const eachBatch = async (payload: EachBatchPayload) => {
+  let stopping = false;
+  const inFlight = new Set<Promise<void>>();
+
+  const processBatch = async (payload: EachBatchPayload) => {
     await prepare();
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     let lastDone: string | undefined;
     try {
       for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
+        if (stopping || !isRunning() || isStale()) break;
         const inbound = decodeInbound(byTopic, batch.topic, batch.partition, message, logger);
         const failure = inbound.ok
           ? await handleWithRetry(payload, inbound.event, inbound.context)
@@ -131,6 +134,19 @@ export const startConsumer = async <Contract extends TopicContract>(
           { topic: batch.topic, partition: batch.partition, offset: nextOffset(lastDone) },
         ]);
       }
+    }
+  };
+
+  // kafkajs drops commits made once `disconnect()` has begun, so a graceful stop first pauses
+  // intake and lets the batches in hand finish and commit while the consumer still runs.
+  const eachBatch = async (payload: EachBatchPayload) => {
+    if (stopping) return;
+    const running = processBatch(payload);
+    inFlight.add(running);
+    try {
+      await running;
+    } finally {
+      inFlight.delete(running);
     }
   };
 
@@ -151,6 +167,9 @@ export const startConsumer = async <Contract extends TopicContract>(
     assignment: membership.assignment,
     stop: async () => {
       membership.stopping();
+      stopping = true;
+      consumer.pause(options.contracts.map((contract) => ({ topic: contract.name })));
+      await Promise.allSettled(inFlight);
       await consumer.disconnect();
       await deadLetters.disconnect();
     },

@@ -113,7 +113,12 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
     if (closed) {
       return Promise.reject(new KafkaRuntimeError('publisher is closed', 'publisher_closed', true));
     }
-    const messages = encodeAll(contract, events);
+    let messages: Message[];
+    try {
+      messages = encodeAll(contract, events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (queuedMessages + messages.length > maxQueuedMessages) {
       return Promise.reject(
         new KafkaRuntimeError(

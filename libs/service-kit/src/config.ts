@@ -84,6 +84,12 @@ export const commonEnv = {
     .describe('SASL mechanism; set together with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD'),
   KAFKA_SASL_USERNAME: z.string().min(1).optional().describe('SASL user name'),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional().describe('SASL password'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'only letters, digits and . _ -')
+    .max(100)
+    .default('')
+    .describe('Prefix of every topic name, to share a cluster between environments'),
   KAFKA_REPLICATION_FACTOR: positiveInt(1).describe(
     'Replication factor for topics this service creates at start-up',
   ),

@@ -54,9 +54,10 @@ export const mergeStates = (states: readonly AnalyticsPartitionState[], topZones
       into.rejected += counts.rejected;
     }
   }
-  const largestBucket = Object.keys(etaBuckets)
-    .map(bucketBound)
-    .filter((b) => b !== Infinity);
+  // The open bucket counts as the last finite bound, as in quantileOf, so max is never below p90.
+  const largestBucket = Object.keys(etaBuckets).map((bucket) =>
+    Math.min(bucketBound(bucket), ETA_BUCKETS[ETA_BUCKETS.length - 1] as number),
+  );
   return {
     confirmed,
     rejected,

@@ -6,6 +6,7 @@ import {
   topics,
   type AnalyticsPartitionState,
   type AnalyticsStateEvent,
+  type Topics,
 } from '@taxi/events';
 import { outgoing, startTable, type PartitionStateHooks, type Table } from '@taxi/kafka';
 import {
@@ -28,10 +29,11 @@ export class PartitionStates implements PartitionStateHooks {
 
   private constructor(
     private readonly table: Table<AnalyticsStateEvent>,
+    private readonly topics: Topics,
     private readonly logger: Logger,
   ) {}
 
-  static async start(kafka: Kafka, logger: Logger): Promise<PartitionStates> {
+  static async start(kafka: Kafka, topics: Topics, logger: Logger): Promise<PartitionStates> {
     const table = await startTable<AnalyticsStateEvent>({
       kafka,
       topic: topics.analyticsState.name,
@@ -41,7 +43,7 @@ export class PartitionStates implements PartitionStateHooks {
         return decoded.ok ? decoded.value : undefined;
       },
     });
-    return new PartitionStates(table, logger);
+    return new PartitionStates(table, topics, logger);
   }
 
   async restore(topic: string, partition: number): Promise<void> {
@@ -74,7 +76,7 @@ export class PartitionStates implements PartitionStateHooks {
       ...newEnvelope('analytics.partition_state', `analytics-${topic}-${partition}`),
       payload: state,
     };
-    return [outgoing(topics.analyticsState, event)];
+    return [outgoing(this.topics.analyticsState, event)];
   }
 
   committed(topic: string, partition: number): void {

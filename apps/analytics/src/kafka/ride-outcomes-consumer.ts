@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { topics } from '@taxi/events';
+import type { Topics } from '@taxi/events';
 import { startTransactionalConsumer, type RunningConsumer } from '@taxi/kafka';
 import type { RideOutcomeEvent } from '../domain/partition-state';
 import type { AnalyticsMetrics } from '../metrics';
@@ -12,6 +12,7 @@ import type { PartitionStates } from './partition-states';
  */
 export const startRideOutcomesConsumer = (deps: {
   kafka: Kafka;
+  topics: Topics;
   groupId: string;
   transactionalIdPrefix: string;
   states: PartitionStates;
@@ -22,7 +23,7 @@ export const startRideOutcomesConsumer = (deps: {
   startTransactionalConsumer({
     kafka: deps.kafka,
     groupId: deps.groupId,
-    contracts: [topics.rideConfirmed, topics.rideRejected],
+    contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'analytics',
     logger: deps.logger,
     transactionalIdPrefix: deps.transactionalIdPrefix,

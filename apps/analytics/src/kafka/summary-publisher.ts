@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { newEnvelope, topics } from '@taxi/events';
+import { newEnvelope, type Topics } from '@taxi/events';
 import type { Publisher, RunningConsumer } from '@taxi/kafka';
 import { windowSummary, type Stats } from '../domain/stats';
 import type { AnalyticsMetrics } from '../metrics';
@@ -11,6 +11,7 @@ import type { AnalyticsMetrics } from '../metrics';
  */
 export const startSummaryPublisher = (deps: {
   intervalMs: number;
+  topics: Topics;
   publisher: Publisher;
   consumer: RunningConsumer;
   stats: () => Stats;
@@ -18,11 +19,11 @@ export const startSummaryPublisher = (deps: {
   logger: Logger;
 }): { stop(): void } => {
   const publishClosedWindow = async () => {
-    if (!deps.consumer.assignment()[topics.rideConfirmed.name]?.includes(0)) return;
+    if (!deps.consumer.assignment()[deps.topics.rideConfirmed.name]?.includes(0)) return;
     const end = new Date(Math.floor(Date.now() / deps.intervalMs) * deps.intervalMs);
     const start = new Date(end.getTime() - deps.intervalMs);
     const summary = windowSummary(deps.stats(), start, end);
-    await deps.publisher.publish(topics.rideAnalytics, [
+    await deps.publisher.publish(deps.topics.rideAnalytics, [
       {
         ...newEnvelope('ride.analytics_summary', `analytics-${start.toISOString()}`),
         payload: summary,

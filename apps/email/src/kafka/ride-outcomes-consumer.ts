@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { topics, type RideConfirmedEvent, type RideRejectedEvent } from '@taxi/events';
+import type { RideConfirmedEvent, RideRejectedEvent, Topics } from '@taxi/events';
 import { startConsumer, type RetryPolicy, type RunningConsumer } from '@taxi/kafka';
 import { confirmationEmail, rejectionEmail, type Email } from '../domain/compose-email';
 import { sendRideEmail, type Mailer } from '../domain/send-ride-email';
@@ -32,6 +32,7 @@ export const emailFor = (
 /** ride_confirmed / ride_rejected → one email per ride, at most once per the shared ledger. */
 export const startRideOutcomesConsumer = (deps: {
   kafka: Kafka;
+  topics: Topics;
   groupId: string;
   partitionsConsumedConcurrently: number;
   retry: RetryPolicy;
@@ -45,7 +46,7 @@ export const startRideOutcomesConsumer = (deps: {
   startConsumer({
     kafka: deps.kafka,
     groupId: deps.groupId,
-    contracts: [topics.rideConfirmed, topics.rideRejected],
+    contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'email',
     logger: deps.logger,
     onFatal: deps.onFatal,

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { decode, newEnvelope, topics, type EmailSentEvent } from '@taxi/events';
+import { decode, newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
 import { startTable, type Publisher, type Table } from '@taxi/kafka';
 import type { SentLedger } from '../domain/send-ride-email';
 
@@ -10,6 +10,7 @@ import type { SentLedger } from '../domain/send-ride-email';
  */
 export const startSentLedger = async (deps: {
   kafka: Kafka;
+  topics: Topics;
   publisher: Publisher;
   logger: Logger;
 }): Promise<
@@ -20,10 +21,10 @@ export const startSentLedger = async (deps: {
   const recordedHere = new Set<string>();
   const table = await startTable<EmailSentEvent>({
     kafka: deps.kafka,
-    topic: topics.emailsSent.name,
+    topic: deps.topics.emailsSent.name,
     logger: deps.logger,
     parse: (message) => {
-      const decoded = decode(topics.emailsSent, message.value);
+      const decoded = decode(deps.topics.emailsSent, message.value);
       return decoded.ok ? decoded.value : undefined;
     },
     onRow: (key) => recordedHere.delete(key),
@@ -42,7 +43,7 @@ export const startSentLedger = async (deps: {
           sentAt: sentAt.toISOString(),
         },
       };
-      await deps.publisher.publish(topics.emailsSent, [event]);
+      await deps.publisher.publish(deps.topics.emailsSent, [event]);
       recordedHere.add(keyOf(email.rideId, email.kind));
     },
     catchUp: () => table.catchUp(),

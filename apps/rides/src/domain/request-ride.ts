@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newEnvelope, topics, type RideRequestedEvent } from '@taxi/events';
+import { newEnvelope, type RideRequestedEvent } from '@taxi/events';
 import type { RideRequestInput } from './ride-request-input';
 import type { RideStatusStore } from './ride-status';
 
@@ -27,9 +27,3 @@ export const requestRide = async (
   deps.store.requested(event.payload.rideId, event.payload.requestedAt);
   return event;
 };
-
-export const rideTopics = [
-  topics.rideRequested,
-  topics.rideConfirmed,
-  topics.rideRejected,
-] as const;

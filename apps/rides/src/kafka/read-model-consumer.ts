@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { Topics } from '@taxi/events';
 import { startConsumer, type RunningConsumer } from '@taxi/kafka';
 import { applyRideEvent, type RideEvent } from '../domain/apply-ride-event';
-import { rideTopics } from '../domain/request-ride';
 import type { RideStatusStore } from '../domain/ride-status';
 import type { RidesMetrics } from '../metrics';
 
@@ -13,6 +13,7 @@ import type { RidesMetrics } from '../metrics';
  */
 export const startReadModelConsumer = (deps: {
   kafka: Kafka;
+  topics: Topics;
   groupPrefix: string;
   store: RideStatusStore;
   metrics: RidesMetrics;
@@ -22,7 +23,7 @@ export const startReadModelConsumer = (deps: {
   startConsumer({
     kafka: deps.kafka,
     groupId: `${deps.groupPrefix}-${randomUUID()}`,
-    contracts: rideTopics,
+    contracts: [deps.topics.rideRequested, deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'rides',
     logger: deps.logger,
     onFatal: deps.onFatal,

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { topics } from '@taxi/events';
+import type { Topics } from '@taxi/events';
 import { outgoing, startTransactionalConsumer, type RunningConsumer } from '@taxi/kafka';
 import { processRideRequest, type ProcessRideDeps } from '../domain/process-ride-request';
 import type { TransactionMetrics } from '../metrics';
@@ -8,6 +8,7 @@ import type { TransactionMetrics } from '../metrics';
 /** ride_details → decision → ride_confirmed or ride_rejected, exactly once per request. */
 export const startRideRequestsConsumer = (deps: {
   kafka: Kafka;
+  topics: Topics;
   groupId: string;
   transactionalIdPrefix: string;
   partitionsConsumedConcurrently: number;
@@ -19,7 +20,7 @@ export const startRideRequestsConsumer = (deps: {
   startTransactionalConsumer({
     kafka: deps.kafka,
     groupId: deps.groupId,
-    contracts: [topics.rideRequested],
+    contracts: [deps.topics.rideRequested],
     service: 'transaction',
     logger: deps.logger,
     transactionalIdPrefix: deps.transactionalIdPrefix,
@@ -36,13 +37,13 @@ export const startRideRequestsConsumer = (deps: {
           deps.metrics.decisions.inc({ outcome: 'confirmed', reason: '' });
           deps.metrics.fares.observe(fare.amount);
           log.info({ driverId: driver.id, etaSeconds: pickupEta.seconds, fare }, 'ride confirmed');
-          return [outgoing(topics.rideConfirmed, decision.event)];
+          return [outgoing(deps.topics.rideConfirmed, decision.event)];
         }
         case 'rejected': {
           const { reason, detail } = decision.event.payload;
           deps.metrics.decisions.inc({ outcome: 'rejected', reason });
           log.info({ reason, detail }, 'ride rejected');
-          return [outgoing(topics.rideRejected, decision.event)];
+          return [outgoing(deps.topics.rideRejected, decision.event)];
         }
         default: {
           const unexpected: never = decision;

@@ -1,0 +1,117 @@
+import {
+  analyticsPartitionStateSchema,
+  exampleRideConfirmed,
+  exampleRideRejected,
+  validate,
+} from '@taxi/events';
+import {
+  applyOutcome,
+  emptyState,
+  etaBucketOf,
+  MINUTES_KEPT,
+  OPEN_BUCKET,
+  zoneOf,
+  type RideOutcomeEvent,
+} from './partition-state';
+
+const confirmedAt = (iso: string, overrides: Parameters<typeof exampleRideConfirmed>[0] = {}) =>
+  exampleRideConfirmed({ confirmedAt: iso, ...overrides });
+const rejectedAt = (iso: string, overrides: Parameters<typeof exampleRideRejected>[0] = {}) =>
+  exampleRideRejected({ rejectedAt: iso, ...overrides });
+
+const stateAfter = (events: readonly RideOutcomeEvent[]) => {
+  const state = emptyState('ride_confirmed', 0);
+  for (const event of events) applyOutcome(state, event);
+  return state;
+};
+
+describe('applyOutcome', () => {
+  it('when rides are confirmed and rejected, then each is counted and fares are summed', () => {
+    const events = [
+      confirmedAt('2026-11-21T10:00:01Z', { fare: { amount: 1250, currency: 'USD' } }),
+      confirmedAt('2026-11-21T10:00:02Z', { fare: { amount: 990, currency: 'USD' } }),
+      rejectedAt('2026-11-21T10:00:03Z', { reason: 'payment_declined' }),
+      rejectedAt('2026-11-21T10:00:04Z', { reason: 'no_driver_available' }),
+      rejectedAt('2026-11-21T10:00:05Z', { reason: 'no_driver_available' }),
+    ];
+
+    const state = stateAfter(events);
+
+    expect(state.confirmed).toBe(2);
+    expect(state.rejected).toBe(3);
+    expect(state.fareTotal).toEqual({ amount: 1250 + 990, currency: 'USD' });
+    expect(state.rejectionsByReason).toEqual({ payment_declined: 1, no_driver_available: 2 });
+    expect(validate(analyticsPartitionStateSchema, state)).toMatchObject({ ok: true });
+  });
+
+  it('when pickup ETAs vary, then each ride lands in the smallest bucket whose bound is not below it', () => {
+    const withEta = (seconds: number) =>
+      confirmedAt('2026-11-21T10:00:00Z', {
+        pickupEta: { seconds, at: '2026-11-21T10:05:00Z' },
+      });
+
+    const state = stateAfter([withEta(0), withEta(60), withEta(61), withEta(240), withEta(5000)]);
+
+    // 0 and 60 are at most 60 s; 61 is over 60 but at most 120; 240 is between 180 and 300;
+    // 5000 is beyond the last bound (1800 s), in the open bucket.
+    expect(state.etaBuckets).toEqual({ '60': 2, '120': 1, '300': 1, [OPEN_BUCKET]: 1 });
+    expect(etaBucketOf(1800)).toBe('1800');
+    expect(etaBucketOf(1801)).toBe(OPEN_BUCKET);
+  });
+
+  it('when pickups are in the same ~1 km cell, then they count for the same zone', () => {
+    const a = { lat: 40.7121, lng: -74.0061 };
+    const b = { lat: 40.7189, lng: -74.0009 };
+    const elsewhere = { lat: 40.7306, lng: -73.9352 };
+
+    const state = stateAfter([
+      confirmedAt('2026-11-21T10:00:00Z', { pickup: a }),
+      confirmedAt('2026-11-21T10:00:00Z', { pickup: b }),
+      confirmedAt('2026-11-21T10:00:00Z', { pickup: elsewhere }),
+    ]);
+
+    expect(zoneOf(a)).toBe(zoneOf(b));
+    expect(zoneOf(a)).not.toBe(zoneOf(elsewhere));
+    expect(state.pickupZones).toEqual({ [zoneOf(a)]: 2, [zoneOf(elsewhere)]: 1 });
+  });
+
+  it('when outcomes happen in different minutes, then they are counted per UTC minute of the decision', () => {
+    const state = stateAfter([
+      confirmedAt('2026-11-21T10:00:00.000Z'),
+      confirmedAt('2026-11-21T10:00:59.999Z'),
+      rejectedAt('2026-11-21T10:00:30.000Z'),
+      rejectedAt('2026-11-21T10:01:00.000Z'),
+    ]);
+
+    expect(state.perMinute).toEqual({
+      '2026-11-21T10:00:00.000Z': { confirmed: 2, rejected: 1 },
+      '2026-11-21T10:01:00.000Z': { confirmed: 0, rejected: 1 },
+    });
+  });
+
+  it('when more minutes have been seen than are kept, then only the most recent minutes remain', () => {
+    const start = Date.parse('2026-11-21T10:00:00.000Z');
+    const minute = (n: number) => new Date(start + n * 60_000).toISOString();
+    const events = Array.from({ length: MINUTES_KEPT + 5 }, (_, n) => confirmedAt(minute(n)));
+
+    const state = stateAfter(events);
+
+    expect(Object.keys(state.perMinute).sort()).toEqual(
+      Array.from({ length: MINUTES_KEPT }, (_, n) => minute(n + 5)),
+    );
+    expect(state.confirmed).toBe(MINUTES_KEPT + 5);
+  });
+
+  it('when the same events are replayed into a fresh state, then the state is the same', () => {
+    const events = [
+      confirmedAt('2026-11-21T10:00:10Z'),
+      rejectedAt('2026-11-21T10:02:00Z'),
+      confirmedAt('2026-11-21T10:03:00Z'),
+    ];
+
+    const first = stateAfter(events);
+    const replayed = stateAfter(events);
+
+    expect(replayed).toEqual(first);
+  });
+});

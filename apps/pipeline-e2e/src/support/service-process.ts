@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const workspaceRoot = path.resolve(__dirname, '../../../..');
+
+export interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics';
+
+/** One service running as its own Node process from its build output, with its JSON logs parsed. */
+export class ServiceProcess {
+  readonly logs: LogLine[] = [];
+  readonly stderr: string[] = [];
+  private waiters: { matches: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+  readonly exited: Promise<number | null>;
+
+  private constructor(
+    readonly name: ServiceName,
+    private readonly child: ChildProcess,
+  ) {
+    this.exited = once(child, 'exit').then(([code]) => code as number | null);
+    createInterface({ input: child.stdout! }).on('line', (text) => this.onLine(text));
+    createInterface({ input: child.stderr! }).on('line', (text) => this.stderr.push(text));
+  }
+
+  static start(name: ServiceName, env: Record<string, string>): ServiceProcess {
+    const child = spawn(
+      process.execPath,
+      [path.join(workspaceRoot, 'dist/apps', name, 'main.js')],
+      {
+        cwd: workspaceRoot,
+        env: { PATH: process.env['PATH'] ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    return new ServiceProcess(name, child);
+  }
+
+  private onLine(text: string) {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      return;
+    }
+    this.logs.push(line);
+    const ready = this.waiters.filter((waiter) => waiter.matches(line));
+    this.waiters = this.waiters.filter((waiter) => !ready.includes(waiter));
+    ready.forEach((waiter) => waiter.resolve(line));
+  }
+
+  /** Resolves with the first log line (past or future) that matches; rejects if the process exits first. */
+  waitForLog(matches: (line: LogLine) => boolean, what = 'log line'): Promise<LogLine> {
+    const seen = this.logs.find(matches);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ matches, resolve });
+      this.exited.then((code) =>
+        reject(
+          new Error(`${this.name} exited (${code}) before ${what}\n${this.stderr.join('\n')}`),
+        ),
+      );
+    });
+  }
+
+  /** Resolves once `count` matching lines were logged. */
+  async waitForLogs(matches: (line: LogLine) => boolean, count: number): Promise<LogLine[]> {
+    let seen = this.logs.filter(matches);
+    while (seen.length < count) {
+      await this.waitForLog((line) => matches(line) && !seen.includes(line), `${count} lines`);
+      seen = this.logs.filter(matches);
+    }
+    return seen;
+  }
+
+  /** Sends a signal and resolves with the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Starts a service and resolves once it logged `readyMessage` (e.g. its consumer joined). */
+export const startService = async (
+  name: ServiceName,
+  env: Record<string, string>,
+  readyMessage: string,
+): Promise<{ process: ServiceProcess; port: number }> => {
+  const service = ServiceProcess.start(name, env);
+  const listening = await service.waitForLog(
+    (line) => typeof line['port'] === 'number',
+    'listening',
+  );
+  await service.waitForLog((line) => line.msg === readyMessage, readyMessage);
+  return { process: service, port: listening['port'] as number };
+};

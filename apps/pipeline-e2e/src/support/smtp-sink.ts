@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import PostalMime, { type Email } from 'postal-mime';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedEmail {
+  readonly envelopeTo: string[];
+  readonly parsed: Email;
+  readonly header: (name: string) => string | undefined;
+}
+
+/** A real SMTP server on loopback that keeps every email it accepts, parsed. */
+export class SmtpSink {
+  readonly received: ReceivedEmail[] = [];
+  private waiters: { count: number; resolve: () => void }[] = [];
+  /** While set, every RCPT is refused with this SMTP reply code (e.g. 451 to simulate an outage). */
+  refuseWith: number | undefined;
+
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<SmtpSink> {
+    let sink: SmtpSink | undefined;
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onRcptTo: (_address, _session, callback) => {
+        const code = sink?.refuseWith;
+        if (code === undefined) return callback();
+        const error = Object.assign(new Error('mailbox unavailable, try later'), {
+          responseCode: code,
+        });
+        callback(error);
+      },
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          PostalMime.parse(Buffer.concat(chunks))
+            .then((parsed) => {
+              sink?.accept({
+                envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+                parsed,
+                header: (name) =>
+                  parsed.headers.find((h) => h.key.toLowerCase() === name.toLowerCase())?.value,
+              });
+              callback();
+            })
+            .catch(callback);
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    sink = new SmtpSink(server, (server.server.address() as AddressInfo).port);
+    return sink;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  private accept(email: ReceivedEmail) {
+    this.received.push(email);
+    const ready = this.waiters.filter((w) => this.received.length >= w.count);
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    ready.forEach((w) => w.resolve());
+  }
+
+  waitFor(count: number): Promise<ReceivedEmail[]> {
+    if (this.received.length >= count) return Promise.resolve(this.received);
+    return new Promise((resolve) =>
+      this.waiters.push({ count, resolve: () => resolve(this.received) }),
+    );
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

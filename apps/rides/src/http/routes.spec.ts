@@ -1,0 +1,189 @@
+import express from 'express';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { KafkaRuntimeError } from '@taxi/kafka';
+import { listen, type RunningServer } from '@taxi/service-kit';
+import { requestRide } from '../domain/request-ride';
+import { RideStatusStore } from '../domain/ride-status';
+import { ridesMetrics } from '../metrics';
+import { errorHandler } from './errors';
+import { ridesRoutes } from './routes';
+
+/** What the API answers; tests read fields off it. */
+type Answer = {
+  rideId: string;
+  error: string;
+  fields: { field: string; message: string }[];
+  [key: string]: unknown;
+};
+const json = async (response: Response) => (await response.json()) as Answer;
+
+const validBody = {
+  customerId: 'cust-42',
+  customerEmail: 'ada@example.com',
+  pickup: { lat: 40.7128, lng: -74.006 },
+  dropoff: { lat: 40.7306, lng: -73.9352 },
+  passengers: 2,
+  paymentToken: 'tok_visa',
+};
+
+describe('rides HTTP API', () => {
+  let server: RunningServer;
+  let publish: jest.Mock;
+  let store: RideStatusStore;
+  let url: string;
+
+  beforeEach(async () => {
+    publish = jest.fn().mockResolvedValue(undefined);
+    store = new RideStatusStore(100);
+    const app = express();
+    app.use(
+      ridesRoutes({
+        requestRide: (input, correlationId) =>
+          requestRide(input, correlationId, {
+            publish,
+            store,
+            now: () => new Date('2026-11-21T10:00:00Z'),
+          }),
+        rideStatus: (rideId) => store.get(rideId),
+        metrics: ridesMetrics(new Registry()),
+        maxBodyBytes: 1024,
+      }),
+    );
+    app.use(errorHandler(pino({ level: 'silent' })));
+    server = await listen(app, 0, '127.0.0.1');
+    url = `http://127.0.0.1:${server.port}`;
+  });
+
+  afterEach(() => server.close());
+
+  const post = (
+    body: string,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => fetch(`${url}/rides`, { method: 'POST', body, headers });
+
+  it('when a valid ride is posted, then it answers 202 with the ride id and Location after publishing', async () => {
+    const response = await post(JSON.stringify(validBody), {
+      'content-type': 'application/json',
+      'x-correlation-id': 'corr-abc',
+    });
+
+    const body = await json(response);
+    expect(response.status).toBe(202);
+    expect(body).toMatchObject({ status: 'requested', correlationId: 'corr-abc' });
+    expect(response.headers.get('location')).toBe(`/rides/${body.rideId}`);
+    expect(publish).toHaveBeenCalledTimes(1);
+    const [[event]] = publish.mock.calls[0];
+    expect(event.payload).toMatchObject({ ...validBody, rideId: body.rideId });
+    expect(event.correlationId).toBe('corr-abc');
+  });
+
+  it('when the ride was accepted, then GET /rides/{id} reports it as requested', async () => {
+    const created = await json(await post(JSON.stringify(validBody)));
+
+    const response = await fetch(`${url}/rides/${created.rideId}`);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ rideId: created.rideId, status: 'requested' });
+  });
+
+  it.each([
+    ['a field has the wrong type', { ...validBody, passengers: 'two' }, ['passengers']],
+    [
+      'fields are missing',
+      { pickup: validBody.pickup },
+      ['customerId', 'customerEmail', 'dropoff', 'passengers', 'paymentToken'],
+    ],
+    [
+      'coordinates are out of range',
+      { ...validBody, pickup: { lat: 91, lng: 200 } },
+      ['pickup.lat', 'pickup.lng'],
+    ],
+    ['pickup equals drop-off', { ...validBody, dropoff: validBody.pickup }, ['dropoff']],
+    ['an unknown field is sent', { ...validBody, tip: 5 }, ['(body)']],
+    [
+      'the email is not an email',
+      { ...validBody, customerEmail: 'not-an-email' },
+      ['customerEmail'],
+    ],
+    [
+      'a string carries control characters',
+      { ...validBody, customerId: 'a\u0000b' },
+      ['customerId'],
+    ],
+    [
+      'a string carries markup',
+      { ...validBody, customerId: '<script>alert(1)</script>' },
+      ['customerId'],
+    ],
+    ['the body is not an object', [1, 2, 3], ['(body)']],
+  ])(
+    'when %s, then it answers 400 naming the fields and publishes nothing',
+    async (_, body, fields) => {
+      const response = await post(JSON.stringify(body));
+
+      const answer = await json(response);
+      expect(response.status).toBe(400);
+      expect(answer.error).toBe('validation_failed');
+      for (const field of fields) expect(answer.fields.map((f) => f.field)).toContain(field);
+      expect(answer.fields.length).toBeGreaterThan(0);
+      expect(publish).not.toHaveBeenCalled();
+    },
+  );
+
+  it('when the JSON is malformed, then it answers 400 malformed_json without a stack trace', async () => {
+    const response = await post('{"customerId": ');
+
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(JSON.parse(text)).toMatchObject({ error: 'malformed_json' });
+    expect(text).not.toMatch(/at .*\.(js|ts):\d+/);
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('when the content type is not JSON, then it answers 415', async () => {
+    const response = await post(JSON.stringify(validBody), { 'content-type': 'text/plain' });
+
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({ error: 'unsupported_media_type' });
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('when the body is over the limit, then it answers 413', async () => {
+    const response = await post(JSON.stringify({ ...validBody, customerId: 'x'.repeat(2048) }));
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: 'payload_too_large' });
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('when Kafka does not acknowledge, then it answers 503 with Retry-After and records nothing', async () => {
+    publish.mockRejectedValue(new KafkaRuntimeError('no ack', 'publish_timeout', true));
+
+    const response = await post(JSON.stringify(validBody));
+
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await response.json()).toMatchObject({ error: 'unavailable' });
+    expect(store.size).toBe(0);
+  });
+
+  it('when an unexpected error happens, then it answers a bare 500 without details', async () => {
+    publish.mockRejectedValue(new Error('secret internals at /srv/app.js:12'));
+
+    const response = await post(JSON.stringify(validBody));
+
+    const text = await response.text();
+    expect(response.status).toBe(500);
+    expect(text).not.toContain('secret internals');
+  });
+
+  it('when the ride id is not a UUID, then GET answers 400; when unknown, 404', async () => {
+    const bad = await fetch(`${url}/rides/not-a-uuid`);
+    const unknown = await fetch(`${url}/rides/7d2c1e57-54a3-4c2e-9b7c-0c5b2a7d8e11`);
+
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ fields: [{ field: 'rideId' }] });
+    expect(unknown.status).toBe(404);
+  });
+});

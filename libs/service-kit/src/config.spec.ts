@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { booleanFlag, commonEnv, ConfigError, port, readConfig, withSaslCheck } from './config';
+
+const schema = z.object({ ...commonEnv, HTTP_PORT: port(8080) });
+
+/** The problems `readConfig` reports, or a failure if it does not throw a ConfigError. */
+const problemsOf = (read: () => unknown) => {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('readConfig', () => {
+  it('when nothing is set, then every default applies', () => {
+    const config = readConfig(schema, {});
+
+    expect(config).toMatchObject({
+      KAFKA_BROKERS: ['127.0.0.1:9092'],
+      KAFKA_SSL: false,
+      KAFKA_SASL_MECHANISM: undefined,
+      KAFKA_REPLICATION_FACTOR: 1,
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      HTTP_PORT: 8080,
+    });
+  });
+
+  it('when variables are set, then they are parsed into their types', () => {
+    const config = readConfig(schema, {
+      KAFKA_BROKERS: 'kafka-1:9092, kafka-2:19092',
+      HTTP_PORT: '3001',
+      LOG_LEVEL: 'debug',
+    });
+
+    expect(config.KAFKA_BROKERS).toEqual(['kafka-1:9092', 'kafka-2:19092']);
+    expect(config.HTTP_PORT).toBe(3001);
+    expect(config.LOG_LEVEL).toBe('debug');
+  });
+
+  it('when variables are malformed, then a ConfigError names each of them', () => {
+    const env = { KAFKA_BROKERS: 'nohostport', HTTP_PORT: 'abc' };
+
+    const read = () => readConfig(schema, env);
+
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(/KAFKA_BROKERS[\s\S]*HTTP_PORT|HTTP_PORT[\s\S]*KAFKA_BROKERS/);
+    expect(
+      problemsOf(read)
+        .map((problem) => problem.variable)
+        .sort(),
+    ).toEqual(['HTTP_PORT', 'KAFKA_BROKERS']);
+  });
+
+  it('when a port is out of range, then it is refused', () => {
+    const problems = problemsOf(() => readConfig(schema, { HTTP_PORT: '65536' }));
+
+    expect(problems.map((problem) => problem.variable)).toEqual(['HTTP_PORT']);
+  });
+
+  it('when a variable is set to the empty string, then it counts as unset', () => {
+    const config = readConfig(withSaslCheck(schema), {
+      HTTP_PORT: '',
+      KAFKA_SSL: '',
+      KAFKA_SASL_MECHANISM: '',
+    });
+
+    expect(config.HTTP_PORT).toBe(8080);
+    expect(config.KAFKA_SSL).toBe(false);
+    expect(config.KAFKA_SASL_MECHANISM).toBeUndefined();
+  });
+
+  it('when the environment has variables the schema does not know, then they are ignored', () => {
+    const config = readConfig(z.object({ HTTP_PORT: port(8080) }), {
+      HTTP_PORT: '9000',
+      PATH: '/usr/bin',
+    });
+
+    expect(config).toEqual({ HTTP_PORT: 9000 });
+  });
+});
+
+describe('booleanFlag', () => {
+  const flags = z.object({ FLAG: booleanFlag(false), ON_BY_DEFAULT: booleanFlag(true) });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['false', false],
+    ['0', false],
+  ])('when the flag is %p, then it reads as %p', (value, expected) => {
+    expect(readConfig(flags, { FLAG: value }).FLAG).toBe(expected);
+  });
+
+  it('when a flag is unset, then its default applies', () => {
+    expect(readConfig(flags, {})).toEqual({ FLAG: false, ON_BY_DEFAULT: true });
+  });
+
+  it('when the flag is not a boolean word, then it is refused', () => {
+    const problems = problemsOf(() => readConfig(flags, { FLAG: 'yes' }));
+
+    expect(problems).toEqual([{ variable: 'FLAG', message: 'must be true or false' }]);
+  });
+});
+
+describe('withSaslCheck', () => {
+  const sasl = withSaslCheck(schema);
+
+  it('when a SASL mechanism is set without credentials, then both credentials are required', () => {
+    const problems = problemsOf(() => readConfig(sasl, { KAFKA_SASL_MECHANISM: 'scram-sha-512' }));
+
+    expect(problems.map((problem) => problem.variable).sort()).toEqual([
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_SASL_USERNAME',
+    ]);
+  });
+
+  it('when a SASL mechanism is set with only a user name, then the password is required', () => {
+    const problems = problemsOf(() =>
+      readConfig(sasl, { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'svc' }),
+    );
+
+    expect(problems.map((problem) => problem.variable)).toEqual(['KAFKA_SASL_PASSWORD']);
+  });
+
+  it('when the mechanism and both credentials are set, then the config is accepted', () => {
+    const config = readConfig(sasl, {
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD: 's3cret',
+    });
+
+    expect(config).toMatchObject({
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD: 's3cret',
+    });
+  });
+
+  it('when no mechanism is set, then no credentials are required', () => {
+    expect(() => readConfig(sasl, {})).not.toThrow();
+  });
+});
