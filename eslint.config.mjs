@@ -25,6 +25,7 @@ export default [
             },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib'] },
             {
               sourceTag: 'layer:contract',
               onlyDependOnLibsWithTags: [],
