@@ -32,8 +32,10 @@ export default [
               bannedExternalImports: ['kafkajs'],
             },
             {
+              // layer:testing only for the runtime's own tests: shipped code may not import it
+              // (no-restricted-imports below).
               sourceTag: 'layer:runtime',
-              onlyDependOnLibsWithTags: ['layer:contract', 'layer:runtime'],
+              onlyDependOnLibsWithTags: ['layer:contract', 'layer:runtime', 'layer:testing'],
             },
             {
               sourceTag: 'layer:testing',

@@ -6,6 +6,7 @@ const preset = require('../../jest.preset.js');
 module.exports = (projectRoot, name) => ({
   ...preset,
   displayName: `${name}:int`,
+  reporters: ['default', [require.resolve('./results-reporter.js'), { name: `${name}:int` }]],
   rootDir: projectRoot,
   testMatch: ['<rootDir>/src/**/*.int.test.ts', '<rootDir>/test/**/*.int.test.ts'],
   globalSetup: path.join(__dirname, 'kafka-global-setup.js'),

@@ -227,7 +227,10 @@ export const onceAfterEachJoin = (
         preparedFor = generation;
       });
       running = { generation, promise };
-      promise.catch(() => (running = undefined));
+      // Forget only this attempt: a later generation's prepare may already have replaced it.
+      promise.catch(() => {
+        if (running?.promise === promise) running = undefined;
+      });
     }
     await running.promise;
   };

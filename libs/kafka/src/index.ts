@@ -9,3 +9,4 @@ export * from './publisher';
 export * from './retry';
 export * from './transactional-consumer';
 export * from './table';
+export type { Kafka } from 'kafkajs';

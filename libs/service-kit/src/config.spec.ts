@@ -3,16 +3,17 @@ import { booleanFlag, commonEnv, ConfigError, port, readConfig, withSaslCheck } 
 
 const schema = z.object({ ...commonEnv, HTTP_PORT: port(8080) });
 
-/** The problems `readConfig` reports, or a failure if it does not throw a ConfigError. */
-const problemsOf = (read: () => unknown) => {
+/** The ConfigError `read` throws; fails the test if it throws anything else or nothing. */
+const configErrorOf = (read: () => unknown): ConfigError => {
   try {
     read();
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
+    if (error instanceof ConfigError) return error;
     throw error;
   }
   throw new Error('expected a ConfigError');
 };
+const problemsOf = (read: () => unknown) => configErrorOf(read).problems;
 
 describe('readConfig', () => {
   it('when nothing is set, then every default applies', () => {
@@ -44,15 +45,14 @@ describe('readConfig', () => {
   it('when variables are malformed, then a ConfigError names each of them', () => {
     const env = { KAFKA_BROKERS: 'nohostport', HTTP_PORT: 'abc' };
 
-    const read = () => readConfig(schema, env);
+    const error = configErrorOf(() => readConfig(schema, env));
 
-    expect(read).toThrow(ConfigError);
-    expect(read).toThrow(/KAFKA_BROKERS[\s\S]*HTTP_PORT|HTTP_PORT[\s\S]*KAFKA_BROKERS/);
-    expect(
-      problemsOf(read)
-        .map((problem) => problem.variable)
-        .sort(),
-    ).toEqual(['HTTP_PORT', 'KAFKA_BROKERS']);
+    expect(error.problems.map((problem) => problem.variable).sort()).toEqual([
+      'HTTP_PORT',
+      'KAFKA_BROKERS',
+    ]);
+    expect(error.message).toContain('KAFKA_BROKERS');
+    expect(error.message).toContain('HTTP_PORT');
   });
 
   it('when a port is out of range, then it is refused', () => {
@@ -141,6 +141,8 @@ describe('withSaslCheck', () => {
   });
 
   it('when no mechanism is set, then no credentials are required', () => {
-    expect(() => readConfig(sasl, {})).not.toThrow();
+    const config = readConfig(sasl, {});
+
+    expect(config.KAFKA_SASL_MECHANISM).toBeUndefined();
   });
 });

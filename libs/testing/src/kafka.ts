@@ -1,7 +1,5 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import type { TopicContract } from '@taxi/events';
-import { createKafka } from '@taxi/kafka';
-import { testLogger } from './logger';
 import { uniqueName } from './names';
 
 /** The broker the integration run was given (the Jest global setup sets it). */
@@ -12,8 +10,13 @@ export const testBrokers = (): string[] => {
   return brokers.split(',');
 };
 
+/** A plain kafkajs client for the test's own producing and consuming; quiet unless asked. */
 export const testKafka = (clientId = uniqueName('test')): Kafka =>
-  createKafka({ brokers: testBrokers(), clientId }, testLogger());
+  new Kafka({
+    clientId,
+    brokers: testBrokers(),
+    logLevel: process.env['TEST_LOG_LEVEL'] ? logLevel.INFO : logLevel.NOTHING,
+  });
 
 export const createTopic = async (kafka: Kafka, name: string, partitions = 3): Promise<string> => {
   const admin = kafka.admin();

@@ -1,9 +1,8 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import {
   decode,
   newEnvelope,
-  topics,
   type AnalyticsPartitionState,
   type AnalyticsStateEvent,
   type Topics,

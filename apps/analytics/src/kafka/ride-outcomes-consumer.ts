@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
 import { startTransactionalConsumer, type RunningConsumer } from '@taxi/kafka';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { RideConfirmedEvent, RideRejectedEvent, Topics } from '@taxi/events';
 import { startConsumer, type RetryPolicy, type RunningConsumer } from '@taxi/kafka';

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import { decode, newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
 import { startTable, type Publisher, type Table } from '@taxi/kafka';

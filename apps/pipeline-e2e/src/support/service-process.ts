@@ -25,8 +25,9 @@ export class ServiceProcess {
     private readonly child: ChildProcess,
   ) {
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
-    createInterface({ input: child.stdout! }).on('line', (text) => this.onLine(text));
-    createInterface({ input: child.stderr! }).on('line', (text) => this.stderr.push(text));
+    if (!child.stdout || !child.stderr) throw new Error(`${name}: no output pipes`);
+    createInterface({ input: child.stdout }).on('line', (text) => this.onLine(text));
+    createInterface({ input: child.stderr }).on('line', (text) => this.stderr.push(text));
   }
 
   static start(name: ServiceName, env: Record<string, string>): ServiceProcess {

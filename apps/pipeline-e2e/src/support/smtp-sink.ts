@@ -21,13 +21,12 @@ export class SmtpSink {
   ) {}
 
   static async start(): Promise<SmtpSink> {
-    let sink: SmtpSink | undefined;
     const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onRcptTo: (_address, _session, callback) => {
-        const code = sink?.refuseWith;
+        const code = sink.refuseWith;
         if (code === undefined) return callback();
         const error = Object.assign(new Error('mailbox unavailable, try later'), {
           responseCode: code,
@@ -40,7 +39,7 @@ export class SmtpSink {
         stream.on('end', () => {
           PostalMime.parse(Buffer.concat(chunks))
             .then((parsed) => {
-              sink?.accept({
+              sink.accept({
                 envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
                 parsed,
                 header: (name) =>
@@ -53,7 +52,7 @@ export class SmtpSink {
       },
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    sink = new SmtpSink(server, (server.server.address() as AddressInfo).port);
+    const sink = new SmtpSink(server, (server.server.address() as AddressInfo).port);
     return sink;
   }
 

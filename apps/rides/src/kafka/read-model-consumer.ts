@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
 import { startConsumer, type RunningConsumer } from '@taxi/kafka';

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The one entry point on a fresh machine: brings Node 24 and the npm packages, then runs an npm
+# script with them. Java 17+ and Maven are needed for the local Kafka broker (tools/kafka).
+#
+#   bash scripts/dev.sh test     # every check and test, against a real local Kafka
+#   bash scripts/dev.sh start    # the whole stack on a local Kafka; Ctrl-C stops it
+#   bash scripts/dev.sh demo     # the same, with a stream of ride requests flowing
+#   bash scripts/dev.sh <npm script> [args...]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=scripts/node24.sh
+source "$root/scripts/node24.sh"
+ensure_node24
+
+# npm ci when node_modules is missing or older than the lock file.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "› installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+[[ $# -gt 0 ]] || set -- test
+exec npm run "$@"

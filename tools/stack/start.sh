@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `npm start`: builds the four services, starts the local Kafka broker (unless KAFKA_BROKERS points
+# at one), runs the services with prefixed, readable logs, and prints how to try it.
+# `npm run demo` (DEMO=1) also runs a stream of ride requests. Ctrl-C stops everything cleanly.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+
+npx nx run-many -t build --projects=rides,transaction,email,analytics --output-style=static
+
+if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+  export KAFKA_PORT="${KAFKA_PORT:-9092}"
+  if ! bash tools/kafka/kafka.sh status >/dev/null 2>&1; then
+    bash tools/kafka/kafka.sh start
+    trap 'bash tools/kafka/kafka.sh stop' EXIT
+  fi
+  export KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT}"
+fi
+export LOG_FORMAT="${LOG_FORMAT:-pretty}"
+
+cat <<TXT
+
+  rides API      http://localhost:3000   (POST /rides, GET /rides/{id})
+  analytics      http://localhost:3003/stats
+  ops            /healthz /readyz /metrics on ports 3000-3003
+  emails         ${SMTP_URL:-written as .eml files to ./.outbox (set SMTP_URL to send them)}
+  Kafka          ${KAFKA_BROKERS}
+
+  Try it:
+    curl -i -X POST http://localhost:3000/rides -H 'content-type: application/json' -d '{
+      "customerId": "cust-42", "customerEmail": "ada@example.com",
+      "pickup": {"lat": 40.7359, "lng": -73.9911}, "dropoff": {"lat": 40.6782, "lng": -73.9442},
+      "passengers": 1, "paymentToken": "tok_visa"}'
+
+TXT
+
+names=rides,transaction,email,analytics
+commands=("node dist/apps/rides/main.js" "node dist/apps/transaction/main.js"
+  "node dist/apps/email/main.js" "node dist/apps/analytics/main.js")
+if [[ -n "${DEMO:-}" ]]; then
+  names="$names,demo"
+  commands+=("node tools/demo/ride-stream.ts")
+fi
+npx concurrently --names "$names" --prefix-colors "cyan,magenta,yellow,green,blue" \
+  --kill-others --kill-signal SIGTERM --timings=false "${commands[@]}"

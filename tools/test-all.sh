@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npm test`: formatting, lint (module boundaries enforced), types, unit tests, then integration
+# and end-to-end tests against a real Kafka broker; ends with one summary line over all jest runs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=true
+export TEST_RESULTS_FILE="$PWD/tmp/test-results.jsonl"
+rm -f "$TEST_RESULTS_FILE"
+
+step() { printf '\n\033[1m━━ %s\033[0m\n' "$*"; }
+step "format";       npx prettier --check . --log-level warn
+step "lint";         npx nx run-many -t lint --output-style=stream
+step "typecheck";    npx nx run-many -t typecheck --output-style=stream
+step "unit tests";   npx nx run-many -t test --output-style=stream
+step "integration and end-to-end tests (real Kafka)"
+bash tools/with-kafka.sh npx nx run-many -t int --parallel=1 --output-style=stream
+step "summary";      node tools/jest/print-summary.js
