@@ -1,6 +1,6 @@
 import express from 'express';
 import type { Logger } from 'pino';
-import { allTopicSettings, topicsFor } from '@taxi/events';
+import { allTopicSettings, topicsFor, type RideRequestedEvent } from '@taxi/events';
 import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
 import {
   createMetricsRegistry,
@@ -48,6 +48,13 @@ export const start = async (
     onFatal,
   });
 
+  const requestDeps = {
+    publish: (events: RideRequestedEvent[]) => publisher.publish(topics.rideRequested, events),
+    store,
+    now: () => new Date(),
+    inFlight: new Map(),
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -63,19 +70,19 @@ export const start = async (
   );
   app.use(
     ridesRoutes({
-      requestRide: (input, correlationId) =>
-        requestRide(input, correlationId, {
-          publish: (events) => publisher.publish(topics.rideRequested, events),
-          store,
-          now: () => new Date(),
-        }).then((event) => {
+      requestRide: (input, context) =>
+        requestRide(input, context, requestDeps).then((ride) => {
           logger.info(
-            { rideId: event.payload.rideId, correlationId, customerId: event.payload.customerId },
-            'ride requested',
+            {
+              rideId: ride.rideId,
+              correlationId: ride.correlationId,
+              customerId: input.customerId,
+            },
+            ride.replayed ? 'ride request replayed' : 'ride requested',
           );
-          return event;
+          return ride;
         }),
-      rideStatus: (rideId) => store.get(rideId),
+      rideStatus: (rideId) => store.status(rideId),
       metrics,
       maxBodyBytes: config.MAX_BODY_BYTES,
     }),

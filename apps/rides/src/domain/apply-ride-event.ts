@@ -1,4 +1,5 @@
 import type { RideConfirmedEvent, RideRejectedEvent, RideRequestedEvent } from '@taxi/events';
+import { requestFingerprint } from './idempotency';
 import type { RideStatusStore } from './ride-status';
 
 export type RideEvent = RideRequestedEvent | RideConfirmedEvent | RideRejectedEvent;
@@ -10,7 +11,11 @@ export const applyRideEvent = (
 ): { status: 'confirmed' | 'rejected'; requestedAt: string; decidedAt: string } | undefined => {
   switch (event.type) {
     case 'ride.requested':
-      store.requested(event.payload.rideId, event.payload.requestedAt);
+      store.requested(
+        event.payload.rideId,
+        event.payload.requestedAt,
+        requestFingerprint(event.payload),
+      );
       return undefined;
     case 'ride.confirmed':
       store.confirmed(event.payload);

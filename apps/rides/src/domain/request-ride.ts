@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { newEnvelope, type RideRequestedEvent } from '@taxi/events';
+import { IdempotencyConflictError, requestFingerprint, rideIdForKey } from './idempotency';
 import type { RideRequestInput } from './ride-request-input';
 import type { RideStatusStore } from './ride-status';
 
@@ -7,23 +8,69 @@ export interface RequestRideDeps {
   readonly publish: (events: RideRequestedEvent[]) => Promise<void>;
   readonly store: RideStatusStore;
   readonly now: () => Date;
+  /** Publishes in progress by ride id, so concurrent retries share one publish. */
+  readonly inFlight: Map<string, Promise<AcceptedRide>>;
+}
+
+export interface AcceptedRide {
+  readonly rideId: string;
+  readonly requestedAt: string;
+  readonly correlationId: string;
+  /** True when this answers a retry of an already accepted request (same idempotency key). */
+  readonly replayed: boolean;
 }
 
 /**
  * Accepts a ride request: gives it an id, publishes it, and records it as requested. Resolves only
- * after the broker acknowledged the event; rejects (nothing recorded) if it did not.
+ * after the broker acknowledged the event; rejects (nothing recorded) if it did not. With an
+ * idempotency key, a retry of an accepted request gets the same ride back and publishes nothing.
  */
 export const requestRide = async (
   input: RideRequestInput,
+  context: { correlationId: string; idempotencyKey?: string | undefined },
+  deps: RequestRideDeps,
+): Promise<AcceptedRide> => {
+  const fingerprint = requestFingerprint(input);
+  const rideId = context.idempotencyKey
+    ? rideIdForKey(input.customerId, context.idempotencyKey)
+    : randomUUID();
+  const known = deps.store.get(rideId);
+  if (known) {
+    // An outcome may arrive before its request event: nothing to compare against yet.
+    if (known.fingerprint !== undefined && known.fingerprint !== fingerprint)
+      throw new IdempotencyConflictError(rideId);
+    return {
+      rideId,
+      requestedAt: known.requestedAt,
+      correlationId: context.correlationId,
+      replayed: true,
+    };
+  }
+  const pending = deps.inFlight.get(rideId);
+  if (pending) return { ...(await pending), replayed: true };
+
+  const publishing = publishRequest(input, rideId, fingerprint, context.correlationId, deps);
+  deps.inFlight.set(rideId, publishing);
+  try {
+    return await publishing;
+  } finally {
+    deps.inFlight.delete(rideId);
+  }
+};
+
+const publishRequest = async (
+  input: RideRequestInput,
+  rideId: string,
+  fingerprint: string,
   correlationId: string,
   deps: RequestRideDeps,
-): Promise<RideRequestedEvent> => {
+): Promise<AcceptedRide> => {
   const now = deps.now();
   const event: RideRequestedEvent = {
     ...newEnvelope('ride.requested', correlationId, now),
-    payload: { ...input, rideId: randomUUID(), requestedAt: now.toISOString() },
+    payload: { ...input, rideId, requestedAt: now.toISOString() },
   };
   await deps.publish([event]);
-  deps.store.requested(event.payload.rideId, event.payload.requestedAt);
-  return event;
+  deps.store.requested(rideId, event.payload.requestedAt, fingerprint);
+  return { rideId, requestedAt: event.payload.requestedAt, correlationId, replayed: false };
 };

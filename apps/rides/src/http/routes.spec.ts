@@ -39,13 +39,14 @@ describe('rides HTTP API', () => {
     const app = express();
     app.use(
       ridesRoutes({
-        requestRide: (input, correlationId) =>
-          requestRide(input, correlationId, {
+        requestRide: (input, context) =>
+          requestRide(input, context, {
             publish,
             store,
             now: () => new Date('2026-11-21T10:00:00Z'),
+            inFlight: new Map(),
           }),
-        rideStatus: (rideId) => store.get(rideId),
+        rideStatus: (rideId) => store.status(rideId),
         metrics: ridesMetrics(new Registry()),
         maxBodyBytes: 1024,
       }),

@@ -1,5 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
-import { fieldIssues, type RideRequestedEvent } from '@taxi/events';
+import { fieldIssues } from '@taxi/events';
+import { IDEMPOTENCY_KEY, IdempotencyConflictError } from '../domain/idempotency';
+import type { AcceptedRide } from '../domain/request-ride';
 import { rideRequestInputSchema, type RideRequestInput } from '../domain/ride-request-input';
 import type { RideStatus } from '../domain/ride-status';
 import type { RidesMetrics } from '../metrics';
@@ -9,8 +11,8 @@ import { sendError } from './errors';
 export interface RidesRoutesDeps {
   readonly requestRide: (
     input: RideRequestInput,
-    correlationId: string,
-  ) => Promise<RideRequestedEvent>;
+    context: { correlationId: string; idempotencyKey?: string | undefined },
+  ) => Promise<AcceptedRide>;
   readonly rideStatus: (rideId: string) => RideStatus | undefined;
   readonly metrics: RidesMetrics;
   readonly maxBodyBytes: number;
@@ -21,24 +23,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
   const router = Router();
   const json = express.json({ limit: deps.maxBodyBytes, strict: false, type: 'application/json' });
+  const invalid = () => deps.metrics.requests.inc({ outcome: 'invalid' });
 
   router.post('/rides', (req, res, next) => {
-    if (!req.is('application/json')) {
-      deps.metrics.requests.inc({ outcome: 'invalid' });
-      return sendError(
-        res,
-        415,
-        'unsupported_media_type',
-        'send the ride request as application/json',
-      );
-    }
-    next();
+    if (req.is('application/json')) return next();
+    invalid();
+    sendError(res, 415, 'unsupported_media_type', 'send the ride request as application/json');
   });
 
   router.post('/rides', json, async (req: Request, res: Response) => {
     const parsed = rideRequestInputSchema.safeParse(req.body);
     if (!parsed.success) {
-      deps.metrics.requests.inc({ outcome: 'invalid' });
+      invalid();
       const fields = fieldIssues(parsed.error).map((issue) => ({
         field: issue.field || '(body)',
         message: issue.message,
@@ -51,20 +47,45 @@ export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
         fields,
       );
     }
-    const correlationId = correlationIdOf(req);
-    try {
-      const event = await deps.requestRide(parsed.data, correlationId);
-      deps.metrics.requests.inc({ outcome: 'accepted' });
-      const { rideId, requestedAt } = event.payload;
-      res
-        .status(202)
-        .set('Location', `/rides/${rideId}`)
-        .set('X-Correlation-Id', correlationId)
-        .json({ rideId, status: 'requested', requestedAt, correlationId });
-    } catch (error) {
-      deps.metrics.requests.inc({ outcome: 'unavailable' });
-      throw error;
+    const idempotencyKey = req.get('idempotency-key');
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      invalid();
+      return sendError(res, 400, 'validation_failed', 'the Idempotency-Key header is malformed', [
+        { field: 'Idempotency-Key', message: 'must be 1-128 letters, digits or ._:-' },
+      ]);
     }
+    let ride: AcceptedRide;
+    try {
+      ride = await deps.requestRide(parsed.data, {
+        correlationId: correlationIdOf(req),
+        idempotencyKey,
+      });
+    } catch (error) {
+      if (!(error instanceof IdempotencyConflictError)) {
+        deps.metrics.requests.inc({ outcome: 'unavailable' });
+        throw error;
+      }
+      invalid();
+      return sendError(
+        res,
+        422,
+        'idempotency_key_reused',
+        'this Idempotency-Key was used for a different ride request',
+        [{ field: 'Idempotency-Key', message: 'already used for a different request' }],
+      );
+    }
+    deps.metrics.requests.inc({ outcome: ride.replayed ? 'replayed' : 'accepted' });
+    if (ride.replayed) res.set('Idempotent-Replayed', 'true');
+    res
+      .status(202)
+      .set('Location', `/rides/${ride.rideId}`)
+      .set('X-Correlation-Id', ride.correlationId)
+      .json({
+        rideId: ride.rideId,
+        status: deps.rideStatus(ride.rideId)?.status ?? 'requested',
+        requestedAt: ride.requestedAt,
+        correlationId: ride.correlationId,
+      });
   });
 
   router.get('/rides/:rideId', (req: Request<{ rideId: string }>, res: Response) => {
