@@ -1,13 +1,10 @@
-import express from 'express';
-import pino from 'pino';
-import { Registry } from 'prom-client';
 import { KafkaRuntimeError } from '@taxi/kafka';
-import { listen, type RunningServer } from '@taxi/service-kit';
-import { requestRide } from '../domain/request-ride';
-import { RideStatusStore } from '../domain/ride-status';
-import { ridesMetrics } from '../metrics';
-import { errorHandler } from './errors';
-import { ridesRoutes } from './routes';
+import type { RideStatusStore } from '../domain/ride-status';
+import {
+  startRidesTestServer,
+  validRideBody as validBody,
+  type RidesTestServer,
+} from './test-server';
 
 /** What the API answers; tests read fields off it. */
 type Answer = {
@@ -18,42 +15,16 @@ type Answer = {
 };
 const json = async (response: Response) => (await response.json()) as Answer;
 
-const validBody = {
-  customerId: 'cust-42',
-  customerEmail: 'ada@example.com',
-  pickup: { lat: 40.7128, lng: -74.006 },
-  dropoff: { lat: 40.7306, lng: -73.9352 },
-  passengers: 2,
-  paymentToken: 'tok_visa',
-};
-
 describe('rides HTTP API', () => {
-  let server: RunningServer;
+  let server: RidesTestServer;
   let publish: jest.Mock;
   let store: RideStatusStore;
   let url: string;
 
   beforeEach(async () => {
     publish = jest.fn().mockResolvedValue(undefined);
-    store = new RideStatusStore(100);
-    const app = express();
-    app.use(
-      ridesRoutes({
-        requestRide: (input, context) =>
-          requestRide(input, context, {
-            publish,
-            store,
-            now: () => new Date('2026-11-21T10:00:00Z'),
-            inFlight: new Map(),
-          }),
-        rideStatus: (rideId) => store.status(rideId),
-        metrics: ridesMetrics(new Registry()),
-        maxBodyBytes: 1024,
-      }),
-    );
-    app.use(errorHandler(pino({ level: 'silent' })));
-    server = await listen(app, 0, '127.0.0.1');
-    url = `http://127.0.0.1:${server.port}`;
+    server = await startRidesTestServer(publish);
+    ({ store, url } = server);
   });
 
   afterEach(() => server.close());
@@ -186,5 +157,67 @@ describe('rides HTTP API', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ fields: [{ field: 'rideId' }] });
     expect(unknown.status).toBe(404);
+  });
+
+  describe('Idempotency-Key', () => {
+    const withKey = (key: string, body: unknown = validBody) =>
+      post(JSON.stringify(body), { 'content-type': 'application/json', 'idempotency-key': key });
+
+    it('when a request is retried with the same key, then the same ride comes back and is published once', async () => {
+      const first = await withKey('retry-1');
+      const second = await withKey('retry-1');
+
+      const [a, b] = [await json(first), await json(second)];
+      expect([first.status, second.status]).toEqual([202, 202]);
+      expect(b.rideId).toBe(a.rideId);
+      expect(second.headers.get('idempotent-replayed')).toBe('true');
+      expect(publish).toHaveBeenCalledTimes(1);
+    });
+
+    it('when retries with the same key arrive at once, then they share one publish', async () => {
+      const answers = await Promise.all([withKey('burst'), withKey('burst'), withKey('burst')]);
+
+      const ids = await Promise.all(answers.map(async (answer) => (await json(answer)).rideId));
+      expect(new Set(ids).size).toBe(1);
+      expect(publish).toHaveBeenCalledTimes(1);
+    });
+
+    it('when the same key comes with a different ride, then it answers 422 and publishes nothing more', async () => {
+      await withKey('reused');
+
+      const conflict = await withKey('reused', { ...validBody, passengers: 4 });
+
+      expect(conflict.status).toBe(422);
+      expect(await json(conflict)).toMatchObject({
+        error: 'idempotency_key_reused',
+        fields: [{ field: 'Idempotency-Key' }],
+      });
+      expect(publish).toHaveBeenCalledTimes(1);
+    });
+
+    it('when two customers use the same key, then they get different rides', async () => {
+      const a = await json(await withKey('shared'));
+      const b = await json(await withKey('shared', { ...validBody, customerId: 'cust-43' }));
+
+      expect(a.rideId).not.toBe(b.rideId);
+    });
+
+    it('when the key is malformed, then it answers 400 naming the header', async () => {
+      const response = await withKey('has spaces and $ymbols');
+
+      expect(response.status).toBe(400);
+      expect(await json(response)).toMatchObject({ fields: [{ field: 'Idempotency-Key' }] });
+      expect(publish).not.toHaveBeenCalled();
+    });
+
+    it('when the first publish failed, then a retry with the same key publishes again', async () => {
+      publish.mockRejectedValueOnce(new KafkaRuntimeError('no ack', 'publish_timeout', true));
+
+      const failed = await withKey('after-503');
+      const retried = await withKey('after-503');
+
+      expect([failed.status, retried.status]).toEqual([503, 202]);
+      expect(publish).toHaveBeenCalledTimes(2);
+    });
   });
 });

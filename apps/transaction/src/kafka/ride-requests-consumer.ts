@@ -4,6 +4,10 @@ import type { Topics } from '@taxi/events';
 import { outgoing, startTransactionalConsumer, type RunningConsumer } from '@taxi/kafka';
 import { processRideRequest, type ProcessRideDeps } from '../domain/process-ride-request';
 import type { TransactionMetrics } from '../metrics';
+import { DecidedRides } from './decided-rides';
+
+/** Rides remembered as decided, to drop a request published twice for one ride. */
+const REMEMBERED_RIDES = 100_000;
 
 /** ride_details → decision → ride_confirmed or ride_rejected, exactly once per request. */
 export const startRideRequestsConsumer = (deps: {
@@ -16,8 +20,9 @@ export const startRideRequestsConsumer = (deps: {
   metrics: TransactionMetrics;
   logger: Logger;
   onFatal: (error: unknown) => void;
-}): Promise<RunningConsumer> =>
-  startTransactionalConsumer({
+}): Promise<RunningConsumer> => {
+  const decided = new DecidedRides(REMEMBERED_RIDES);
+  return startTransactionalConsumer({
     kafka: deps.kafka,
     groupId: deps.groupId,
     contracts: [deps.topics.rideRequested],
@@ -26,7 +31,15 @@ export const startRideRequestsConsumer = (deps: {
     transactionalIdPrefix: deps.transactionalIdPrefix,
     partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently,
     onFatal: deps.onFatal,
+    state: decided,
     process: (request, context) => {
+      const { rideId } = request.payload;
+      if (decided.wasDecided(context.topic, context.partition, rideId)) {
+        deps.metrics.decisions.inc({ outcome: 'duplicate', reason: '' });
+        context.logger.warn({ rideId }, 'ride already decided, duplicate request ignored');
+        return [];
+      }
+      decided.decided(context.topic, context.partition, rideId);
       const end = deps.metrics.processing.startTimer();
       const decision = processRideRequest(request, deps.decide);
       end();
@@ -52,3 +65,4 @@ export const startRideRequestsConsumer = (deps: {
       }
     },
   });
+};

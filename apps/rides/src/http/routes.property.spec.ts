@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { startRidesTestServer, validRideBody, type RidesTestServer } from './test-server';
+
+const post = (url: string, body: string) =>
+  fetch(`${url}/rides`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+
+describe('POST /rides, for any body', () => {
+  let server: RidesTestServer;
+  const publish = jest.fn().mockResolvedValue(undefined);
+
+  beforeAll(async () => {
+    server = await startRidesTestServer(publish, 4096);
+  });
+
+  afterAll(() => server.close());
+
+  it('when the body is any JSON value, then the answer is 202 or a 4xx JSON error, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.json({ maxDepth: 3 }), async (body) => {
+        const response = await post(server.url, body);
+        const answer = (await response.json()) as { error?: string };
+        expect([202, 400, 413]).toContain(response.status);
+        if (response.status !== 202) expect(typeof answer.error).toBe('string');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('when any field of a valid request is replaced by anything, then the answer is never a 5xx', async () => {
+    const fields = Object.keys(validRideBody);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...fields), fc.jsonValue(), async (field, value) => {
+        const response = await post(
+          server.url,
+          JSON.stringify({ ...validRideBody, [field]: value }),
+        );
+        await response.arrayBuffer();
+        expect([202, 400, 413]).toContain(response.status);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('when the body is arbitrary text, then the server answers 4xx and keeps serving', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200, unit: 'binary' }), async (text) => {
+        const response = await post(server.url, text);
+        await response.arrayBuffer();
+        expect(response.status).toBeGreaterThanOrEqual(200);
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: 300 },
+    );
+
+    const after = await post(server.url, JSON.stringify(validRideBody));
+    expect(after.status).toBe(202);
+  });
+});
