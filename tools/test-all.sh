@@ -13,5 +13,8 @@ step "lint";         npx nx run-many -t lint --output-style=stream
 step "typecheck";    npx nx run-many -t typecheck --output-style=stream
 step "unit tests";   npx nx run-many -t test --output-style=stream
 step "integration and end-to-end tests (real Kafka)"
-bash tools/with-kafka.sh npx nx run-many -t int --parallel=1 --output-style=stream
-step "summary";      node tools/jest/print-summary.js
+int_status=0
+bash tools/with-kafka.sh npx nx run-many -t int --parallel=1 --output-style=stream || int_status=$?
+step "summary"
+node tools/jest/print-summary.js
+exit "$int_status"

@@ -10,3 +10,4 @@ export * from './retry';
 export * from './transactional-consumer';
 export * from './table';
 export type { Kafka } from 'kafkajs';
+export * from './redrive';
