@@ -40,6 +40,7 @@ export const start = async (
   const publisher = await createPublisher({ kafka, logger });
   const consumer = await startRideOutcomesConsumer({
     kafka,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topics,
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,

@@ -45,6 +45,7 @@ export const start = async (
   const ledger = await startSentLedger({ kafka, topics, publisher, logger });
   const consumer = await startRideOutcomesConsumer({
     kafka,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topics,
     groupId: config.KAFKA_GROUP_ID,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,

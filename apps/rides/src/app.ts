@@ -40,6 +40,7 @@ export const start = async (
   const publisher = await createPublisher({ kafka, logger, timeoutMs: config.PUBLISH_TIMEOUT_MS });
   const readModel = await startReadModelConsumer({
     kafka,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topics,
     groupPrefix: config.READ_MODEL_GROUP_PREFIX,
     store,

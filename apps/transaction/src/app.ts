@@ -41,6 +41,7 @@ export const start = async (
   });
   const consumer = await startRideRequestsConsumer({
     kafka,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topics,
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,

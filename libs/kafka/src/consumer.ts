@@ -23,6 +23,8 @@ export interface ConsumerOptions<Contract extends TopicContract> {
   readonly partitionsConsumedConcurrently?: number;
   /** Called when the consumer has stopped for good; the service should exit. */
   readonly onFatal: (error: unknown) => void;
+  /** How long the group waits for a silent member before giving its partitions to others. */
+  readonly sessionTimeoutMs?: number;
   /**
    * Awaited before the first batch after each (re)join of the group, e.g. to catch up with a
    * state topic that the previous owner of a partition wrote to.
@@ -53,7 +55,11 @@ export const startConsumer = async <Contract extends TopicContract>(
   const retry = options.retry ?? defaultRetryPolicy;
   const isRetriable = options.isRetriable ?? (() => true);
   const byTopic = contractsByTopic(options.contracts);
-  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    ...sessionSettings(options.sessionTimeoutMs),
+  });
   const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const membership = trackMembership(consumer, logger, options.onFatal);
 
@@ -175,6 +181,12 @@ export const startConsumer = async <Contract extends TopicContract>(
     },
   };
 };
+
+/** Session timeout and a heartbeat a third of it (kafkajs defaults: 30 s and 3 s). */
+export const sessionSettings = (sessionTimeoutMs = 30_000) => ({
+  sessionTimeout: sessionTimeoutMs,
+  heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+});
 
 /** Follows group membership for readiness, and reports a crash the consumer will not recover from. */
 export const trackMembership = (

@@ -1,7 +1,7 @@
 import type { EachBatchPayload, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
-import { errorText, trackMembership, type RunningConsumer } from './consumer';
+import { errorText, sessionSettings, trackMembership, type RunningConsumer } from './consumer';
 import { deadLetterMessage } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import { encodeAll } from './publisher';
@@ -56,6 +56,8 @@ export interface TransactionalConsumerOptions<Contract extends TopicContract> {
   readonly maxMessagesPerTransaction?: number;
   readonly onFatal: (error: unknown) => void;
   readonly state?: PartitionStateHooks;
+  /** How long the group waits for a silent member before giving its partitions to others. */
+  readonly sessionTimeoutMs?: number;
 }
 
 const groupByTopic = (items: readonly Outgoing[]): TopicMessages[] => {
@@ -76,7 +78,11 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
   const { kafka, groupId, service, logger, process } = options;
   const maxPerTransaction = options.maxMessagesPerTransaction ?? 500;
   const byTopic = contractsByTopic(options.contracts);
-  const consumer = kafka.consumer({ groupId, readUncommitted: false });
+  const consumer = kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    ...sessionSettings(options.sessionTimeoutMs),
+  });
   const membership = trackMembership(consumer, logger, options.onFatal);
   const producers = new Map<string, Promise<Producer>>();
   const restoredIn = new Map<string, number>();

@@ -90,6 +90,13 @@ export const commonEnv = {
     .max(100)
     .default('')
     .describe('Prefix of every topic name, to share a cluster between environments'),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(6_000)
+    .max(300_000)
+    .default(30_000)
+    .describe('How long a consumer group waits for a silent member before moving its partitions'),
   KAFKA_REPLICATION_FACTOR: positiveInt(1).describe(
     'Replication factor for topics this service creates at start-up',
   ),

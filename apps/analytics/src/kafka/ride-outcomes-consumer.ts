@@ -12,6 +12,7 @@ import type { PartitionStates } from './partition-states';
  */
 export const startRideOutcomesConsumer = (deps: {
   kafka: Kafka;
+  sessionTimeoutMs: number;
   topics: Topics;
   groupId: string;
   transactionalIdPrefix: string;
@@ -22,6 +23,7 @@ export const startRideOutcomesConsumer = (deps: {
 }): Promise<RunningConsumer> =>
   startTransactionalConsumer({
     kafka: deps.kafka,
+    sessionTimeoutMs: deps.sessionTimeoutMs,
     groupId: deps.groupId,
     contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'analytics',

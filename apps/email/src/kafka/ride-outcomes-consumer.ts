@@ -32,6 +32,7 @@ export const emailFor = (
 /** ride_confirmed / ride_rejected → one email per ride, at most once per the shared ledger. */
 export const startRideOutcomesConsumer = (deps: {
   kafka: Kafka;
+  sessionTimeoutMs: number;
   topics: Topics;
   groupId: string;
   partitionsConsumedConcurrently: number;
@@ -45,6 +46,7 @@ export const startRideOutcomesConsumer = (deps: {
 }): Promise<RunningConsumer> =>
   startConsumer({
     kafka: deps.kafka,
+    sessionTimeoutMs: deps.sessionTimeoutMs,
     groupId: deps.groupId,
     contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'email',

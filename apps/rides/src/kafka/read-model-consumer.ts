@@ -13,6 +13,7 @@ import type { RidesMetrics } from '../metrics';
  */
 export const startReadModelConsumer = (deps: {
   kafka: Kafka;
+  sessionTimeoutMs: number;
   topics: Topics;
   groupPrefix: string;
   store: RideStatusStore;
@@ -22,6 +23,7 @@ export const startReadModelConsumer = (deps: {
 }): Promise<RunningConsumer> =>
   startConsumer({
     kafka: deps.kafka,
+    sessionTimeoutMs: deps.sessionTimeoutMs,
     groupId: `${deps.groupPrefix}-${randomUUID()}`,
     contracts: [deps.topics.rideRequested, deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'rides',

@@ -12,6 +12,7 @@ const REMEMBERED_RIDES = 100_000;
 /** ride_details → decision → ride_confirmed or ride_rejected, exactly once per request. */
 export const startRideRequestsConsumer = (deps: {
   kafka: Kafka;
+  sessionTimeoutMs: number;
   topics: Topics;
   groupId: string;
   transactionalIdPrefix: string;
@@ -24,6 +25,7 @@ export const startRideRequestsConsumer = (deps: {
   const decided = new DecidedRides(REMEMBERED_RIDES);
   return startTransactionalConsumer({
     kafka: deps.kafka,
+    sessionTimeoutMs: deps.sessionTimeoutMs,
     groupId: deps.groupId,
     contracts: [deps.topics.rideRequested],
     service: 'transaction',
