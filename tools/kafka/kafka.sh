@@ -9,6 +9,10 @@
 #   tools/kafka/kafka.sh logs [N]    follow the broker's log (last N lines first, default 100)
 #   tools/kafka/kafka.sh reset       stop and delete the data dir (all topics and offsets)
 #   tools/kafka/kafka.sh version     print the Kafka version in use
+#   tools/kafka/kafka.sh class MAIN [ARGS...]
+#                                    run a Kafka main class on the cached jars, e.g.
+#                                    org.apache.kafka.tools.TopicCommand --bootstrap-server ... --list
+#                                    org.apache.kafka.tools.ProducerPerformance / ConsumerPerformance
 #
 # Environment (see tools/kafka/README.md):
 #   KAFKA_VERSION          Kafka release from Maven Central (default: below, same as ./VERSION)
@@ -121,9 +125,10 @@ is_provisioned() {
   [[ -f "$LIBS_DIR/kafka_2.13-$KAFKA_VERSION.jar" ]]
 }
 
+# provision [quiet]: "quiet" (from start) says nothing when the cache is already complete.
 provision() {
   if is_provisioned; then
-    say "Kafka $KAFKA_VERSION already provisioned in $LIBS_DIR"
+    [[ "${1:-}" == quiet ]] || say "Kafka $KAFKA_VERSION already provisioned in $LIBS_DIR"
     return 0
   fi
   command -v mvn >/dev/null 2>&1 || missing_tool "mvn (Maven, to fetch the Kafka jars from Maven Central)"
@@ -131,9 +136,8 @@ provision() {
   # One provisioning per version at a time (two test runs starting together).
   exec 8>"$VERSION_DIR/.lock"
   flock -w 600 8 || die "timed out waiting for another provisioning of Kafka $KAFKA_VERSION"
-  if is_provisioned; then
+  if is_provisioned; then # done by the run we waited for
     exec 8>&-
-    say "Kafka $KAFKA_VERSION already provisioned in $LIBS_DIR"
     return 0
   fi
 
@@ -206,6 +210,23 @@ broker_pid() {
   return 1
 }
 
+# Prints the data dir of a broker started by kafka.sh from another data dir (another checkout,
+# another KAFKA_DATA_DIR) that listens on port $1, if there is one.
+other_kafka_sh_broker() {
+  local port="$1" cmd args conf
+  for cmd in /proc/[0-9]*/cmdline; do
+    args="$(tr '\0' ' ' <"$cmd" 2>/dev/null)" || continue
+    [[ "$args" == *" kafka.Kafka "*/server.properties* ]] || continue
+    conf="${args##* kafka.Kafka }"
+    conf="${conf%% *}"
+    if [[ -f "$conf" ]] && grep -qE "//127\.0\.0\.1:$port(,|\$)" "$conf"; then
+      printf '%s' "${conf%/server.properties}"
+      return 0
+    fi
+  done
+  return 1
+}
+
 lock_data_dir() {
   mkdir -p "$KAFKA_DATA_DIR"
   exec 9>"$KAFKA_DATA_DIR/.lock"
@@ -230,6 +251,7 @@ wait_ready() {
       die "the broker (pid $pid) exited during start-up; see $LOG_FILE"
     fi
     if grep -q "$READY_MESSAGE" "$LOG_FILE" 2>/dev/null && port_open "$KAFKA_PORT"; then
+      wait_coordinators "$pid"
       say "ready: bootstrap $BOOTSTRAP (pid $pid, started in $((SECONDS - started))s)"
       return 0
     fi
@@ -237,6 +259,27 @@ wait_ready() {
   done
   print_log_tail
   die "the broker (pid $pid) was not ready within ${KAFKA_START_TIMEOUT}s (KAFKA_START_TIMEOUT); it is still running, stop it with: $0 stop"
+}
+
+# After a restart the group and transaction coordinators load __consumer_offsets and
+# __transaction_state in the background for a moment after "Kafka Server started"; until then
+# kafkajs gets COORDINATOR_LOAD_IN_PROGRESS (consumers restart, admin.fetchOffsets throws).
+# Wait (at most 20 s, then go on anyway) until every such partition on disk reports loaded.
+loaded_count() {
+  grep -oE "Finished loading.* from $1-[0-9]+" "$LOG_FILE" 2>/dev/null | grep -oE "$1-[0-9]+" | sort -u | wc -l
+}
+wait_coordinators() {
+  local pid="$1" deadline=$((SECONDS + 20)) want_groups want_txns
+  want_groups="$(find "$LOG_DIRS" -maxdepth 1 -type d -name '__consumer_offsets-*' 2>/dev/null | wc -l)"
+  want_txns="$(find "$LOG_DIRS" -maxdepth 1 -type d -name '__transaction_state-*' 2>/dev/null | wc -l)"
+  ((want_groups + want_txns > 0)) || return 0
+  while ((SECONDS < deadline)) && kill -0 "$pid" 2>/dev/null; do
+    if (($(loaded_count __consumer_offsets) >= want_groups && $(loaded_count __transaction_state) >= want_txns)); then
+      return 0
+    fi
+    sleep 0.1
+  done
+  say "note: the group/transaction coordinators had not reported loading their partitions after 20s; going on"
 }
 
 # ----------------------------------------------------------------------------------------------
@@ -279,7 +322,7 @@ format_storage() {
 start() {
   local started=$SECONDS pid p
   require_java
-  provision
+  provision quiet
   lock_data_dir
 
   if pid="$(broker_pid)"; then
@@ -292,8 +335,12 @@ start() {
     return 0
   fi
 
+  local owner
   for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     if port_open "$p"; then
+      if owner="$(other_kafka_sh_broker "$p")"; then
+        die "127.0.0.1:$p is already in use by a kafka.sh broker of another data dir ($owner). To use that one: KAFKA_BROKERS=127.0.0.1:$p; to stop it: KAFKA_DATA_DIR=$owner $0 stop; or pick other ports with KAFKA_PORT / KAFKA_CONTROLLER_PORT."
+      fi
       die "127.0.0.1:$p is already in use by something that is not this script's broker (data dir $KAFKA_DATA_DIR). Stop it, or pick other ports with KAFKA_PORT / KAFKA_CONTROLLER_PORT."
     fi
   done
@@ -371,6 +418,19 @@ logs() {
   tail -n "$lines" "$LOG_FILE"
 }
 
+run_class() {
+  [[ $# -gt 0 ]] || die "usage: $0 class MAIN_CLASS [ARGS...]"
+  require_java
+  provision quiet
+  local main="$1" logopt
+  shift
+  # 4.x: no config file means log4j2's default (console) at the level given here: the tools'
+  # output is not buried under client INFO lines.
+  logopt="-Dlog4j2.level=WARN"
+  (($(kafka_major) >= 4)) || logopt="$(logging_opts)"
+  exec "$JAVA" -Xmx512m "$logopt" -cp "$LIBS_DIR/*" "$main" "$@"
+}
+
 reset() {
   stop
   case "$KAFKA_DATA_DIR" in
@@ -398,6 +458,7 @@ main() {
     logs) logs "$@" ;;
     reset) reset ;;
     version) printf '%s\n' "$KAFKA_VERSION" ;;
+    class) run_class "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2
