@@ -186,6 +186,8 @@ export const startConsumer = async <Contract extends TopicContract>(
 export const sessionSettings = (sessionTimeoutMs = 30_000) => ({
   sessionTimeout: sessionTimeoutMs,
   heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+  // kafkajs heartbeats between fetches: an idle fetch of 5 s (its default) delays rebalances.
+  maxWaitTimeInMs: 500,
 });
 
 /** Follows group membership for readiness, and reports a crash the consumer will not recover from. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,6 +27,14 @@ export class ServiceProcess {
   ) {
     this.exited = once(child, 'exit').then(([code]) => code as number | null);
     if (!child.stdout || !child.stderr) throw new Error(`${name}: no output pipes`);
+    // E2E_LOG_DIR=<dir> keeps every process's output in a file, for looking into a failure.
+    const logDir = process.env['E2E_LOG_DIR'];
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      const file = createWriteStream(path.join(logDir, `${name}-${child.pid}.log`));
+      child.stdout.pipe(file);
+      child.stderr.pipe(file);
+    }
     createInterface({ input: child.stdout }).on('line', (text) => this.onLine(text));
     createInterface({ input: child.stderr }).on('line', (text) => this.stderr.push(text));
   }

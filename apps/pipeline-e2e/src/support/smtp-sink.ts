@@ -11,6 +11,7 @@ export interface ReceivedEmail {
 /** A real SMTP server on loopback that keeps every email it accepts, parsed. */
 export class SmtpSink {
   readonly received: ReceivedEmail[] = [];
+  private readonly byRide = new Map<string, ReceivedEmail[]>();
   private waiters: { count: number; resolve: () => void }[] = [];
   /** While set, every RCPT is refused with this SMTP reply code (e.g. 451 to simulate an outage). */
   refuseWith: number | undefined;
@@ -51,6 +52,10 @@ export class SmtpSink {
         });
       },
     });
+    // A client killed mid-conversation (the fault tests do that) resets its connection: expected.
+    server.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') throw error;
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const sink = new SmtpSink(server, (server.server.address() as AddressInfo).port);
     return sink;
@@ -62,9 +67,28 @@ export class SmtpSink {
 
   private accept(email: ReceivedEmail) {
     this.received.push(email);
+    const rideId = email.header('x-ride-id') ?? '(none)';
+    this.byRide.set(rideId, [...(this.byRide.get(rideId) ?? []), email]);
     const ready = this.waiters.filter((w) => this.received.length >= w.count);
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
     ready.forEach((w) => w.resolve());
+  }
+
+  /** Ride id (X-Ride-Id header) → emails received for it. */
+  perRide(): ReadonlyMap<string, ReceivedEmail[]> {
+    return this.byRide;
+  }
+
+  /** Resolves once every given ride has at least one email. */
+  async waitForRides(rideIds: readonly string[]): Promise<void> {
+    const wanted = new Set(rideIds);
+    for (const id of wanted) if (this.byRide.has(id)) wanted.delete(id);
+    while (wanted.size > 0) {
+      const before = this.received.length;
+      await this.waitFor(before + 1);
+      for (const email of this.received.slice(before))
+        wanted.delete(email.header('x-ride-id') ?? '');
+    }
   }
 
   waitFor(count: number): Promise<ReceivedEmail[]> {

@@ -1,0 +1,73 @@
+import type { Kafka } from 'kafkajs';
+import { decode, topicsFor } from '@taxi/events';
+import { collect, type Collector } from '@taxi/testing';
+
+/** Everything the pipeline wrote about rides, read back as a downstream consumer would. */
+export class Outcomes {
+  private readonly counts = new Map<string, number>();
+  private seen = 0;
+
+  private constructor(
+    private readonly collector: Collector,
+    private readonly names: ReturnType<typeof topicsFor>,
+  ) {}
+
+  static async follow(kafka: Kafka, prefix: string): Promise<Outcomes> {
+    const names = topicsFor(prefix);
+    const collector = await collect(kafka, [
+      names.rideConfirmed.name,
+      names.rideRejected.name,
+      names.rideRequested.deadLetter.name,
+      names.rideConfirmed.deadLetter.name,
+      names.rideRejected.deadLetter.name,
+    ]);
+    return new Outcomes(collector, names);
+  }
+
+  /** Ride id → how many outcome events (confirmed + rejected) were published for it. */
+  outcomesPerRide(): Map<string, number> {
+    // Decodes only what arrived since the last call: this runs once per message while waiting.
+    const counts = this.counts;
+    for (const { topic, message } of this.collector.messages.slice(this.seen)) {
+      this.seen += 1;
+      if (topic !== this.names.rideConfirmed.name && topic !== this.names.rideRejected.name)
+        continue;
+      const contract =
+        topic === this.names.rideConfirmed.name
+          ? this.names.rideConfirmed
+          : this.names.rideRejected;
+      const decoded = decode(contract, message.value);
+      if (!decoded.ok) throw new Error(`undecodable outcome on ${topic}: ${decoded.error.reason}`);
+      const rideId = decoded.value.payload.rideId;
+      counts.set(rideId, (counts.get(rideId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  deadLetters() {
+    return this.collector.messages.filter(({ topic }) => topic.endsWith('.dlq'));
+  }
+
+  /** Resolves once every given ride has an outcome. */
+  async waitForRides(rideIds: readonly string[], timeoutMs = 180_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.missing(rideIds).length > 0) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`no outcome for ${this.missing(rideIds).length} rides`);
+      await this.collector.waitFor(this.collector.messages.length + 1, remaining);
+    }
+  }
+
+  missing(rideIds: readonly string[]): string[] {
+    const seen = this.outcomesPerRide();
+    return rideIds.filter((id) => !seen.has(id));
+  }
+
+  stop(): Promise<void> {
+    return this.collector.stop();
+  }
+}
+
+/** Counts per ride: the ride ids that appear more than once, with their counts. */
+export const duplicatesIn = (counts: Map<string, number>): [string, number][] =>
+  [...counts].filter(([, count]) => count > 1);
