@@ -11,6 +11,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=scripts/node24.sh
 source "$root/scripts/node24.sh"
+# shellcheck source=scripts/system-tools.sh
+source "$root/scripts/system-tools.sh"
 ensure_node24
 
 # npm ci when node_modules is missing or older than the lock file.
@@ -20,4 +22,5 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 
 [[ $# -gt 0 ]] || set -- test
+[[ "$1" != test ]] || ensure_system_tools
 exec npm run "$@"

@@ -1,0 +1,26 @@
+import { readConfig } from '@taxi/service-kit';
+import {
+  deployedEnvironments,
+  deployParityProblems,
+  imageHealthcheckDefaultPort,
+} from '@taxi/testing';
+import { ridesEnv } from './config';
+
+// docker-compose.yml and every k8s overlay (rendered with kubectl kustomize) against this
+// service's config schema, read with readConfig as the service reads it at start-up.
+describe('rides deployments', () => {
+  it.each(deployedEnvironments('rides').map((deployed) => [deployed.where, deployed] as const))(
+    'when deployed by %s, then its environment is exactly what the config schema accepts',
+    (_where, deployed) => {
+      const problems = deployParityProblems(ridesEnv, deployed, readConfig);
+
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it('when the image runs without HTTP_PORT, then its healthcheck probes the default port', () => {
+    const defaults = readConfig(ridesEnv, {});
+
+    expect(imageHealthcheckDefaultPort('rides')).toBe(defaults.HTTP_PORT);
+  });
+});

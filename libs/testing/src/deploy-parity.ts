@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import { readWorkspaceFile } from './deploy-files';
+import type { DeployedEnvironment, DeployedService, DeployedValue } from './deployed-environments';
+
+/**
+ * Deployment parity: the environment a deployment gives a service (./deployed-environments) is
+ * exactly what the service's config schema accepts, its values parse, and its ports agree.
+ */
+
+/** A service's config schema: its keys are the variable names (libs/service-kit's EnvSchema). */
+export type EnvSchema = z.ZodObject<Record<string, z.ZodType>>;
+
+/**
+ * How the service reads its environment: `readConfig` of libs/service-kit, passed in by the
+ * caller (this lib cannot depend on service-kit, whose own tests depend on this lib). It throws
+ * an error with `problems: {variable, message}[]` when a value does not parse.
+ */
+export type ConfigReader = (
+  schema: EnvSchema,
+  env: Record<string, string>,
+) => Record<string, unknown>;
+
+const configProblems = (error: unknown): { variable: string; message: string }[] | undefined =>
+  error instanceof Error && 'problems' in error
+    ? (error.problems as { variable: string; message: string }[])
+    : undefined;
+
+const isUnknownSecret = (value: DeployedValue) => 'secret' in value && value.value === undefined;
+
+/**
+ * What is wrong with a deployed environment for this schema: variables the service does not
+ * read, variables without a default that are not set, values that do not parse, ports that are
+ * not the one the service listens on. Values held in Secrets outside the manifests (created by
+ * you or an operator) cannot be read here: only their presence is checked.
+ */
+export const deployParityProblems = (
+  schema: EnvSchema,
+  deployed: DeployedEnvironment,
+  readConfig: ConfigReader,
+): string[] => {
+  const accepted = Object.keys(schema.shape);
+  const problems = [...deployed.unreadable];
+  for (const name of Object.keys(deployed.variables))
+    if (!accepted.includes(name)) problems.push(`${name} is set, but the service does not read it`);
+  for (const [name, field] of Object.entries(schema.shape))
+    if (!(name in deployed.variables) && !field.safeParse(undefined).success)
+      problems.push(`${name} has no default and is not set`);
+
+  const secretsElsewhere = new Set(
+    Object.entries(deployed.variables)
+      .filter(([, value]) => isUnknownSecret(value))
+      .map(([name]) => name),
+  );
+  const env = Object.fromEntries(
+    Object.entries(deployed.variables).map(([name, value]) => [
+      name,
+      value.value ?? `<from Secret ${'secret' in value ? value.secret : ''}>`,
+    ]),
+  );
+  try {
+    const port = readConfig(schema, env)['HTTP_PORT'];
+    for (const expected of deployed.expectedPorts)
+      if (expected.port !== port)
+        problems.push(`${expected.what} is ${expected.port}, but HTTP_PORT is ${String(port)}`);
+  } catch (error) {
+    const invalid = configProblems(error);
+    if (!invalid) throw error;
+    for (const { variable, message } of invalid)
+      if (!secretsElsewhere.has(variable)) problems.push(`${variable}: ${message}`);
+  }
+  return problems;
+};
+
+/** The port the image's HEALTHCHECK probes when HTTP_PORT is unset (deploy/docker/healthcheck.js). */
+export const imageHealthcheckDefaultPort = (service: DeployedService): number | undefined => {
+  const source = readWorkspaceFile('deploy/docker/healthcheck.js');
+  const table = /defaultPorts = \{([^}]*)\}/.exec(source)?.[1] ?? '';
+  const port = new RegExp(`\\b${service}: (\\d+)`).exec(table)?.[1];
+  return port === undefined ? undefined : Number(port);
+};

@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { readWorkspaceFile, workspaceRoot } from '@taxi/testing';
+import { baseImage, lintDockerfile, parseDockerfile, stages } from './dockerfile';
+
+const dockerfile = () => readWorkspaceFile('Dockerfile');
+const runtimeStage = () => stages(parseDockerfile(dockerfile())).at(-1) ?? [];
+const args = (keyword: string) =>
+  runtimeStage()
+    .filter((instruction) => instruction.keyword === keyword)
+    .map((instruction) => instruction.args);
+
+describe('the Dockerfile', () => {
+  it('when linted with dockerfile-utils at its strictest, then it is clean', () => {
+    expect(lintDockerfile(dockerfile())).toEqual([]);
+  });
+
+  it('when a Dockerfile is broken, then the linter reports it', () => {
+    const broken = 'FROM node:24-bookworm-slim\nRUNN npm ci\nHEALTHCHECK --interval=5 CMD true\n';
+
+    expect(lintDockerfile(broken)).toEqual([
+      expect.stringMatching(/^line 2: unknown instruction/i),
+      expect.stringMatching(/^line 3: .*missing unit in duration/i),
+    ]);
+  });
+
+  it('when its stages are built, then both start from Node 24 slim', () => {
+    const instructions = parseDockerfile(dockerfile());
+
+    const bases = stages(instructions).map((stage) => baseImage(instructions, stage));
+
+    expect(bases).toEqual([expect.stringMatching(/^node:24-(bookworm-)?slim$/), bases[0]]);
+  });
+
+  it('when the runtime image is assembled, then it holds production dependencies only', () => {
+    const installs = args('RUN').filter((run) => run.includes('npm '));
+
+    expect(installs).toEqual([expect.stringContaining('npm ci --omit=dev')]);
+    // From the build stage: the bundle and its package files, never the workspace's sources or deps.
+    expect(args('COPY').join('\n')).not.toMatch(/node_modules|\/workspace\/(apps|libs)\//);
+  });
+
+  it('when the container runs, then it is node as PID 1, as a non-root user, with a healthcheck', () => {
+    const [user = ''] = args('USER');
+
+    expect(args('CMD')).toEqual(['["node", "main.js"]']);
+    expect(args('ENTRYPOINT')).toEqual([]);
+    // Numeric, so Kubernetes' runAsNonRoot can verify it; not root.
+    expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
+    expect(args('HEALTHCHECK')).toEqual([
+      expect.stringContaining('CMD ["node", "healthcheck.js"]'),
+    ]);
+  });
+
+  it('when the build context is sent, then what the Dockerfile copies exists and is not ignored', () => {
+    const ignored = readWorkspaceFile('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    const sources = parseDockerfile(dockerfile())
+      .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+
+    for (const source of sources) {
+      expect(existsSync(path.join(workspaceRoot, source))).toBe(true);
+      const hiding = ignored.filter(
+        (pattern) => source === pattern || source.startsWith(`${pattern}/`),
+      );
+      expect({ source, hiding }).toEqual({ source, hiding: [] });
+    }
+    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', 'dist', '**/.env']));
+  });
+});
