@@ -1,7 +1,12 @@
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
-import { deadLetterMessage, type DeadLetterReason } from './dead-letter';
+import {
+  deadLetterMessage,
+  isRedrivenForAnotherService,
+  type DeadLetterReason,
+} from './dead-letter';
+import { KafkaRuntimeError } from './errors';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
 
@@ -40,6 +45,10 @@ export interface RunningConsumer {
   /** Stops fetching, finishes the batch in hand, commits, leaves the group. */
   stop(): Promise<void>;
 }
+
+export const isKafkaFailure = (error: unknown): boolean =>
+  error instanceof KafkaRuntimeError ||
+  (error instanceof Error && error.name.startsWith('KafkaJS'));
 
 export const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -97,6 +106,9 @@ export const startConsumer = async <Contract extends TopicContract>(
         await handle(event, context);
         return undefined;
       } catch (error) {
+        // Kafka itself failing is no fault of the message: give the batch back (uncommitted) and
+        // let kafkajs retry it, rather than spend the message's retry budget or dead-letter it.
+        if (isKafkaFailure(error)) throw error;
         const lastTry = attempt >= retry.attempts || !isRetriable(error);
         context.logger.warn({ err: error, attempt, lastTry }, 'handling failed');
         if (lastTry)
@@ -125,6 +137,11 @@ export const startConsumer = async <Contract extends TopicContract>(
     try {
       for (const message of batch.messages) {
         if (stopping || !isRunning() || isStale()) break;
+        if (isRedrivenForAnotherService(message, service)) {
+          resolveOffset(message.offset);
+          lastDone = message.offset;
+          continue;
+        }
         const inbound = decodeInbound(byTopic, batch.topic, batch.partition, message, logger);
         const failure = inbound.ok
           ? await handleWithRetry(payload, inbound.event, inbound.context)

@@ -27,6 +27,17 @@ export const DLQ_HEADERS = {
   attempts: 'dlq-attempts',
 } as const;
 
+/**
+ * Set by the re-drive on a message it sends back: only the service that dead-lettered it processes
+ * it again; the topic's other consumers, which handled it the first time, pass it by.
+ */
+export const REDRIVEN_FOR_HEADER = 'redriven-for';
+
+export const isRedrivenForAnotherService = (message: KafkaMessage, service: string): boolean => {
+  const target = headerText(message.headers, REDRIVEN_FOR_HEADER);
+  return target !== undefined && target !== service;
+};
+
 const MAX_REASON_LENGTH = 1_000;
 
 /** The original key, bytes and headers, plus headers saying why, from where, by whom and when. */

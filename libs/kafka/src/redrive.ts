@@ -1,6 +1,6 @@
 import type { EachBatchPayload, IHeaders, Kafka, Message } from 'kafkajs';
 import type { Logger } from 'pino';
-import { DLQ_HEADERS, headerText } from './dead-letter';
+import { DLQ_HEADERS, headerText, REDRIVEN_FOR_HEADER } from './dead-letter';
 import { nextOffset } from './inbound';
 
 export interface RedriveOptions {
@@ -98,6 +98,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
               headers: {
                 ...withoutDeadLetterHeaders(message.headers),
                 'redriven-from': `${deadLetterTopic}/${batch.partition}@${message.offset}`,
+                [REDRIVEN_FOR_HEADER]: headerText(message.headers, DLQ_HEADERS.service) ?? '',
               },
             },
           });

@@ -2,7 +2,7 @@ import type { EachBatchPayload, Kafka, Message, Producer, TopicMessages } from '
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
 import { errorText, sessionSettings, trackMembership, type RunningConsumer } from './consumer';
-import { deadLetterMessage } from './dead-letter';
+import { deadLetterMessage, isRedrivenForAnotherService } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import { encodeAll } from './publisher';
 
@@ -120,6 +120,7 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     partition: number,
     message: EachBatchPayload['batch']['messages'][number],
   ): readonly Outgoing[] => {
+    if (isRedrivenForAnotherService(message, service)) return [];
     const inbound = decodeInbound(byTopic, topic, partition, message, logger);
     const contract = byTopic.get(topic);
     const deadLetterTopic = contract ? contract.deadLetter.name : `${topic}.dlq`;

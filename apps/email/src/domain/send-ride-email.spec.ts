@@ -14,8 +14,13 @@ const fakes = (alreadySent: boolean) => {
   const mailer = {
     send: jest.fn<Promise<void>, Parameters<Mailer['send']>>().mockResolvedValue(undefined),
   };
+  const noted = new Set<string>();
   const ledger = {
     wasSent: jest.fn<boolean, Parameters<SentLedger['wasSent']>>().mockReturnValue(alreadySent),
+    sentButNotRecorded: (rideId: string, kind: string) => noted.has(`${rideId}:${kind}`),
+    noteSent: (rideId: string, kind: string) => {
+      noted.add(`${rideId}:${kind}`);
+    },
     recordSent: jest
       .fn<Promise<void>, Parameters<SentLedger['recordSent']>>()
       .mockResolvedValue(undefined),
@@ -62,5 +67,17 @@ describe('sendRideEmail', () => {
 
     await expect(sending).rejects.toBe(failure);
     expect(deps.ledger.recordSent).not.toHaveBeenCalled();
+  });
+
+  it('when recording fails after the mail server accepted, then the retry records without sending again', async () => {
+    const deps = fakes(false);
+    deps.ledger.recordSent.mockRejectedValueOnce(new Error('broker unavailable'));
+
+    await expect(sendRideEmail(email, 'corr-1', deps)).rejects.toThrow('broker unavailable');
+    const retried = await sendRideEmail(email, 'corr-1', deps);
+
+    expect(retried).toBe('sent');
+    expect(deps.mailer.send).toHaveBeenCalledTimes(1);
+    expect(deps.ledger.recordSent).toHaveBeenCalledTimes(2);
   });
 });

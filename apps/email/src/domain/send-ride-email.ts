@@ -8,8 +8,12 @@ export interface Mailer {
 }
 
 export interface SentLedger {
-  /** True if this ride's email of this kind was already handed to the mail server. */
+  /** True if this ride's email of this kind is recorded as handed to the mail server. */
   wasSent(rideId: string, kind: Email['kind']): boolean;
+  /** True if this process handed it to the mail server but has not recorded it yet. */
+  sentButNotRecorded(rideId: string, kind: Email['kind']): boolean;
+  /** Notes, in memory, that the mail server accepted it (before recording it durably). */
+  noteSent(rideId: string, kind: Email['kind']): void;
   /** Durably records the email as sent; resolves once recorded. */
   recordSent(email: Email, context: { sentAt: Date; correlationId: string }): Promise<void>;
 }
@@ -31,7 +35,11 @@ export const sendRideEmail = async (
     log.info('email already sent, skipping');
     return 'already_sent';
   }
-  await deps.mailer.send(email);
+  // A retry after a failed record (Kafka briefly unavailable) records; it does not send again.
+  if (!deps.ledger.sentButNotRecorded(email.rideId, email.kind)) {
+    await deps.mailer.send(email);
+    deps.ledger.noteSent(email.rideId, email.kind);
+  }
   await deps.ledger.recordSent(email, { sentAt: deps.now(), correlationId });
   log.info({ subject: email.subject }, 'email sent');
   return 'sent';

@@ -19,6 +19,8 @@ export const startSentLedger = async (deps: {
   const keyOf = (rideId: string, kind: string) => `${rideId}:${kind}`;
   // Recorded by this instance but not yet read back from the topic.
   const recordedHere = new Set<string>();
+  // Accepted by the mail server, not yet recorded (the record failed and is being retried).
+  const sentHere = new Set<string>();
   const table = await startTable<EmailSentEvent>({
     kafka: deps.kafka,
     topic: deps.topics.emailsSent.name,
@@ -31,6 +33,10 @@ export const startSentLedger = async (deps: {
   });
   return {
     table,
+    sentButNotRecorded: (rideId, kind) => sentHere.has(keyOf(rideId, kind)),
+    noteSent: (rideId, kind) => {
+      sentHere.add(keyOf(rideId, kind));
+    },
     wasSent: (rideId, kind) =>
       recordedHere.has(keyOf(rideId, kind)) || table.get(keyOf(rideId, kind)) !== undefined,
     recordSent: async (email, { sentAt, correlationId }) => {
@@ -45,6 +51,7 @@ export const startSentLedger = async (deps: {
       };
       await deps.publisher.publish(deps.topics.emailsSent, [event]);
       recordedHere.add(keyOf(email.rideId, email.kind));
+      sentHere.delete(keyOf(email.rideId, email.kind));
     },
     catchUp: () => table.catchUp(),
     stop: () => table.stop(),
