@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
 import {
@@ -6,8 +6,12 @@ import {
   isRedrivenForAnotherService,
   type DeadLetterReason,
 } from './dead-letter';
-import { KafkaRuntimeError } from './errors';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
+import {
+  isKafkaFailure,
+  startSupervisedConsumer,
+  type SupervisedConsumer,
+} from './supervised-consumer';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
 
 export interface ConsumerOptions<Contract extends TopicContract> {
@@ -46,10 +50,6 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-export const isKafkaFailure = (error: unknown): boolean =>
-  error instanceof KafkaRuntimeError ||
-  (error instanceof Error && error.name.startsWith('KafkaJS'));
-
 export const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
@@ -64,13 +64,9 @@ export const startConsumer = async <Contract extends TopicContract>(
   const retry = options.retry ?? defaultRetryPolicy;
   const isRetriable = options.isRetriable ?? (() => true);
   const byTopic = contractsByTopic(options.contracts);
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    readUncommitted: false,
-    ...sessionSettings(options.sessionTimeoutMs),
-  });
   const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const membership = trackMembership(consumer, logger, options.onFatal);
+  // Set once the group is started; batches only run after that.
+  const membership: { current?: SupervisedConsumer } = {};
 
   const deadLetter = async (
     payload: EachBatchPayload,
@@ -125,7 +121,10 @@ export const startConsumer = async <Contract extends TopicContract>(
     }
   };
 
-  const prepare = onceAfterEachJoin(membership, options.beforeFirstBatchAfterJoin);
+  const prepare = onceAfterEachJoin(
+    { generation: () => membership.current?.generation() ?? 0 },
+    options.beforeFirstBatchAfterJoin,
+  );
 
   let stopping = false;
   const inFlight = new Set<Promise<void>>();
@@ -153,9 +152,14 @@ export const startConsumer = async <Contract extends TopicContract>(
       }
     } finally {
       if (lastDone !== undefined) {
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: nextOffset(lastDone) },
-        ]);
+        await payload.commitOffsetsIfNecessary({
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: nextOffset(lastDone) }],
+            },
+          ],
+        });
       }
     }
   };
@@ -174,71 +178,33 @@ export const startConsumer = async <Contract extends TopicContract>(
   };
 
   await deadLetters.connect();
-  await consumer.connect();
-  for (const contract of options.contracts) {
-    await consumer.subscribe({ topic: contract.name, fromBeginning: true });
-  }
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    eachBatch,
+  const supervised = await startSupervisedConsumer({
+    kafka,
+    groupId,
+    topics: options.contracts.map((contract) => contract.name),
+    logger,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    onFatal: options.onFatal,
+    run: {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      eachBatch,
+    },
   });
+  membership.current = supervised;
 
   return {
-    isReady: membership.isReady,
-    assignment: membership.assignment,
+    isReady: supervised.isReady,
+    assignment: supervised.assignment,
     stop: async () => {
-      membership.stopping();
       stopping = true;
-      consumer.pause(options.contracts.map((contract) => ({ topic: contract.name })));
-      await Promise.allSettled(inFlight);
-      await consumer.disconnect();
+      await supervised.stop(async (consumer) => {
+        consumer.pause(options.contracts.map((contract) => ({ topic: contract.name })));
+        await Promise.allSettled(inFlight);
+      });
       await deadLetters.disconnect();
     },
-  };
-};
-
-/** Session timeout and a heartbeat a third of it (kafkajs defaults: 30 s and 3 s). */
-export const sessionSettings = (sessionTimeoutMs = 30_000) => ({
-  sessionTimeout: sessionTimeoutMs,
-  heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
-  // kafkajs heartbeats between fetches: an idle fetch of 5 s (its default) delays rebalances.
-  maxWaitTimeInMs: 500,
-});
-
-/** Follows group membership for readiness, and reports a crash the consumer will not recover from. */
-export const trackMembership = (
-  consumer: Consumer,
-  logger: Logger,
-  onFatal: (error: unknown) => void,
-) => {
-  let joined = false;
-  let stopping = false;
-  let generation = 0;
-  let assignment: Record<string, number[]> = {};
-  consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    joined = true;
-    generation += 1;
-    assignment = event.payload.memberAssignment;
-    logger.info(
-      { groupId: event.payload.groupId, assignment: event.payload.memberAssignment },
-      'joined consumer group',
-    );
-  });
-  consumer.on(consumer.events.STOP, () => (joined = false));
-  consumer.on(consumer.events.CRASH, (event) => {
-    joined = false;
-    if (!event.payload.restart && !stopping) {
-      logger.error({ err: event.payload.error }, 'consumer crashed and will not restart');
-      onFatal(event.payload.error);
-    }
-  });
-  return {
-    isReady: () => joined,
-    assignment: () => assignment,
-    stopping: () => (stopping = true),
-    generation: () => generation,
   };
 };
 

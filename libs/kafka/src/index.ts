@@ -11,3 +11,4 @@ export * from './transactional-consumer';
 export * from './table';
 export type { Kafka } from 'kafkajs';
 export * from './redrive';
+export * from './supervised-consumer';

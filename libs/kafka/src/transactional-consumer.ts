@@ -1,10 +1,11 @@
 import type { EachBatchPayload, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
-import { errorText, sessionSettings, trackMembership, type RunningConsumer } from './consumer';
+import { errorText, type RunningConsumer } from './consumer';
 import { deadLetterMessage, isRedrivenForAnotherService } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import { encodeAll } from './publisher';
+import { startSupervisedConsumer, type SupervisedConsumer } from './supervised-consumer';
 
 /** An event ready to publish: validated and encoded against its contract. */
 export interface Outgoing {
@@ -78,19 +79,15 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
   const { kafka, groupId, service, logger, process } = options;
   const maxPerTransaction = options.maxMessagesPerTransaction ?? 500;
   const byTopic = contractsByTopic(options.contracts);
-  const consumer = kafka.consumer({
-    groupId,
-    readUncommitted: false,
-    ...sessionSettings(options.sessionTimeoutMs),
-  });
-  const membership = trackMembership(consumer, logger, options.onFatal);
+  // Set once the group is started; batches only run after that.
+  const membership: { current?: SupervisedConsumer } = {};
   const producers = new Map<string, Promise<Producer>>();
   const restoredIn = new Map<string, number>();
 
   const restoreIfNeeded = async (topic: string, partition: number) => {
     if (!options.state) return;
     const key = `${topic}/${partition}`;
-    const generation = membership.generation();
+    const generation = membership.current?.generation() ?? 0;
     if (restoredIn.get(key) === generation) return;
     await options.state.restore(topic, partition);
     restoredIn.set(key, generation);
@@ -207,23 +204,27 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     }
   };
 
-  await consumer.connect();
-  for (const contract of options.contracts) {
-    await consumer.subscribe({ topic: contract.name, fromBeginning: true });
-  }
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    eachBatch,
+  const supervised = await startSupervisedConsumer({
+    kafka,
+    groupId,
+    topics: options.contracts.map((contract) => contract.name),
+    logger,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    onFatal: options.onFatal,
+    run: {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      eachBatch,
+    },
   });
+  membership.current = supervised;
 
   return {
-    isReady: membership.isReady,
-    assignment: membership.assignment,
+    isReady: supervised.isReady,
+    assignment: supervised.assignment,
     stop: async () => {
-      membership.stopping();
-      await consumer.disconnect();
+      await supervised.stop();
       await Promise.all(
         [...producers.values()].map((p) => p.then((x) => x.disconnect()).catch(() => undefined)),
       );

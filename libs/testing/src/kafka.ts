@@ -11,10 +11,10 @@ export const testBrokers = (): string[] => {
 };
 
 /** A plain kafkajs client for the test's own producing and consuming; quiet unless asked. */
-export const testKafka = (clientId = uniqueName('test')): Kafka =>
+export const testKafka = (clientId = uniqueName('test'), brokers = testBrokers()): Kafka =>
   new Kafka({
     clientId,
-    brokers: testBrokers(),
+    brokers,
     logLevel: process.env['TEST_LOG_LEVEL'] ? logLevel.INFO : logLevel.NOTHING,
   });
 

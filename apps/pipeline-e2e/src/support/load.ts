@@ -18,6 +18,8 @@ export interface LoadOptions {
   readonly body?: (n: number) => RideRequestBody;
   /** Called after each accepted ride with how many are accepted so far. */
   readonly onAccepted?: (acceptedSoFar: number) => void | Promise<void>;
+  /** Called on every 503 or refused connection (before the retry). */
+  readonly onUnavailable?: () => void;
   /** How long one ride may keep being retried before the load fails. */
   readonly giveUpAfterMs?: number;
 }
@@ -67,6 +69,7 @@ export const sendRides = async (
         if (!(error instanceof TypeError)) throw error; // fetch failed: connection refused
       }
       unavailable += 1;
+      options.onUnavailable?.();
       if (Date.now() > deadline)
         throw new Error(`ride ${n} not accepted within ${giveUpAfterMs} ms`);
       // Back off like a real client: the service answers Retry-After: 5; tests keep it shorter.

@@ -89,6 +89,11 @@ export class ServiceProcess {
     return seen;
   }
 
+  /** Null while the process runs; its exit code (or the signal that ended it) after. */
+  get exitCode(): number | string | null {
+    return this.child.exitCode ?? this.child.signalCode;
+  }
+
   /** Sends a signal and resolves with the exit code. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;

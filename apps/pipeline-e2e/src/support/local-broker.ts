@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const script = path.resolve(__dirname, '../../../../tools/kafka/kafka.sh');
+
+/** A broker of the test's own (tools/kafka/kafka.sh on its own port and data dir) to stop and start. */
+export class LocalBroker {
+  private constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  static async start(port: number): Promise<LocalBroker> {
+    const broker = new LocalBroker({
+      ...process.env,
+      KAFKA_PORT: String(port),
+      KAFKA_DATA_DIR: path.resolve(__dirname, `../../../../.kafka/fault-${port}`),
+    });
+    await broker.kafka('reset');
+    await broker.kafka('start');
+    return broker;
+  }
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.env['KAFKA_PORT']}`;
+  }
+
+  async kafka(command: 'start' | 'stop' | 'reset'): Promise<void> {
+    await run('bash', [script, command], { env: this.env });
+  }
+}
