@@ -14,9 +14,16 @@ export const listen = (app: Express, port: number, host = '0.0.0.0'): Promise<Ru
       if (error) return reject(error);
       resolve({
         port: (server.address() as AddressInfo).port,
+        // Stops accepting, lets requests in progress finish, and closes each keep-alive
+        // connection as soon as it falls idle (rather than after the keep-alive timeout).
         close: () =>
           new Promise<void>((done, fail) => {
-            server.close((closeError) => (closeError ? fail(closeError) : done()));
+            const sweep = setInterval(() => server.closeIdleConnections(), 50);
+            server.close((closeError) => {
+              clearInterval(sweep);
+              if (closeError) fail(closeError);
+              else done();
+            });
             server.closeIdleConnections();
           }),
       });

@@ -66,7 +66,8 @@ export const sendRides = async (
         if (response.status !== 503)
           throw new Error(`ride ${n}: unexpected ${response.status} ${answer.error}`);
       } catch (error) {
-        if (!(error instanceof TypeError)) throw error; // fetch failed: connection refused
+        // fetch failed (refused, reset): a TypeError from Node's realm, so compare by name.
+        if ((error as Error).name !== 'TypeError') throw error;
       }
       unavailable += 1;
       options.onUnavailable?.();

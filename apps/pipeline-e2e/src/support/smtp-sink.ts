@@ -15,6 +15,10 @@ export class SmtpSink {
   private waiters: { count: number; resolve: () => void }[] = [];
   /** While set, every RCPT is refused with this SMTP reply code (e.g. 451 to simulate an outage). */
   refuseWith: number | undefined;
+  /** Recipients refused with a code whatever `refuseWith` says (e.g. 550: no such mailbox). */
+  readonly refusedRecipients = new Map<string, number>();
+  /** How many RCPTs were refused so far. */
+  refusals = 0;
 
   private constructor(
     private readonly server: SMTPServer,
@@ -27,8 +31,9 @@ export class SmtpSink {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onRcptTo: (_address, _session, callback) => {
-        const code = sink.refuseWith;
+        const code = sink.refusedRecipients.get(_address.address) ?? sink.refuseWith;
         if (code === undefined) return callback();
+        sink.refusals += 1;
         const error = Object.assign(new Error('mailbox unavailable, try later'), {
           responseCode: code,
         });
@@ -95,6 +100,23 @@ export class SmtpSink {
     if (this.received.length >= count) return Promise.resolve(this.received);
     return new Promise((resolve) =>
       this.waiters.push({ count, resolve: () => resolve(this.received) }),
+    );
+  }
+
+  /** The server goes away: stops listening and drops every open connection. */
+  disappear(): Promise<void> {
+    for (const connection of (
+      this.server as unknown as { connections: Set<{ _socket?: { destroy(): void } }> }
+    ).connections) {
+      connection._socket?.destroy();
+    }
+    return new Promise((resolve) => this.server.server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port. */
+  reappear(): Promise<void> {
+    return new Promise((resolve) =>
+      this.server.server.listen(this.port, '127.0.0.1', () => resolve()),
     );
   }
 
