@@ -7,7 +7,7 @@ import type { ServiceName } from '../support/service-process';
 import { startStack, type Stack } from '../support/stack';
 import { exactlyOnce, settleAndCount } from '../support/verify';
 
-const RIDES = Number(process.env['FAULT_RIDES'] ?? 2000);
+const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000);
 const fastFailover = { KAFKA_SESSION_TIMEOUT_MS: '6000' };
 
 jest.setTimeout(15 * 60_000);

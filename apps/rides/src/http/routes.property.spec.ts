@@ -55,4 +55,22 @@ describe('POST /rides, for any body', () => {
     const after = await post(server.url, JSON.stringify(validRideBody));
     expect(after.status).toBe(202);
   });
+
+  it('when a flood of bad requests arrives at once, then each gets its 4xx and the server keeps serving', async () => {
+    const bodies = Array.from({ length: 2000 }, (_, n) =>
+      n % 2 === 0 ? '{"broken": ' : JSON.stringify({ ...validRideBody, passengers: 100 + n }),
+    );
+
+    const statuses = await Promise.all(
+      bodies.map(async (body) => {
+        const response = await post(server.url, body);
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    const after = await post(server.url, JSON.stringify(validRideBody));
+
+    expect(new Set(statuses)).toEqual(new Set([400]));
+    expect(after.status).toBe(202);
+  });
 });
