@@ -33,7 +33,7 @@ export const start = async (
     { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
     logger,
   );
-  const states = await PartitionStates.start(kafka, topics, logger);
+  const states = await PartitionStates.start(kafka, topics, logger, onFatal);
   const stats = () => mergeStates(states.all());
   const registry = createMetricsRegistry('analytics');
   const metrics = analyticsMetrics(registry, stats);

@@ -16,9 +16,11 @@ export const analyticsEnv = withSaslCheck(
       .min(1)
       .default('analytics')
       .describe('Prefix of the per-partition Kafka transactional ids; unique per deployment'),
-    SUMMARY_INTERVAL_MS: positiveInt(60_000).describe(
-      'Window length of the summaries published to ride_analytics, in ms',
-    ),
+    SUMMARY_INTERVAL_MS: positiveInt(60_000)
+      .refine((ms) => ms % 60_000 === 0, 'must be whole minutes (the state counts per minute)')
+      .describe(
+        'Window length of the summaries published to ride_analytics, in ms (whole minutes)',
+      ),
   }),
 );
 

@@ -42,7 +42,7 @@ export const start = async (
     'emails go to',
   );
   const publisher = await createPublisher({ kafka, logger });
-  const ledger = await startSentLedger({ kafka, topics, publisher, logger });
+  const ledger = await startSentLedger({ kafka, topics, publisher, logger, onFatal });
   const consumer = await startRideOutcomesConsumer({
     kafka,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,

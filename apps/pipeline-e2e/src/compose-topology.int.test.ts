@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { composeEnvironment, environmentValues } from '@taxi/testing';
-import { eventually } from './support/eventually';
 import { getJson, postRide, rideRequest } from './support/rides-client';
 import { startService, type ServiceName, type ServiceProcess } from './support/service-process';
 import { SmtpSink } from './support/smtp-sink';
+import { composeEnvironment, environmentValues, eventually } from '@taxi/testing';
 
 /**
  * `docker compose up` as close as this machine gets without Docker: the four built services, each

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { ServiceName } from './support/service-process';
-
-const workspaceRoot = path.resolve(__dirname, '../../..');
+import { workspaceRoot } from './support/workspace';
 
 /** Runs a built service with the given environment; resolves with its exit code and stderr. */
 const runWith = (service: ServiceName, env: Record<string, string>) =>
@@ -57,7 +56,10 @@ const specific: Record<ServiceName, [string, string][]> = {
     ['SEND_RETRY_MAX_DELAY_MS', 'soon'],
     ['PARTITIONS_CONSUMED_CONCURRENTLY', '-1'],
   ],
-  analytics: [['SUMMARY_INTERVAL_MS', '0']],
+  analytics: [
+    ['SUMMARY_INTERVAL_MS', '0'],
+    ['SUMMARY_INTERVAL_MS', '90000'],
+  ],
 };
 
 const cases = (Object.keys(specific) as ServiceName[]).flatMap((service) =>

@@ -1,6 +1,7 @@
-import { eventually } from './support/eventually';
+import { decode, topicsFor } from '@taxi/events';
 import { getJson, postRide, rideRequest } from './support/rides-client';
 import { startStack, type Stack } from './support/stack';
+import { collect, eventually, testKafka } from '@taxi/testing';
 
 interface Stats {
   confirmed: number;
@@ -139,5 +140,58 @@ describe('the ride pipeline, four processes, a real broker and a real SMTP serve
       expect(health.status).toBe(200);
       expect(ready).toMatchObject({ status: 200, body: { status: 'ready' } });
     }
+  });
+
+  it('when the minute closes, then analytics publishes that window to ride_analytics, counting each ride once', async () => {
+    const contract = topicsFor(stack.prefix).rideAnalytics;
+    const summaries = await collect(testKafka(), [contract.name]);
+    const windows = () =>
+      summaries.messages.flatMap(({ message }) => {
+        const decoded = decode(contract, message.value);
+        return decoded.ok ? [decoded.value.payload] : [];
+      });
+    const counted = () => windows().reduce((n, w) => n + w.confirmed + w.rejected, 0);
+
+    try {
+      // Waits for the window(s) holding the first test's five rides to close (up to a minute).
+      while (counted() < 5) await summaries.waitFor(summaries.messages.length + 1, 90_000);
+
+      const withRides = windows().filter((w) => w.confirmed + w.rejected > 0);
+      expect(withRides.reduce((n, w) => n + w.confirmed, 0)).toBe(3);
+      expect(withRides.reduce((n, w) => n + w.rejected, 0)).toBe(2);
+      expect(new Set(windows().map((w) => w.windowStart)).size).toBe(windows().length);
+      expect(summaries.messages.length).toBe(windows().length);
+    } finally {
+      await summaries.stop();
+    }
+  }, 120_000);
+
+  it('when bad requests are sent to the real service, then each gets a 4xx and nothing reaches ride_details', async () => {
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = topicsFor(stack.prefix).rideRequested.name;
+    const endOffsets = async () =>
+      (await admin.fetchTopicOffsets(topic)).map((p) => p.high).join(',');
+    const before = await endOffsets();
+    const send = (body: string, contentType = 'application/json') =>
+      fetch(`${stack.ridesUrl}/rides`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': contentType },
+      });
+
+    const answers = await Promise.all([
+      send('{"customerId": '),
+      send(JSON.stringify(rideRequest({ passengers: 0 }))),
+      send(JSON.stringify({ ...rideRequest(), pickup: { lat: 200, lng: 0 } })),
+      send(JSON.stringify(rideRequest()), 'text/plain'),
+      send(JSON.stringify({ ...rideRequest(), customerId: 'x'.repeat(20_000) })),
+    ]);
+    const after = await endOffsets();
+    await admin.disconnect();
+
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 415, 413]);
+    expect(after).toBe(before);
   });
 });

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { topics, type RideRequestedEvent } from '@taxi/events';
 import {
   collect,
+  eventually,
   freshRideRequested,
   isolatedContract,
   testKafka,
@@ -77,11 +78,22 @@ describe('startConsumer', () => {
     expect(fatal).not.toHaveBeenCalled();
   });
 
+  /** Resolves once the members own disjoint, non-empty shares that cover every partition. */
+  const split = (members: RunningConsumer[]) =>
+    eventually(
+      async () => members.map((m) => Object.values(m.assignment()).flat()),
+      (shares) =>
+        shares.every((share) => share.length > 0) &&
+        new Set(shares.flat()).size === contract.partitions &&
+        shares.flat().length === contract.partitions,
+    );
+
   it('when two members share a group, then they split the partitions and each ride is handled once', async () => {
     const groupId = uniqueName('group');
     const log = handledLog();
-    await member(groupId, 'a', log);
-    await member(groupId, 'b', log);
+    const a = await member(groupId, 'a', log);
+    const b = await member(groupId, 'b', log);
+    await split([a, b]);
 
     const events = await publishRides(60);
     await log.waitFor(events.length);
@@ -98,7 +110,8 @@ describe('startConsumer', () => {
     const groupId = uniqueName('group');
     const log = handledLog();
     const a = await member(groupId, 'a', log);
-    await member(groupId, 'b', log);
+    const b = await member(groupId, 'b', log);
+    await split([a, b]);
     const first = await publishRides(30);
     await log.waitFor(first.length);
 

@@ -23,6 +23,8 @@ export interface SupervisedConsumerOptions {
   readonly run: ConsumerRunConfig;
   /** Called for a crash that is not Kafka's (a bug): the service should exit. */
   readonly onFatal: (error: unknown) => void;
+  /** Called with each kafkajs consumer made (the first and every replacement), e.g. to listen. */
+  readonly configure?: (consumer: Consumer) => void;
 }
 
 export interface SupervisedConsumer {
@@ -77,6 +79,7 @@ export const startSupervisedConsumer = async (
       ...sessionSettings(options.sessionTimeoutMs),
     });
     consumer = created;
+    options.configure?.(created);
     created.on(created.events.GROUP_JOIN, (event) => {
       joined = true;
       relaunches = 0;

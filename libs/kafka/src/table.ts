@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import { startSupervisedConsumer } from './supervised-consumer';
 
 export interface TableOptions<Value> {
   readonly kafka: Kafka;
@@ -9,6 +10,8 @@ export interface TableOptions<Value> {
   readonly logger: Logger;
   /** Turns a record into a row, or undefined to ignore it (it is logged). */
   readonly parse: (message: KafkaMessage) => Value | undefined;
+  /** Called if the reader fails for a reason other than Kafka (a bug): the service should exit. */
+  readonly onFatal: (error: unknown) => void;
   /** Called for each row as it arrives, after it is stored. */
   readonly onRow?: (key: string, value: Value) => void;
 }
@@ -38,11 +41,6 @@ export const startTable = async <Value>(options: TableOptions<Value>): Promise<T
   const rows = new Map<string, Value>();
   const nextOffsets = new Map<number, bigint>();
   let waiters: Waiter[] = [];
-  const consumer = kafka.consumer({
-    groupId: `table-${topic}-${randomUUID()}`,
-    readUncommitted: false,
-    maxWaitTimeInMs: 100,
-  });
   const admin = kafka.admin();
 
   const wake = () => {
@@ -62,29 +60,36 @@ export const startTable = async <Value>(options: TableOptions<Value>): Promise<T
       waiters.push(entry);
     });
 
-  // Emitted for every fetched batch, also those holding only transaction markers (which never
-  // reach eachBatch), so the position moves past them.
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    const reached = BigInt(payload.lastOffset) + 1n;
-    if (reached > (nextOffsets.get(payload.partition) ?? 0n))
-      nextOffsets.set(payload.partition, reached);
-    wake();
-  });
   await admin.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      for (const message of batch.messages) {
-        const key = message.key?.toString();
-        const value = key === undefined ? undefined : options.parse(message);
-        if (key === undefined || value === undefined) {
-          logger.warn({ topic, offset: message.offset }, 'ignoring unreadable table record');
-          continue;
+  const supervised = await startSupervisedConsumer({
+    kafka,
+    groupId: `table-${topic}-${randomUUID()}`,
+    topics: [topic],
+    logger,
+    onFatal: options.onFatal,
+    // Emitted for every fetched batch, also those holding only transaction markers (which never
+    // reach eachBatch), so the position moves past them.
+    configure: (consumer) =>
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const reached = BigInt(payload.lastOffset) + 1n;
+        if (reached > (nextOffsets.get(payload.partition) ?? 0n)) {
+          nextOffsets.set(payload.partition, reached);
         }
-        rows.set(key, value);
-        options.onRow?.(key, value);
-      }
+        wake();
+      }),
+    run: {
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const key = message.key?.toString();
+          const value = key === undefined ? undefined : options.parse(message);
+          if (key === undefined || value === undefined) {
+            logger.warn({ topic, offset: message.offset }, 'ignoring unreadable table record');
+            continue;
+          }
+          rows.set(key, value);
+          options.onRow?.(key, value);
+        }
+      },
     },
   });
 
@@ -116,7 +121,7 @@ export const startTable = async <Value>(options: TableOptions<Value>): Promise<T
       return rows.get(key) as Value;
     },
     stop: async () => {
-      await consumer.disconnect();
+      await supervised.stop();
       await admin.disconnect();
     },
   };

@@ -6,3 +6,4 @@ export * from './docs';
 export * from './deploy-files';
 export * from './deployed-environments';
 export * from './deploy-parity';
+export * from './eventually';

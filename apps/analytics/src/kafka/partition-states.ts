@@ -32,11 +32,17 @@ export class PartitionStates implements PartitionStateHooks {
     private readonly logger: Logger,
   ) {}
 
-  static async start(kafka: Kafka, topics: Topics, logger: Logger): Promise<PartitionStates> {
+  static async start(
+    kafka: Kafka,
+    topics: Topics,
+    logger: Logger,
+    onFatal: (error: unknown) => void,
+  ): Promise<PartitionStates> {
     const table = await startTable<AnalyticsStateEvent>({
       kafka,
       topic: topics.analyticsState.name,
       logger,
+      onFatal,
       parse: (message) => {
         const decoded = decode(topics.analyticsState, message.value);
         return decoded.ok ? decoded.value : undefined;

@@ -13,6 +13,7 @@ export const startSentLedger = async (deps: {
   topics: Topics;
   publisher: Publisher;
   logger: Logger;
+  onFatal: (error: unknown) => void;
 }): Promise<
   SentLedger & { catchUp(): Promise<void>; stop(): Promise<void>; table: Table<EmailSentEvent> }
 > => {
@@ -25,6 +26,7 @@ export const startSentLedger = async (deps: {
     kafka: deps.kafka,
     topic: deps.topics.emailsSent.name,
     logger: deps.logger,
+    onFatal: deps.onFatal,
     parse: (message) => {
       const decoded = decode(deps.topics.emailsSent, message.value);
       return decoded.ok ? decoded.value : undefined;

@@ -4,8 +4,6 @@ import { promisify } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { topicsFor } from '@taxi/events';
 import { DLQ_HEADERS } from '@taxi/kafka';
-import { testKafka } from '@taxi/testing';
-import { eventually } from '../support/eventually';
 import { recordFigures } from '../support/figures';
 import { sendRides } from '../support/load';
 import { Outcomes } from '../support/outcomes';
@@ -13,9 +11,11 @@ import { getJson, postRide, rideRequest } from '../support/rides-client';
 import { waitForGroupCaughtUp } from '../support/settle';
 import { startStack, type Stack } from '../support/stack';
 import type { Stats } from '../support/verify';
+import { workspaceRoot } from '../support/workspace';
+import { eventually, testKafka } from '@taxi/testing';
 
 const run = promisify(execFile);
-const redriveMain = path.resolve(__dirname, '../../../../dist/apps/redrive/main.js');
+const redriveMain = path.join(workspaceRoot, 'dist/apps/redrive/main.js');
 
 jest.setTimeout(10 * 60_000);
 

@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { workspaceRoot } from './workspace';
 
-const file = path.resolve(__dirname, '../../../../tmp/fault-figures.jsonl');
+const file = path.join(workspaceRoot, 'tmp/fault-figures.jsonl');
 
 /** Appends what a fault test measured, for docs/reliability.md (printed by the test too). */
 export const recordFigures = (scenario: string, figures: Record<string, number | string>): void => {

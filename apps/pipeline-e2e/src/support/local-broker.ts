@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { workspaceRoot } from './workspace';
 
 const run = promisify(execFile);
-const script = path.resolve(__dirname, '../../../../tools/kafka/kafka.sh');
+const script = path.join(workspaceRoot, 'tools/kafka/kafka.sh');
 
 /** A broker of the test's own (tools/kafka/kafka.sh on its own port and data dir) to stop and start. */
 export class LocalBroker {
@@ -13,7 +14,7 @@ export class LocalBroker {
     const broker = new LocalBroker({
       ...process.env,
       KAFKA_PORT: String(port),
-      KAFKA_DATA_DIR: path.resolve(__dirname, `../../../../.kafka/fault-${port}`),
+      KAFKA_DATA_DIR: path.join(workspaceRoot, `.kafka/fault-${port}`),
     });
     await broker.kafka('reset');
     await broker.kafka('start');

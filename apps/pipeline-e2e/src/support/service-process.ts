@@ -3,8 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-
-const workspaceRoot = path.resolve(__dirname, '../../../..');
+import { workspaceRoot } from './workspace';
 
 export interface LogLine {
   readonly level: number;

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { eventually } from './eventually';
+import { eventually } from '@taxi/testing';
 
 /**
  * Resolves once a consumer group has committed every partition of its topics to the end. The end

@@ -51,7 +51,6 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     ...(name === 'rides' && { READ_MODEL_GROUP_PREFIX: `e2e-${run}-read-model` }),
     ...(name === 'transaction' && { DRIVER_BUSY_TIME_SCALE: '0' }),
     ...(name === 'email' && { SMTP_URL: smtp.url, SEND_RETRY_MAX_DELAY_MS: '1000' }),
-    ...(name === 'analytics' && { SUMMARY_INTERVAL_MS: '1000' }),
     ...options.env?.[name],
   });
   const services = {} as Record<ServiceName, ServiceProcess>;

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { topicsFor } from '@taxi/events';
-import { eventually } from './eventually';
+import { eventually } from '@taxi/testing';
 import type { Outcomes } from './outcomes';
 import { getJson } from './rides-client';
 import { waitForGroupCaughtUp } from './settle';
