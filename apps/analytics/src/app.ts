@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import { allTopicSettings, topicsFor } from '@taxi/events';
-import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
+import { createPublisher } from '@taxi/kafka';
 import {
   createMetricsRegistry,
-  kafkaConnection,
+  connectToKafka,
   opsRoutes,
   startOpsServer,
   type Service,
@@ -25,14 +24,7 @@ export const start = async (
   logger: Logger,
   onFatal: (error: unknown) => void,
 ): Promise<AnalyticsService> => {
-  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
-  const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
-  await ensureTopics(
-    kafka,
-    allTopicSettings(topics),
-    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
-    logger,
-  );
+  const { kafka, topics } = await connectToKafka(config, logger);
   const states = await PartitionStates.start(kafka, topics, logger, onFatal);
   const stats = () => mergeStates(states.all());
   const registry = createMetricsRegistry('analytics');

@@ -1,10 +1,10 @@
 import express from 'express';
 import type { Logger } from 'pino';
-import { allTopicSettings, topicsFor, type RideRequestedEvent } from '@taxi/events';
-import { createKafka, createPublisher, ensureTopics } from '@taxi/kafka';
+import type { RideRequestedEvent } from '@taxi/events';
+import { createPublisher } from '@taxi/kafka';
 import {
   createMetricsRegistry,
-  kafkaConnection,
+  connectToKafka,
   listen,
   opsRoutes,
   type Service,
@@ -26,14 +26,7 @@ export const start = async (
   logger: Logger,
   onFatal: (error: unknown) => void,
 ): Promise<RidesService> => {
-  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
-  const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
-  await ensureTopics(
-    kafka,
-    allTopicSettings(topics),
-    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
-    logger,
-  );
+  const { kafka, topics } = await connectToKafka(config, logger);
   const registry = createMetricsRegistry('rides');
   const metrics = ridesMetrics(registry);
   const store = new RideStatusStore(config.READ_MODEL_MAX_RIDES);

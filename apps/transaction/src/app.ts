@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
-import { allTopicSettings, topicsFor } from '@taxi/events';
-import { createKafka, ensureTopics } from '@taxi/kafka';
 import {
   createMetricsRegistry,
-  kafkaConnection,
+  connectToKafka,
   opsRoutes,
   startOpsServer,
   type Service,
@@ -23,14 +21,7 @@ export const start = async (
   logger: Logger,
   onFatal: (error: unknown) => void,
 ): Promise<TransactionService> => {
-  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
-  const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
-  await ensureTopics(
-    kafka,
-    allTopicSettings(topics),
-    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
-    logger,
-  );
+  const { kafka, topics } = await connectToKafka(config, logger);
   const registry = createMetricsRegistry('transaction');
   const metrics = transactionMetrics(registry);
   const fleet = createFleet({

@@ -9,7 +9,7 @@ import {
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import {
   isKafkaFailure,
-  startSupervisedConsumer,
+  startManualCommitMember,
   type SupervisedConsumer,
 } from './supervised-consumer';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
@@ -178,19 +178,15 @@ export const startConsumer = async <Contract extends TopicContract>(
   };
 
   await deadLetters.connect();
-  const supervised = await startSupervisedConsumer({
+  const supervised = await startManualCommitMember({
     kafka,
     groupId,
-    topics: options.contracts.map((contract) => contract.name),
+    contracts: options.contracts,
     logger,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     onFatal: options.onFatal,
-    run: {
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-      eachBatch,
-    },
+    eachBatch,
   });
   membership.current = supervised;
 

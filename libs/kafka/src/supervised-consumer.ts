@@ -118,3 +118,29 @@ export const startSupervisedConsumer = async (
     },
   };
 };
+
+/** A supervised member that commits by hand (or in transactions) and resolves offsets itself. */
+export const startManualCommitMember = (options: {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly contracts: readonly { readonly name: string }[];
+  readonly logger: Logger;
+  readonly sessionTimeoutMs?: number | undefined;
+  readonly partitionsConsumedConcurrently?: number | undefined;
+  readonly onFatal: (error: unknown) => void;
+  readonly eachBatch: NonNullable<ConsumerRunConfig['eachBatch']>;
+}): Promise<SupervisedConsumer> =>
+  startSupervisedConsumer({
+    kafka: options.kafka,
+    groupId: options.groupId,
+    topics: options.contracts.map((contract) => contract.name),
+    logger: options.logger,
+    ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
+    onFatal: options.onFatal,
+    run: {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: options.eachBatch,
+    },
+  });

@@ -5,7 +5,7 @@ import { errorText, type RunningConsumer } from './consumer';
 import { deadLetterMessage, isRedrivenForAnotherService } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import { encodeAll } from './publisher';
-import { startSupervisedConsumer, type SupervisedConsumer } from './supervised-consumer';
+import { startManualCommitMember, type SupervisedConsumer } from './supervised-consumer';
 
 /** An event ready to publish: validated and encoded against its contract. */
 export interface Outgoing {
@@ -204,19 +204,15 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     }
   };
 
-  const supervised = await startSupervisedConsumer({
+  const supervised = await startManualCommitMember({
     kafka,
     groupId,
-    topics: options.contracts.map((contract) => contract.name),
+    contracts: options.contracts,
     logger,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     onFatal: options.onFatal,
-    run: {
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-      eachBatch,
-    },
+    eachBatch,
   });
   membership.current = supervised;
 

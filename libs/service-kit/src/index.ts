@@ -4,3 +4,4 @@ export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
 export * from './ops-routes';
+export * from './kafka-runtime';

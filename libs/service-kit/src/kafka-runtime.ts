@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import { allTopicSettings, topicsFor, type Topics } from '@taxi/events';
+import { createKafka, ensureTopics, type Kafka } from '@taxi/kafka';
+import { kafkaConnection } from './config';
+
+type KafkaEnv = Parameters<typeof kafkaConnection>[0] & {
+  KAFKA_CLIENT_ID: string;
+  KAFKA_TOPIC_PREFIX: string;
+  KAFKA_REPLICATION_FACTOR: number;
+};
+
+/** The Kafka client from config, and the topics (prefixed) created if they do not exist yet. */
+export const connectToKafka = async (
+  config: KafkaEnv,
+  logger: Logger,
+): Promise<{ kafka: Kafka; topics: Topics }> => {
+  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+  const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
+  await ensureTopics(
+    kafka,
+    allTopicSettings(topics),
+    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+    logger,
+  );
+  return { kafka, topics };
+};
