@@ -51,6 +51,8 @@ const main = async () => {
       non2xx: http.non2xx,
       errors: http.errors,
       counted: stats.body.confirmed + stats.body.rejected,
+      // Requests in flight when autocannon stopped: accepted by the server, not seen by the client.
+      inFlightWhenLoadStopped: stats.body.confirmed + stats.body.rejected - accepted,
       endToEndRidesPerSecond: Math.round(accepted / endToEndSeconds),
       emailedRidesPerSecond: Math.round(accepted / emailedSeconds),
     };
