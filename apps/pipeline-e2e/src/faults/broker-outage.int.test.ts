@@ -1,69 +1,60 @@
-import type { Kafka } from 'kafkajs';
-import { testKafka, uniqueName } from '@taxi/testing';
+import { faultSuite, FAULT_TEST_TIMEOUT_MS, fastFailover } from '../support/fault-suite';
 import { recordFigures } from '../support/figures';
 import { sendRides } from '../support/load';
 import { LocalBroker } from '../support/local-broker';
-import { Outcomes } from '../support/outcomes';
-import { startStack, type Stack } from '../support/stack';
 import { exactlyOnce, settleAndCount } from '../support/verify';
 
 const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000) / 2;
-const fastFailover = { KAFKA_SESSION_TIMEOUT_MS: '6000' };
-
-jest.setTimeout(15 * 60_000);
 
 describe('the broker going away during load', () => {
   let broker: LocalBroker;
-  let stack: Stack;
-  let kafka: Kafka;
-  let outcomes: Outcomes;
-
-  beforeAll(async () => {
+  const suite = faultSuite(async () => {
     broker = await LocalBroker.start(Number(process.env['FAULT_BROKER_PORT'] ?? 19592));
-    stack = await startStack({
+    return {
       brokers: broker.bootstrap,
       env: { transaction: fastFailover, email: fastFailover, analytics: fastFailover },
-    });
-    kafka = testKafka(uniqueName('outage'), [broker.bootstrap]);
-    outcomes = await Outcomes.follow(kafka, stack.prefix);
+    };
   });
 
   afterAll(async () => {
-    await outcomes?.stop();
-    await stack?.stop();
     await broker?.kafka('stop');
   });
 
-  it('when the broker stops mid-stream and comes back, then rides answers 503 meanwhile, every process recovers by itself, and every accepted ride completes once', async () => {
-    let outage: Promise<void> | undefined;
-    let seenUnavailable: () => void = () => undefined;
-    const unavailable = new Promise<void>((resolve) => (seenUnavailable = resolve));
-    const processes = [...stack.instances];
+  it(
+    'when the broker stops mid-stream and comes back, then rides answers 503 meanwhile, every process recovers by itself, and every accepted ride completes once',
+    async () => {
+      const { stack, kafka, outcomes } = suite;
+      let outage: Promise<void> | undefined;
+      let seenUnavailable: () => void = () => undefined;
+      const unavailable = new Promise<void>((resolve) => (seenUnavailable = resolve));
+      const processes = [...stack.instances];
 
-    const load = await sendRides(() => stack.ridesUrl, {
-      count: RIDES,
-      onUnavailable: () => seenUnavailable(),
-      onAccepted: (acceptedSoFar) => {
-        if (acceptedSoFar !== Math.floor(RIDES / 3)) return;
-        outage = (async () => {
-          await broker.kafka('stop');
-          await unavailable;
-          await broker.kafka('start');
-        })();
-      },
-    });
-    await outage;
-    const counts = await settleAndCount(stack, kafka, outcomes, load.accepted);
+      const load = await sendRides(() => stack.ridesUrl, {
+        count: RIDES,
+        onUnavailable: () => seenUnavailable(),
+        onAccepted: (acceptedSoFar) => {
+          if (acceptedSoFar !== Math.floor(RIDES / 3)) return;
+          outage = (async () => {
+            await broker.kafka('stop');
+            await unavailable;
+            await broker.kafka('start');
+          })();
+        },
+      });
+      await outage;
+      const counts = await settleAndCount(stack, kafka, outcomes, load.accepted);
 
-    recordFigures('broker stopped and restarted mid-stream', {
-      sent: RIDES,
-      answered503: load.unavailable,
-      ...counts,
-    });
-    expect(load.unavailable).toBeGreaterThan(0);
-    expect(processes.map((p) => p.exitCode)).toEqual(processes.map(() => null));
-    expect(stack.instances).toHaveLength(processes.length);
-    expect(counts).toMatchObject(exactlyOnce(RIDES));
-    expect(counts.emailResends).toBe(0);
-  });
+      recordFigures('broker stopped and restarted mid-stream', {
+        sent: RIDES,
+        answered503: load.unavailable,
+        ...counts,
+      });
+      expect(load.unavailable).toBeGreaterThan(0);
+      expect(processes.map((p) => p.exitCode)).toEqual(processes.map(() => null));
+      expect(stack.instances).toHaveLength(processes.length);
+      expect(counts).toMatchObject(exactlyOnce(RIDES));
+      expect(counts.emailResends).toBe(0);
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

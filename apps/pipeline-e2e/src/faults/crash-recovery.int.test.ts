@@ -1,60 +1,46 @@
-import type { Kafka } from 'kafkajs';
-import { testKafka } from '@taxi/testing';
+import { faultSuite, FAULT_TEST_TIMEOUT_MS, fastFailover } from '../support/fault-suite';
 import { recordFigures } from '../support/figures';
 import { sendRides } from '../support/load';
-import { Outcomes } from '../support/outcomes';
 import type { ServiceName } from '../support/service-process';
-import { startStack, type Stack } from '../support/stack';
 import { exactlyOnce, settleAndCount } from '../support/verify';
 
 const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000);
-const fastFailover = { KAFKA_SESSION_TIMEOUT_MS: '6000' };
-
-jest.setTimeout(15 * 60_000);
 
 describe('crashes in the middle of a stream of rides', () => {
-  let stack: Stack;
-  let kafka: Kafka;
-  let outcomes: Outcomes;
+  const suite = faultSuite(() => ({
+    env: { transaction: fastFailover, email: fastFailover, analytics: fastFailover },
+  }));
 
-  beforeAll(async () => {
-    stack = await startStack({
-      env: { transaction: fastFailover, email: fastFailover, analytics: fastFailover },
-    });
-    kafka = testKafka();
-    outcomes = await Outcomes.follow(kafka, stack.prefix);
-  });
+  it(
+    'when transaction, email and analytics are each SIGKILLed and restarted mid-stream, then every ride is decided, emailed and counted exactly once',
+    async () => {
+      const { stack, kafka, outcomes } = suite;
+      const kills: [number, ServiceName][] = [
+        [Math.floor(RIDES / 4), 'transaction'],
+        [Math.floor(RIDES / 2), 'email'],
+        [Math.floor((3 * RIDES) / 4), 'analytics'],
+      ];
+      const restarts: Promise<void>[] = [];
 
-  afterAll(async () => {
-    await outcomes?.stop();
-    await stack?.stop();
-  });
+      const load = await sendRides(() => stack.ridesUrl, {
+        count: RIDES,
+        onAccepted: (acceptedSoFar) => {
+          if (acceptedSoFar % 250 === 0) process.stdout.write(`load: ${acceptedSoFar} accepted\n`);
+          for (const [at, service] of kills)
+            if (acceptedSoFar === at) restarts.push(stack.restart(service));
+        },
+      });
+      await Promise.all(restarts);
+      const counts = await settleAndCount(stack, kafka, outcomes, load.accepted);
 
-  it('when transaction, email and analytics are each SIGKILLed and restarted mid-stream, then every ride is decided, emailed and counted exactly once', async () => {
-    const kills: [number, ServiceName][] = [
-      [Math.floor(RIDES / 4), 'transaction'],
-      [Math.floor(RIDES / 2), 'email'],
-      [Math.floor((3 * RIDES) / 4), 'analytics'],
-    ];
-    const restarts: Promise<void>[] = [];
-
-    const load = await sendRides(() => stack.ridesUrl, {
-      count: RIDES,
-      onAccepted: (acceptedSoFar) => {
-        if (acceptedSoFar % 250 === 0) process.stdout.write(`load: ${acceptedSoFar} accepted\n`);
-        for (const [at, service] of kills)
-          if (acceptedSoFar === at) restarts.push(stack.restart(service));
-      },
-    });
-    await Promise.all(restarts);
-    const counts = await settleAndCount(stack, kafka, outcomes, load.accepted);
-
-    recordFigures('SIGKILL transaction, email, analytics mid-stream', { sent: RIDES, ...counts });
-    expect(restarts).toHaveLength(3);
-    expect(counts).toMatchObject(exactlyOnce(RIDES));
-    expect(counts.rejected).toBe(Math.floor(RIDES / 10));
-    // The one window no ledger can close: SMTP said 250, then the process died before recording
-    // it. The resend carries the same Message-ID (counted above as one distinct email).
-    expect(counts.emailResends).toBeLessThanOrEqual(6);
-  });
+      recordFigures('SIGKILL transaction, email, analytics mid-stream', { sent: RIDES, ...counts });
+      expect(restarts).toHaveLength(3);
+      expect(counts).toMatchObject(exactlyOnce(RIDES));
+      expect(counts.rejected).toBe(Math.floor(RIDES / 10));
+      // The one window no ledger can close: SMTP said 250, then the process died before recording
+      // it. The resend carries the same Message-ID (counted above as one distinct email).
+      expect(counts.emailResends).toBeLessThanOrEqual(6);
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

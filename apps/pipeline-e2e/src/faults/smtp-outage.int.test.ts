@@ -1,76 +1,65 @@
-import type { Kafka } from 'kafkajs';
-import { testKafka } from '@taxi/testing';
+import { faultSuite, FAULT_TEST_TIMEOUT_MS } from '../support/fault-suite';
 import { recordFigures } from '../support/figures';
 import { sendRides } from '../support/load';
-import { Outcomes } from '../support/outcomes';
-import { startStack, type Stack } from '../support/stack';
 import { exactlyOnce, settleAndCount } from '../support/verify';
 
 const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000) / 3;
 
-jest.setTimeout(15 * 60_000);
-
 describe('the mail server refusing and then disappearing', () => {
-  let stack: Stack;
-  let kafka: Kafka;
-  let outcomes: Outcomes;
-
-  beforeAll(async () => {
+  const suite = faultSuite(() =>
     // A retry budget (about a minute here) longer than the outages below.
-    stack = await startStack({ env: { email: { SEND_RETRY_ATTEMPTS: '60' } } });
-    kafka = testKafka();
-    outcomes = await Outcomes.follow(kafka, stack.prefix);
-  });
+    ({ env: { email: { SEND_RETRY_ATTEMPTS: '60' } } }),
+  );
 
-  afterAll(async () => {
-    await outcomes?.stop();
-    await stack?.stop();
-  });
+  it(
+    'when SMTP answers 451 for a while and then goes away for a while, then every email is delivered once it is back',
+    async () => {
+      const { stack, kafka, outcomes } = suite;
+      const email = stack.services.email;
+      const failures = (count: number) =>
+        email.waitForLogs((line) => line.msg === 'handling failed', count);
+      const outages: Promise<void>[] = [];
 
-  it('when SMTP answers 451 for a while and then goes away for a while, then every email is delivered once it is back', async () => {
-    const email = stack.services.email;
-    const failures = (count: number) =>
-      email.waitForLogs((line) => line.msg === 'handling failed', count);
-    const outages: Promise<void>[] = [];
+      const load = await sendRides(() => stack.ridesUrl, {
+        count: RIDES,
+        onAccepted: (acceptedSoFar) => {
+          if (acceptedSoFar === Math.floor(RIDES / 4)) {
+            stack.smtp.refuseWith = 451;
+            outages.push(
+              failures(10).then(() => {
+                stack.smtp.refuseWith = undefined;
+              }),
+            );
+          }
+          if (acceptedSoFar === Math.floor(RIDES / 2)) {
+            outages.push(
+              (async () => {
+                await Promise.all(outages.slice(0, 1));
+                const before = email.logs.filter((line) => line.msg === 'handling failed').length;
+                await stack.smtp.disappear();
+                await failures(before + 10);
+                await stack.smtp.reappear();
+              })(),
+            );
+          }
+        },
+      });
+      await Promise.all(outages);
+      const counts = await settleAndCount(stack, kafka, outcomes, load.accepted);
 
-    const load = await sendRides(() => stack.ridesUrl, {
-      count: RIDES,
-      onAccepted: (acceptedSoFar) => {
-        if (acceptedSoFar === Math.floor(RIDES / 4)) {
-          stack.smtp.refuseWith = 451;
-          outages.push(
-            failures(10).then(() => {
-              stack.smtp.refuseWith = undefined;
-            }),
-          );
-        }
-        if (acceptedSoFar === Math.floor(RIDES / 2)) {
-          outages.push(
-            (async () => {
-              await Promise.all(outages.slice(0, 1));
-              const before = email.logs.filter((line) => line.msg === 'handling failed').length;
-              await stack.smtp.disappear();
-              await failures(before + 10);
-              await stack.smtp.reappear();
-            })(),
-          );
-        }
-      },
-    });
-    await Promise.all(outages);
-    const counts = await settleAndCount(stack, kafka, outcomes, load.accepted);
-
-    const failedTries = email.logs.filter((line) => line.msg === 'handling failed').length;
-    recordFigures('SMTP refused (451) then unreachable mid-stream', {
-      sent: RIDES,
-      smtpRefusals: stack.smtp.refusals,
-      failedSendTries: failedTries,
-      ...counts,
-    });
-    expect(stack.smtp.refusals).toBeGreaterThanOrEqual(10);
-    expect(failedTries).toBeGreaterThanOrEqual(20);
-    expect(counts).toMatchObject(exactlyOnce(RIDES));
-    // A connection dropped right after the server said 250 is resent, with the same Message-ID.
-    expect(counts.emailResends).toBeLessThanOrEqual(6);
-  });
+      const failedTries = email.logs.filter((line) => line.msg === 'handling failed').length;
+      recordFigures('SMTP refused (451) then unreachable mid-stream', {
+        sent: RIDES,
+        smtpRefusals: stack.smtp.refusals,
+        failedSendTries: failedTries,
+        ...counts,
+      });
+      expect(stack.smtp.refusals).toBeGreaterThanOrEqual(10);
+      expect(failedTries).toBeGreaterThanOrEqual(20);
+      expect(counts).toMatchObject(exactlyOnce(RIDES));
+      // A connection dropped right after the server said 250 is resent, with the same Message-ID.
+      expect(counts.emailResends).toBeLessThanOrEqual(6);
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

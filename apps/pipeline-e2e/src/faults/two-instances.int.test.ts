@@ -1,78 +1,68 @@
-import type { Kafka } from 'kafkajs';
-import { testKafka } from '@taxi/testing';
+import { faultSuite, FAULT_TEST_TIMEOUT_MS, fastFailover } from '../support/fault-suite';
 import { recordFigures } from '../support/figures';
 import { sendRides } from '../support/load';
-import { Outcomes } from '../support/outcomes';
 import type { LogLine, ServiceName, ServiceProcess } from '../support/service-process';
-import { startStack, type Stack } from '../support/stack';
 import { exactlyOnce, settleAndCount } from '../support/verify';
 
 const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000) / 2;
-const fastFailover = { KAFKA_SESSION_TIMEOUT_MS: '6000' };
 const CONSUMERS: ServiceName[] = ['transaction', 'email', 'analytics'];
-
-jest.setTimeout(15 * 60_000);
 
 const isJoin = (line: LogLine) => line.msg === 'joined consumer group';
 const partitionsOf = (line: LogLine | undefined) =>
   Object.values((line?.['assignment'] ?? {}) as Record<string, number[]>).flat().length;
 
 describe('two instances of each consumer service', () => {
-  let stack: Stack;
-  let kafka: Kafka;
-  let outcomes: Outcomes;
+  const suite = faultSuite(() => ({
+    env: { transaction: fastFailover, email: fastFailover, analytics: fastFailover },
+  }));
+
   const second = {} as Record<ServiceName, ServiceProcess>;
 
   beforeAll(async () => {
-    stack = await startStack({
-      env: { transaction: fastFailover, email: fastFailover, analytics: fastFailover },
-    });
     for (const service of CONSUMERS) {
-      second[service] = await stack.addInstance(service);
+      second[service] = await suite.stack.addInstance(service);
       // The first instance rejoins when the second arrives: the partitions are split then.
-      await stack.services[service].waitForLogs(isJoin, 2);
+      await suite.stack.services[service].waitForLogs(isJoin, 2);
     }
-    kafka = testKafka();
-    outcomes = await Outcomes.follow(kafka, stack.prefix);
-  });
+  }, FAULT_TEST_TIMEOUT_MS);
 
-  afterAll(async () => {
-    await outcomes?.stop();
-    await stack?.stop();
-  });
+  it(
+    'when the instances split the partitions and one of each is killed mid-stream, then the other takes over with no loss and no duplicates',
+    async () => {
+      const { stack, kafka, outcomes } = suite;
+      for (const service of CONSUMERS) {
+        const lastJoin = (instance: ServiceProcess) => instance.logs.filter(isJoin).at(-1);
+        expect(partitionsOf(lastJoin(stack.services[service]))).toBeGreaterThan(0);
+        expect(partitionsOf(lastJoin(second[service]))).toBeGreaterThan(0);
+      }
+      const kills: Promise<unknown>[] = [];
 
-  it('when the instances split the partitions and one of each is killed mid-stream, then the other takes over with no loss and no duplicates', async () => {
-    for (const service of CONSUMERS) {
-      const lastJoin = (instance: ServiceProcess) => instance.logs.filter(isJoin).at(-1);
-      expect(partitionsOf(lastJoin(stack.services[service]))).toBeGreaterThan(0);
-      expect(partitionsOf(lastJoin(second[service]))).toBeGreaterThan(0);
-    }
-    const kills: Promise<unknown>[] = [];
+      const load = await sendRides(() => stack.ridesUrl, {
+        count: RIDES,
+        onAccepted: (acceptedSoFar) => {
+          if (acceptedSoFar !== Math.floor(RIDES / 3)) return;
+          for (const service of CONSUMERS) kills.push(stack.services[service].stop('SIGKILL'));
+        },
+      });
+      await Promise.all(kills);
+      // /stats from the survivor: every instance reads the whole analytics state.
+      const analyticsPort = second.analytics.logs.find(
+        (line) => typeof line['port'] === 'number',
+      )?.['port'];
+      stack.ports.analytics = analyticsPort as number;
+      const counts = await settleAndCount(stack, kafka, outcomes, load.accepted);
 
-    const load = await sendRides(() => stack.ridesUrl, {
-      count: RIDES,
-      onAccepted: (acceptedSoFar) => {
-        if (acceptedSoFar !== Math.floor(RIDES / 3)) return;
-        for (const service of CONSUMERS) kills.push(stack.services[service].stop('SIGKILL'));
-      },
-    });
-    await Promise.all(kills);
-    // /stats from the survivor: every instance reads the whole analytics state.
-    const analyticsPort = second.analytics.logs.find((line) => typeof line['port'] === 'number')?.[
-      'port'
-    ];
-    stack.ports.analytics = analyticsPort as number;
-    const counts = await settleAndCount(stack, kafka, outcomes, load.accepted);
-
-    const survivorsTookOver = CONSUMERS.every(
-      (service) => second[service].logs.filter(isJoin).length >= 2,
-    );
-    recordFigures('two instances each, one of each SIGKILLed mid-stream', {
-      sent: RIDES,
-      ...counts,
-    });
-    expect(survivorsTookOver).toBe(true);
-    expect(counts).toMatchObject(exactlyOnce(RIDES));
-    expect(counts.emailResends).toBeLessThanOrEqual(6);
-  });
+      const survivorsTookOver = CONSUMERS.every(
+        (service) => second[service].logs.filter(isJoin).length >= 2,
+      );
+      recordFigures('two instances each, one of each SIGKILLed mid-stream', {
+        sent: RIDES,
+        ...counts,
+      });
+      expect(survivorsTookOver).toBe(true);
+      expect(counts).toMatchObject(exactlyOnce(RIDES));
+      expect(counts.emailResends).toBeLessThanOrEqual(6);
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

@@ -1,0 +1,38 @@
+import type { Kafka } from 'kafkajs';
+import { testKafka, uniqueName } from '@taxi/testing';
+import { Outcomes } from './outcomes';
+import { startStack, type Stack, type StackOptions } from './stack';
+
+export interface FaultSuite {
+  readonly stack: Stack;
+  readonly kafka: Kafka;
+  readonly outcomes: Outcomes;
+}
+
+/** Fault tests wait for failover and settle thousands of rides: minutes, not seconds. */
+export const FAULT_TEST_TIMEOUT_MS = 15 * 60_000;
+
+/** Only a failover after a crash waits for this: 6 s instead of Kafka's usual 30 s. */
+export const fastFailover = { KAFKA_SESSION_TIMEOUT_MS: '6000' };
+
+/**
+ * Registers a stack for the enclosing `describe`: started before its tests (after `prepare`, which
+ * may start a broker of its own and say how to start the stack), stopped after them, with a
+ * consumer following every outcome and dead-letter topic.
+ */
+export const faultSuite = (
+  prepare: () => Promise<StackOptions> | StackOptions = () => ({}),
+): FaultSuite => {
+  const suite = {} as { stack: Stack; kafka: Kafka; outcomes: Outcomes };
+  beforeAll(async () => {
+    const options = await prepare();
+    suite.stack = await startStack(options);
+    suite.kafka = testKafka(uniqueName('faults'), [suite.stack.brokers]);
+    suite.outcomes = await Outcomes.follow(suite.kafka, suite.stack.prefix);
+  }, FAULT_TEST_TIMEOUT_MS);
+  afterAll(async () => {
+    await suite.outcomes?.stop();
+    await suite.stack?.stop();
+  });
+  return suite;
+};
