@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createPublisher } from '@taxi/kafka';
 import {
+  consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
   opsRoutes,
@@ -32,6 +33,7 @@ export const start = async (
   const publisher = await createPublisher({ kafka, logger });
   const consumer = await startRideOutcomesConsumer({
     kafka,
+    onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topics,
     groupId: config.KAFKA_GROUP_ID,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createPublisher } from '@taxi/kafka';
 import {
+  consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
   opsRoutes,
@@ -37,6 +38,7 @@ export const start = async (
   const ledger = await startSentLedger({ kafka, topics, publisher, logger, onFatal });
   const consumer = await startRideOutcomesConsumer({
     kafka,
+    onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topics,
     groupId: config.KAFKA_GROUP_ID,

@@ -130,6 +130,8 @@ describe('the ride pipeline, four processes, a real broker and a real SMTP serve
     expect(analytics).toMatch(/taxi_analytics_rides\{[^}]*status="confirmed"[^}]*\} 3/);
     for (const body of [rides, transaction, email, analytics])
       expect(body).toContain('process_cpu_seconds_total');
+    expect(transaction).toMatch(/taxi_consumer_lag\{[^}]*topic="[^"]*ride_details"[^}]*\} \d+/);
+    expect(email).toMatch(/taxi_consumer_lag\{[^}]*topic="[^"]*ride_confirmed"[^}]*\} \d+/);
   });
 
   it('when probes are called, then every service is alive and ready', async () => {

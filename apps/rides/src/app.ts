@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { RideRequestedEvent } from '@taxi/events';
 import { createPublisher } from '@taxi/kafka';
 import {
+  consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
   listen,
@@ -33,6 +34,7 @@ export const start = async (
   const publisher = await createPublisher({ kafka, logger, timeoutMs: config.PUBLISH_TIMEOUT_MS });
   const readModel = await startReadModelConsumer({
     kafka,
+    onLag: consumerLagMetric(registry, config.READ_MODEL_GROUP_PREFIX),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topics,
     groupPrefix: config.READ_MODEL_GROUP_PREFIX,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import {
+  consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
   opsRoutes,
@@ -32,6 +33,7 @@ export const start = async (
   });
   const consumer = await startRideRequestsConsumer({
     kafka,
+    onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     topics,
     groupId: config.KAFKA_GROUP_ID,

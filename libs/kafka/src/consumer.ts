@@ -10,6 +10,7 @@ import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from
 import {
   isKafkaFailure,
   startManualCommitMember,
+  type OnLag,
   type SupervisedConsumer,
 } from './supervised-consumer';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
@@ -34,6 +35,8 @@ export interface ConsumerOptions<Contract extends TopicContract> {
   readonly onFatal: (error: unknown) => void;
   /** How long the group waits for a silent member before giving its partitions to others. */
   readonly sessionTimeoutMs?: number;
+  /** Reports consumer lag per partition after each batch (for a metric). */
+  readonly onLag?: OnLag;
   /**
    * Awaited before the first batch after each (re)join of the group, e.g. to catch up with a
    * state topic that the previous owner of a partition wrote to.
@@ -186,6 +189,7 @@ export const startConsumer = async <Contract extends TopicContract>(
     sessionTimeoutMs: options.sessionTimeoutMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     onFatal: options.onFatal,
+    onLag: options.onLag,
     eachBatch,
   });
   membership.current = supervised;

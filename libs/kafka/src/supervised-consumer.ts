@@ -25,7 +25,11 @@ export interface SupervisedConsumerOptions {
   readonly onFatal: (error: unknown) => void;
   /** Called with each kafkajs consumer made (the first and every replacement), e.g. to listen. */
   readonly configure?: (consumer: Consumer) => void;
+  /** Called after each batch with how far the partition's end is ahead of what was consumed. */
+  readonly onLag?: OnLag;
 }
+
+export type OnLag = (lag: { topic: string; partition: number; messages: number }) => void;
 
 export interface SupervisedConsumer {
   /** True while a member of its group. */
@@ -80,6 +84,16 @@ export const startSupervisedConsumer = async (
     });
     consumer = created;
     options.configure?.(created);
+    const onLag = options.onLag;
+    if (onLag) {
+      created.on(created.events.END_BATCH_PROCESS, ({ payload }) =>
+        onLag({
+          topic: payload.topic,
+          partition: payload.partition,
+          messages: Number(payload.offsetLag),
+        }),
+      );
+    }
     created.on(created.events.GROUP_JOIN, (event) => {
       joined = true;
       relaunches = 0;
@@ -128,6 +142,7 @@ export const startManualCommitMember = (options: {
   readonly sessionTimeoutMs?: number | undefined;
   readonly partitionsConsumedConcurrently?: number | undefined;
   readonly onFatal: (error: unknown) => void;
+  readonly onLag?: OnLag | undefined;
   readonly eachBatch: NonNullable<ConsumerRunConfig['eachBatch']>;
 }): Promise<SupervisedConsumer> =>
   startSupervisedConsumer({
@@ -137,6 +152,7 @@ export const startManualCommitMember = (options: {
     logger: options.logger,
     ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
     onFatal: options.onFatal,
+    ...(options.onLag && { onLag: options.onLag }),
     run: {
       autoCommit: false,
       eachBatchAutoResolve: false,

@@ -5,7 +5,11 @@ import { errorText, type RunningConsumer } from './consumer';
 import { deadLetterMessage, isRedrivenForAnotherService } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import { encodeAll } from './publisher';
-import { startManualCommitMember, type SupervisedConsumer } from './supervised-consumer';
+import {
+  startManualCommitMember,
+  type OnLag,
+  type SupervisedConsumer,
+} from './supervised-consumer';
 
 /** An event ready to publish: validated and encoded against its contract. */
 export interface Outgoing {
@@ -59,6 +63,8 @@ export interface TransactionalConsumerOptions<Contract extends TopicContract> {
   readonly state?: PartitionStateHooks;
   /** How long the group waits for a silent member before giving its partitions to others. */
   readonly sessionTimeoutMs?: number;
+  /** Reports consumer lag per partition after each batch (for a metric). */
+  readonly onLag?: OnLag;
 }
 
 const groupByTopic = (items: readonly Outgoing[]): TopicMessages[] => {
@@ -212,6 +218,7 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     sessionTimeoutMs: options.sessionTimeoutMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     onFatal: options.onFatal,
+    onLag: options.onLag,
     eachBatch,
   });
   membership.current = supervised;

@@ -1,11 +1,13 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { consumerLagMetric } from '@taxi/service-kit';
 import { readWorkspaceFile, workspaceRoot } from '@taxi/testing';
 
 /**
  * The names of every series the services export: their own metrics (apps/<app>/src/metrics.ts),
- * prom-client's default process metrics, and `up`, which Prometheus adds per target.
+ * the shared ones from libs/service-kit (consumer lag), prom-client's default process metrics,
+ * and `up`, which Prometheus adds per target.
  */
 
 const seriesOf = (name: string, type: string): string[] =>
@@ -32,15 +34,16 @@ const appMetrics = (): string[] =>
       ].flatMap(([, type = '', name = '']) => seriesOf(name, type.toLowerCase())),
     );
 
-const defaultMetrics = async (): Promise<string[]> => {
+const sharedMetrics = async (): Promise<string[]> => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  consumerLagMetric(registry, 'any-group');
   const metrics = await registry.getMetricsAsJSON();
   return metrics.flatMap((metric) => seriesOf(metric.name, String(metric.type)));
 };
 
 export const exportedSeries = async (): Promise<Set<string>> =>
-  new Set([...appMetrics(), ...(await defaultMetrics()), 'up']);
+  new Set([...appMetrics(), ...(await sharedMetrics()), 'up']);
 
 const keywords = new Set([
   ...['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset'],

@@ -1,7 +1,7 @@
 import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
-import { startTransactionalConsumer, type RunningConsumer } from '@taxi/kafka';
+import { startTransactionalConsumer, type RunningConsumer, type OnLag } from '@taxi/kafka';
 import type { RideOutcomeEvent } from '../domain/partition-state';
 import type { AnalyticsMetrics } from '../metrics';
 import type { PartitionStates } from './partition-states';
@@ -13,6 +13,7 @@ import type { PartitionStates } from './partition-states';
 export const startRideOutcomesConsumer = (deps: {
   kafka: Kafka;
   sessionTimeoutMs: number;
+  onLag: OnLag;
   topics: Topics;
   groupId: string;
   transactionalIdPrefix: string;
@@ -24,6 +25,7 @@ export const startRideOutcomesConsumer = (deps: {
   startTransactionalConsumer({
     kafka: deps.kafka,
     sessionTimeoutMs: deps.sessionTimeoutMs,
+    onLag: deps.onLag,
     groupId: deps.groupId,
     contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'analytics',

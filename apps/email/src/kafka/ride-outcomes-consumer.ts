@@ -1,7 +1,7 @@
 import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { RideConfirmedEvent, RideRejectedEvent, Topics } from '@taxi/events';
-import { startConsumer, type RetryPolicy, type RunningConsumer } from '@taxi/kafka';
+import { startConsumer, type RetryPolicy, type RunningConsumer, type OnLag } from '@taxi/kafka';
 import { confirmationEmail, rejectionEmail, type Email } from '../domain/compose-email';
 import { sendRideEmail, type Mailer } from '../domain/send-ride-email';
 import { isRetriableMailError } from '../mail/errors';
@@ -33,6 +33,7 @@ export const emailFor = (
 export const startRideOutcomesConsumer = (deps: {
   kafka: Kafka;
   sessionTimeoutMs: number;
+  onLag: OnLag;
   topics: Topics;
   groupId: string;
   partitionsConsumedConcurrently: number;
@@ -47,6 +48,7 @@ export const startRideOutcomesConsumer = (deps: {
   startConsumer({
     kafka: deps.kafka,
     sessionTimeoutMs: deps.sessionTimeoutMs,
+    onLag: deps.onLag,
     groupId: deps.groupId,
     contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'email',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
-import { startConsumer, type RunningConsumer } from '@taxi/kafka';
+import { startConsumer, type RunningConsumer, type OnLag } from '@taxi/kafka';
 import { applyRideEvent, type RideEvent } from '../domain/apply-ride-event';
 import type { RideStatusStore } from '../domain/ride-status';
 import type { RidesMetrics } from '../metrics';
@@ -14,6 +14,7 @@ import type { RidesMetrics } from '../metrics';
 export const startReadModelConsumer = (deps: {
   kafka: Kafka;
   sessionTimeoutMs: number;
+  onLag: OnLag;
   topics: Topics;
   groupPrefix: string;
   store: RideStatusStore;
@@ -24,6 +25,7 @@ export const startReadModelConsumer = (deps: {
   startConsumer({
     kafka: deps.kafka,
     sessionTimeoutMs: deps.sessionTimeoutMs,
+    onLag: deps.onLag,
     groupId: `${deps.groupPrefix}-${randomUUID()}`,
     contracts: [deps.topics.rideRequested, deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'rides',

@@ -1,7 +1,12 @@
 import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
-import { outgoing, startTransactionalConsumer, type RunningConsumer } from '@taxi/kafka';
+import {
+  outgoing,
+  startTransactionalConsumer,
+  type RunningConsumer,
+  type OnLag,
+} from '@taxi/kafka';
 import { processRideRequest, type ProcessRideDeps } from '../domain/process-ride-request';
 import type { TransactionMetrics } from '../metrics';
 import { DecidedRides } from './decided-rides';
@@ -13,6 +18,7 @@ const REMEMBERED_RIDES = 100_000;
 export const startRideRequestsConsumer = (deps: {
   kafka: Kafka;
   sessionTimeoutMs: number;
+  onLag: OnLag;
   topics: Topics;
   groupId: string;
   transactionalIdPrefix: string;
@@ -26,6 +32,7 @@ export const startRideRequestsConsumer = (deps: {
   return startTransactionalConsumer({
     kafka: deps.kafka,
     sessionTimeoutMs: deps.sessionTimeoutMs,
+    onLag: deps.onLag,
     groupId: deps.groupId,
     contracts: [deps.topics.rideRequested],
     service: 'transaction',
