@@ -11,6 +11,9 @@ import {
   type SupervisedConsumer,
 } from './supervised-consumer';
 
+/** Upper bound of one transaction; the broker aborts an abandoned one after this. */
+export const TRANSACTION_TIMEOUT_MS = 10_000;
+
 /** An event ready to publish: validated and encoded against its contract. */
 export interface Outgoing {
   readonly topic: string;
@@ -103,7 +106,14 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     const transactionalId = `${options.transactionalIdPrefix}-${topic}-${partition}`;
     let producer = producers.get(transactionalId);
     if (!producer) {
-      const created = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+      const created = kafka.producer({
+        transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // Our transactions last milliseconds. One left open by a process that died (or lost the
+        // broker) holds back read-committed readers until it times out: keep that short.
+        transactionTimeout: TRANSACTION_TIMEOUT_MS,
+      });
       producer = created.connect().then(() => created);
       producer.catch(() => producers.delete(transactionalId));
       producers.set(transactionalId, producer);

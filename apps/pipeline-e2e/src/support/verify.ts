@@ -46,7 +46,7 @@ export const settleAndCount = async (
   await eventually(
     () => getJson<Stats>(`${stack.analyticsUrl}/stats`),
     (stats) => stats.body.confirmed + stats.body.rejected >= accepted.length,
-    { timeoutMs: 120_000, everyMs: 250 },
+    { timeoutMs: 180_000, everyMs: 250 },
   );
   step('waiting for consumer groups to commit to the end');
   const names = topicsFor(stack.prefix);
