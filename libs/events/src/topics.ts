@@ -5,7 +5,7 @@ import {
   rideRejectedEventSchema,
   rideRequestedEventSchema,
 } from './rides';
-import { analyticsStateEventSchema, emailSentEventSchema } from './internal';
+import { analyticsStateEventSchema, emailSentEventSchema, fleetStateEventSchema } from './internal';
 
 /** Settings a topic is created with; replication is decided by the environment at provisioning. */
 export interface TopicSettings {
@@ -54,6 +54,17 @@ const defineTopic = <Schema extends z.ZodType>(
 
 const rideRetention = { 'retention.ms': String(7 * DAY_MS) };
 const compacted = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(60 * 60 * 1000) };
+/**
+ * State changelogs: only the latest snapshot per key matters, and restores read only the tail
+ * (see libs/kafka latest-records). Rolling a segment every 10 minutes and cleaning once 10 % is
+ * dirty keeps each partition near one snapshot per key plus at most ~10 minutes of writes.
+ */
+const stateChangelog = {
+  'cleanup.policy': 'compact',
+  'segment.ms': String(10 * 60 * 1000),
+  'min.cleanable.dirty.ratio': '0.1',
+  'min.compaction.lag.ms': '0',
+};
 
 /**
  * Ride topics are keyed by ride id: all events of one ride share a partition and stay in order,
@@ -102,8 +113,19 @@ export const topics = {
   analyticsState: defineTopic(
     'analytics_state',
     RIDE_PARTITIONS,
-    compacted,
+    stateChangelog,
     analyticsStateEventSchema,
+    (event) => `${event.payload.source.topic}:${event.payload.source.partition}`,
+  ),
+  /**
+   * Internal, compacted: each `ride_details` partition's shard of the fleet (busy until when,
+   * where) and its duplicate guard, written to the same partition number as its source.
+   */
+  fleetState: defineTopic(
+    'fleet_state',
+    RIDE_PARTITIONS,
+    stateChangelog,
+    fleetStateEventSchema,
     (event) => `${event.payload.source.topic}:${event.payload.source.partition}`,
   ),
 } as const;
