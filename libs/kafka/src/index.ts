@@ -3,6 +3,7 @@ export * from './consumer';
 export * from './dead-letter';
 export * from './errors';
 export * from './inbound';
+export * from './latest-records';
 export * from './log-creator';
 export * from './provision';
 export * from './publisher';

@@ -20,10 +20,18 @@ export interface Outgoing {
   readonly message: Message;
 }
 
+/** `partition` pins the message (a changelog written to its source's partition number). */
 export const outgoing = <Contract extends TopicContract>(
   contract: Contract,
   event: EventOf<Contract>,
-): Outgoing => ({ topic: contract.name, message: encodeAll(contract, [event])[0] as Message });
+  partition?: number,
+): Outgoing => {
+  const message = encodeAll(contract, [event])[0] as Message;
+  return {
+    topic: contract.name,
+    message: partition === undefined ? message : { ...message, partition },
+  };
+};
 
 /**
  * For stateful processors (a Kafka Streams-like changelog): state per input partition, restored
