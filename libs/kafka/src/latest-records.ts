@@ -23,8 +23,9 @@ const WINDOW_GROWTH = 4n;
  * the history is. Reads are read-committed: an aborted snapshot is never returned.
  *
  * kafkajs cannot read a partition without joining a group, so each window is read by a consumer
- * of a fresh group whose committed positions are set first (the window's start on this partition,
- * the end on the others); the group is deleted afterwards.
+ * of a fresh group that seeks to the window's start as it joins; the group is deleted afterwards.
+ * (Committing the start for the new group with the admin client first takes seconds: a seek
+ * costs nothing.)
  */
 export const readLatestRecords = async (
   query: LatestRecordsQuery,
@@ -43,10 +44,7 @@ export const readLatestRecords = async (
     let window = FIRST_WINDOW;
     while (end > floor && found.size < query.keys.length) {
       const start = end - window > floor ? end - window : floor;
-      const elsewhere = offsets
-        .filter((entry) => entry.partition !== partition)
-        .map((entry) => ({ partition: entry.partition, offset: entry.high }));
-      const records = await readRange(admin, query, { start, end, elsewhere, deadline });
+      const records = await readRange(admin, query, { start, end, deadline });
       // Newest first, so a key found in a later window is not overwritten by an older record.
       for (const record of records.reverse()) {
         const key = record.key?.toString();
@@ -65,22 +63,13 @@ export const readLatestRecords = async (
 const readRange = async (
   admin: Admin,
   query: LatestRecordsQuery,
-  range: {
-    start: bigint;
-    end: bigint;
-    elsewhere: { partition: number; offset: string }[];
-    deadline: number;
-  },
+  range: { start: bigint; end: bigint; deadline: number },
 ): Promise<KafkaMessage[]> => {
   const { kafka, topic, partition } = query;
   const groupId = `latest-${topic}-${randomUUID()}`;
-  await admin.setOffsets({
-    groupId,
-    topic,
-    partitions: [{ partition, offset: String(range.start) }, ...range.elsewhere],
-  });
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
-  const records: KafkaMessage[] = [];
+  // By offset: a rejoin seeks again and reads some records twice.
+  const records = new Map<string, KafkaMessage>();
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -93,6 +82,10 @@ const readRange = async (
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         if (payload.partition === partition && BigInt(payload.lastOffset) + 1n >= range.end) done();
       });
+      // Joining comes before the first fetch, and kafkajs drops batches fetched before a seek.
+      consumer.on(consumer.events.GROUP_JOIN, () =>
+        consumer.seek({ topic, partition, offset: String(range.start) }),
+      );
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         clearTimeout(timer);
         reject(payload.error);
@@ -106,7 +99,7 @@ const readRange = async (
             if (batch.partition !== partition) return;
             for (const message of batch.messages) {
               const offset = BigInt(message.offset);
-              if (offset >= range.start && offset < range.end) records.push(message);
+              if (offset >= range.start && offset < range.end) records.set(message.offset, message);
             }
           },
         });
@@ -117,5 +110,5 @@ const readRange = async (
     await consumer.disconnect().catch(() => undefined);
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
-  return records;
+  return [...records.values()];
 };
