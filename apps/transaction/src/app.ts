@@ -8,8 +8,10 @@ import {
   type Service,
 } from '@taxi/service-kit';
 import type { TransactionConfig } from './config';
-import { createFleet, Dispatcher } from './domain/fleet';
+import { decideRideRequest } from './decide-ride-request';
+import { createFleet } from './domain/fleet';
 import { defaultTariff } from './domain/pricing';
+import { FleetShards } from './kafka/fleet-shards';
 import { startRideRequestsConsumer } from './kafka/ride-requests-consumer';
 import { transactionMetrics } from './metrics';
 
@@ -31,6 +33,7 @@ export const start = async (
     center: { lat: config.FLEET_CENTER_LAT, lng: config.FLEET_CENTER_LNG },
     radiusKm: config.FLEET_RADIUS_KM,
   });
+  const shards = new FleetShards({ kafka, topics, fleet, logger });
   const consumer = await startRideRequestsConsumer({
     kafka,
     onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
@@ -39,13 +42,18 @@ export const start = async (
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
-    decide: {
-      dispatcher: new Dispatcher(fleet, config.MAX_PICKUP_KM),
-      tariff: defaultTariff,
-      busyTimeScale: config.DRIVER_BUSY_TIME_SCALE,
+    shards,
+    decide: decideRideRequest({
+      shards,
+      topics,
+      settings: {
+        maxPickupKm: config.MAX_PICKUP_KM,
+        tariff: defaultTariff,
+        busyTimeScale: config.DRIVER_BUSY_TIME_SCALE,
+      },
       now: () => new Date(),
-    },
-    metrics,
+      metrics,
+    }),
     logger,
     onFatal,
   });

@@ -1,5 +1,4 @@
 import type { Coordinates } from '@taxi/events';
-import { distanceKm } from './geo';
 
 export interface Driver {
   readonly id: string;
@@ -87,34 +86,3 @@ export const createFleet = (options: FleetOptions): Driver[] => {
     };
   });
 };
-
-/**
- * Which drivers are free. A driver given a ride is busy until the ride should be over; then they
- * wait at the drop-off. Kept in memory: after a restart every driver starts free at home.
- */
-export class Dispatcher {
-  private readonly busyUntil = new Map<string, number>();
-  private readonly positions = new Map<string, Coordinates>();
-
-  constructor(
-    private readonly drivers: readonly Driver[],
-    /** Farthest a driver may be sent to a pickup. */
-    private readonly maxPickupKm: number,
-  ) {}
-
-  /** The nearest driver free at `nowMs` within reach of the pickup, with the distance to it. */
-  nearestAvailable(pickup: Coordinates, nowMs: number): { driver: Driver; km: number } | undefined {
-    let best: { driver: Driver; km: number } | undefined;
-    for (const driver of this.drivers) {
-      if ((this.busyUntil.get(driver.id) ?? 0) > nowMs) continue;
-      const km = distanceKm(this.positions.get(driver.id) ?? driver.position, pickup);
-      if (km <= this.maxPickupKm && (!best || km < best.km)) best = { driver, km };
-    }
-    return best;
-  }
-
-  assign(driverId: string, until: number, dropoff: Coordinates): void {
-    this.busyUntil.set(driverId, until);
-    this.positions.set(driverId, dropoff);
-  }
-}

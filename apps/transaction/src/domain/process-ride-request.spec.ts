@@ -1,18 +1,16 @@
 import { exampleRideRequested, topics, validate, type Coordinates } from '@taxi/events';
-import { Dispatcher, type Driver } from './fleet';
+import type { Driver } from './fleet';
 import { distanceKm } from './geo';
 import { authorizePayment } from './payment-gateway';
 import { defaultTariff, fareFor, travelSeconds } from './pricing';
-import {
-  processRideRequest,
-  type ProcessRideDeps,
-  type RideDecision,
-} from './process-ride-request';
+import { processRideRequest, type RideContext, type RideOutcome } from './process-ride-request';
+import { evolveShard, initialShard, type ShardState } from './shard';
 
 const now = new Date('2026-11-21T10:00:00.500Z');
 const request = exampleRideRequested();
 const { pickup, dropoff } = request.payload;
 const otherRideId = '5e0c7a9d-1f3b-4c2a-8e6d-9b0a1c2d3e4f';
+const thirdRideId = '7a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
 const driverAt = (id: string, position: Coordinates): Driver => ({
   id,
@@ -30,25 +28,38 @@ const northOfPickup = (km: number): Coordinates => ({
 const nearDriver = driverAt('drv-near', northOfPickup(1));
 const farDriver = driverAt('drv-far', northOfPickup(4));
 
-const driverOf = (decision: RideDecision): string | undefined =>
-  decision.kind === 'confirmed' ? decision.event.payload.driver.id : undefined;
+const driverOf = (outcome: RideOutcome): string | undefined =>
+  outcome.kind === 'confirmed' ? outcome.event.payload.driver.id : undefined;
 
-const depsWith = (
-  drivers: readonly Driver[],
-  overrides: Partial<ProcessRideDeps> = {},
-): ProcessRideDeps => ({
-  dispatcher: new Dispatcher(drivers, 25),
-  tariff: defaultTariff,
-  busyTimeScale: 1,
-  now: () => now,
-  ...overrides,
-});
+/**
+ * A shard that decides requests one after the other, each decision's change applied before the
+ * next (as the changes of one transaction are): `state` is where it stands.
+ */
+const shardWith = (drivers: readonly Driver[], overrides: Partial<RideContext> = {}) => {
+  const shard = {
+    state: initialShard(drivers) as ShardState,
+    clock: now,
+    decide(ride: typeof request): RideOutcome {
+      const decision = processRideRequest(ride, shard.state, {
+        drivers,
+        maxPickupKm: 25,
+        tariff: defaultTariff,
+        busyTimeScale: 1,
+        now: shard.clock,
+        ...overrides,
+      });
+      if (decision.change) shard.state = evolveShard(shard.state, decision.change);
+      return decision.outcome;
+    },
+  };
+  return shard;
+};
 
 describe('processRideRequest', () => {
   it('when a driver is near and the card is good, then the ride is confirmed with the nearest driver, ETA and fare', () => {
-    const deps = depsWith([farDriver, nearDriver]);
+    const shard = shardWith([farDriver, nearDriver]);
 
-    const decision = processRideRequest(request, deps);
+    const decision = shard.decide(request);
 
     if (decision.kind !== 'confirmed') throw new Error(`expected confirmed, got ${decision.kind}`);
     const ride = decision.event.payload;
@@ -80,13 +91,13 @@ describe('processRideRequest', () => {
   });
 
   it('when the payment is declined, then the ride is rejected and the driver stays free', () => {
-    const deps = depsWith([nearDriver]);
+    const shard = shardWith([nearDriver]);
     const declined = exampleRideRequested({ paymentToken: 'tok_insufficientFunds' });
 
-    const decision = processRideRequest(declined, deps);
-    const next = processRideRequest(exampleRideRequested({ rideId: otherRideId }), deps);
+    const decision = shard.decide(declined);
+    const next = shard.decide(exampleRideRequested({ rideId: otherRideId }));
 
-    expect(decision.kind).toBe('rejected');
+    if (decision.kind !== 'rejected') throw new Error(`expected rejected, got ${decision.kind}`);
     expect(decision.event.payload).toMatchObject({
       rideId: declined.payload.rideId,
       reason: 'payment_declined',
@@ -99,43 +110,102 @@ describe('processRideRequest', () => {
   });
 
   it('when the pickup is far from every driver, then the ride is rejected with no_driver_available', () => {
-    const deps = depsWith([nearDriver, farDriver]);
+    const shard = shardWith([nearDriver, farDriver]);
     const london = { lat: 51.5074, lng: -0.1278 };
     const farAway = exampleRideRequested({ pickup: london, dropoff: london });
 
-    const decision = processRideRequest(farAway, deps);
+    const decision = shard.decide(farAway);
 
-    expect(decision.kind).toBe('rejected');
+    if (decision.kind !== 'rejected') throw new Error(`expected rejected, got ${decision.kind}`);
     expect(decision.event.payload.rideId).toBe(farAway.payload.rideId);
     expect(decision.event.payload).toMatchObject({ reason: 'no_driver_available' });
     expect(validate(topics.rideRejected.schema, decision.event)).toMatchObject({ ok: true });
   });
 
   it('when the only driver was just given a ride, then the next request at the same time finds no driver until the ride is over', () => {
-    let clock = now;
-    const deps = depsWith([nearDriver], { busyTimeScale: 1, now: () => clock });
+    const shard = shardWith([nearDriver], { busyTimeScale: 1 });
 
-    const first = processRideRequest(request, deps);
-    const sameTime = processRideRequest(exampleRideRequested({ rideId: otherRideId }), deps);
+    const first = shard.decide(request);
+    const sameTime = shard.decide(exampleRideRequested({ rideId: otherRideId }));
     if (first.kind !== 'confirmed') throw new Error(`expected confirmed, got ${first.kind}`);
     const rideSeconds =
       first.event.payload.pickupEta.seconds +
       travelSeconds(distanceKm(pickup, dropoff), defaultTariff);
-    clock = new Date(now.getTime() + rideSeconds * 1000);
-    const afterRide = processRideRequest(exampleRideRequested({ rideId: otherRideId }), deps);
+    shard.clock = new Date(now.getTime() + rideSeconds * 1000);
+    const afterRide = shard.decide(exampleRideRequested({ rideId: thirdRideId }));
 
-    expect(sameTime.kind).toBe('rejected');
+    if (sameTime.kind !== 'rejected') throw new Error(`expected rejected, got ${sameTime.kind}`);
     expect(sameTime.event.payload).toMatchObject({ reason: 'no_driver_available' });
     expect(driverOf(afterRide)).toBe(nearDriver.id);
   });
 
   it('when the busy time scale is 0, then the driver is free again for the next request at the same time', () => {
-    const deps = depsWith([nearDriver], { busyTimeScale: 0 });
+    const shard = shardWith([nearDriver], { busyTimeScale: 0 });
 
-    const first = processRideRequest(request, deps);
-    const second = processRideRequest(exampleRideRequested({ rideId: otherRideId }), deps);
+    const first = shard.decide(request);
+    const second = shard.decide(exampleRideRequested({ rideId: otherRideId }));
 
     expect(driverOf(first)).toBe(nearDriver.id);
     expect(driverOf(second)).toBe(nearDriver.id);
+  });
+
+  it('when a ride is decided, then the state it was decided against is unchanged and the change names the driver, until when and where', () => {
+    const before = initialShard([nearDriver]);
+    const snapshot = structuredClone(before);
+
+    const decision = processRideRequest(request, before, {
+      drivers: [nearDriver],
+      maxPickupKm: 25,
+      tariff: defaultTariff,
+      busyTimeScale: 1,
+      now,
+    });
+
+    if (decision.outcome.kind !== 'confirmed') throw new Error('expected confirmed');
+    const rideSeconds =
+      decision.outcome.event.payload.pickupEta.seconds +
+      travelSeconds(distanceKm(pickup, dropoff), defaultTariff);
+    expect(before).toEqual(snapshot);
+    expect(decision.change).toEqual({
+      rideId: request.payload.rideId,
+      assigned: {
+        driverId: nearDriver.id,
+        busyUntil: now.getTime() + rideSeconds * 1000,
+        position: dropoff,
+      },
+    });
+  });
+
+  it('when the change of a decision is not applied (its transaction aborted), then the driver is offered again', () => {
+    const state = initialShard([nearDriver]);
+    const context = {
+      drivers: [nearDriver],
+      maxPickupKm: 25,
+      tariff: defaultTariff,
+      busyTimeScale: 1,
+      now,
+    };
+
+    const aborted = processRideRequest(request, state, context);
+    const retried = processRideRequest(request, state, context);
+
+    expect(driverOf(aborted.outcome)).toBe(nearDriver.id);
+    expect(driverOf(retried.outcome)).toBe(nearDriver.id);
+  });
+
+  it('when the same ride is requested twice, then the second is a duplicate that changes nothing', () => {
+    const shard = shardWith([nearDriver, farDriver], { busyTimeScale: 0 });
+    shard.decide(request);
+    const afterFirst = shard.state;
+
+    const decision = processRideRequest(request, afterFirst, {
+      drivers: [nearDriver, farDriver],
+      maxPickupKm: 25,
+      tariff: defaultTariff,
+      busyTimeScale: 0,
+      now,
+    });
+
+    expect(decision).toEqual({ outcome: { kind: 'duplicate' } });
   });
 });

@@ -1,0 +1,81 @@
+import type { Coordinates } from '@taxi/events';
+import type { Driver } from './fleet';
+import { distanceKm } from './geo';
+
+/**
+ * Drivers are dealt over the `ride_details` partitions like cards: driver i belongs to partition
+ * i mod partitions. Whoever owns a partition owns its drivers, so at any moment each driver has
+ * exactly one owner, and a partition's requests are decided against its own shard only.
+ */
+export const driversOfPartition = (
+  fleet: readonly Driver[],
+  partition: number,
+  partitions: number,
+): Driver[] => fleet.filter((_driver, index) => index % partitions === partition);
+
+/** Where a driver is free from, and from when (epoch ms; 0 or past: free now). */
+export interface DriverState {
+  readonly busyUntil: number;
+  readonly position: Coordinates;
+}
+
+/** What one partition knows: its drivers, and the rides it decided last (oldest first). */
+export interface ShardState {
+  readonly drivers: ReadonlyMap<string, DriverState>;
+  readonly decidedRides: readonly string[];
+}
+
+/** Rides remembered per partition to drop a repeated request; the race it guards lasts ms. */
+export const DECIDED_RIDES_KEPT = 256;
+
+/** Every driver free at home, no ride decided: a partition with no snapshot yet. */
+export const initialShard = (drivers: readonly Driver[]): ShardState => ({
+  drivers: new Map(
+    drivers.map((driver) => [driver.id, { busyUntil: 0, position: driver.position }]),
+  ),
+  decidedRides: [],
+});
+
+/** What deciding a ride changes: the ride is decided, and a confirmed one makes its driver busy. */
+export interface ShardChange {
+  readonly rideId: string;
+  readonly assigned?: { readonly driverId: string } & DriverState;
+}
+
+/** Applies a change; the input state is left as it was (an aborted transaction discards the result). */
+export const evolveShard = (
+  state: ShardState,
+  change: ShardChange,
+  keep = DECIDED_RIDES_KEPT,
+): ShardState => {
+  const decidedRides = [...state.decidedRides.filter((id) => id !== change.rideId), change.rideId];
+  const { assigned } = change;
+  const drivers = assigned
+    ? new Map(state.drivers).set(assigned.driverId, {
+        busyUntil: assigned.busyUntil,
+        position: assigned.position,
+      })
+    : state.drivers;
+  return { drivers, decidedRides: decidedRides.slice(Math.max(0, decidedRides.length - keep)) };
+};
+
+export const wasDecided = (state: ShardState, rideId: string): boolean =>
+  state.decidedRides.includes(rideId);
+
+/** The nearest driver of the shard free at `nowMs` within `maxKm` of the pickup, and how far. */
+export const nearestFree = (
+  drivers: readonly Driver[],
+  state: ShardState,
+  pickup: Coordinates,
+  nowMs: number,
+  maxKm: number,
+): { driver: Driver; km: number } | undefined => {
+  let best: { driver: Driver; km: number } | undefined;
+  for (const driver of drivers) {
+    const known = state.drivers.get(driver.id);
+    if ((known?.busyUntil ?? 0) > nowMs) continue;
+    const km = distanceKm(known?.position ?? driver.position, pickup);
+    if (km <= maxKm && (!best || km < best.km)) best = { driver, km };
+  }
+  return best;
+};
