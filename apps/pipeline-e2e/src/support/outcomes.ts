@@ -47,6 +47,16 @@ export class Outcomes {
     return counts;
   }
 
+  /** The driver of every confirmation published, one entry per confirmation. */
+  driversConfirmed(): string[] {
+    return this.collector.messages.flatMap(({ topic, message }) => {
+      if (topic !== this.names.rideConfirmed.name) return [];
+      const decoded = decode(this.names.rideConfirmed, message.value);
+      if (!decoded.ok || message.headers?.[REDRIVEN_FOR_HEADER] !== undefined) return [];
+      return [decoded.value.payload.driver.id];
+    });
+  }
+
   deadLetters() {
     return this.collector.messages.filter(({ topic }) => topic.endsWith('.dlq'));
   }
