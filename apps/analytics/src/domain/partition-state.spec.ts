@@ -10,6 +10,8 @@ import {
   etaBucketOf,
   MINUTES_KEPT,
   OPEN_BUCKET,
+  ZONE_DEGREES,
+  ZONES_KEPT,
   zoneOf,
   type RideOutcomeEvent,
 } from './partition-state';
@@ -113,5 +115,50 @@ describe('applyOutcome', () => {
     const replayed = stateAfter(events);
 
     expect(replayed).toEqual(first);
+  });
+
+  it('when rides come from more zones than are kept, then the busiest zones keep their counts and the zone count stays bounded', () => {
+    const pickupIn = (cell: number) => ({
+      lat: 10 + Math.floor(cell / 1000) * ZONE_DEGREES,
+      lng: 10 + (cell % 1000) * ZONE_DEGREES,
+    });
+    const ride = confirmedAt('2026-11-21T10:00:00Z');
+    const from = (cell: number) => ({
+      ...ride,
+      payload: { ...ride.payload, pickup: pickupIn(cell) },
+    });
+    const busy = Array.from({ length: 50 }, () => from(0));
+    const scattered = Array.from({ length: 3 * ZONES_KEPT }, (_, n) => from(n + 1));
+
+    const state = stateAfter([...busy, ...scattered]);
+
+    expect(Object.keys(state.pickupZones).length).toBeLessThanOrEqual(ZONES_KEPT);
+    expect(state.pickupZones[zoneOf(pickupIn(0))]).toBe(50);
+    expect(state.confirmed).toBe(50 + 3 * ZONES_KEPT);
+  });
+
+  it('when a day of rides from ever new zones accumulates, then the state is no bigger at its end than at its middle', () => {
+    const start = Date.parse('2026-11-21T00:00:00.000Z');
+    const confirmed = confirmedAt('2026-11-21T00:00:00Z');
+    const rejected = rejectedAt('2026-11-21T00:00:00Z');
+    const rideAt = (n: number): RideOutcomeEvent => {
+      const at = new Date(start + n * 60_000).toISOString();
+      const pickup = { lat: 10 + (n % 1999) * ZONE_DEGREES, lng: 10 + n * ZONE_DEGREES };
+      return n % 4 === 0
+        ? { ...rejected, payload: { ...rejected.payload, rejectedAt: at } }
+        : { ...confirmed, payload: { ...confirmed.payload, confirmedAt: at, pickup } };
+    };
+    const ridesPerDay = 60 * 24;
+    const state = emptyState('ride_confirmed', 0);
+    let sizeAtMidday = 0;
+
+    for (let n = 0; n < ridesPerDay; n += 1) {
+      applyOutcome(state, rideAt(n));
+      if (n === ridesPerDay / 2) sizeAtMidday = JSON.stringify(state).length;
+    }
+
+    expect(Object.keys(state.perMinute)).toHaveLength(MINUTES_KEPT);
+    expect(Object.keys(state.pickupZones).length).toBeLessThanOrEqual(ZONES_KEPT);
+    expect(JSON.stringify(state).length).toBeLessThanOrEqual(sizeAtMidday * 1.1);
   });
 });

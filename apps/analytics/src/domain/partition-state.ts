@@ -9,6 +9,13 @@ export const OPEN_BUCKET = '+Inf';
 export const MINUTES_KEPT = 60;
 /** Pickup zones are cells of this many degrees (about 1 km). */
 export const ZONE_DEGREES = 0.01;
+/**
+ * Zones counted per partition at most. Pickups anywhere on earth would make the zone counts grow
+ * without end; /stats and the summaries need only the busiest few. Past this many, the least
+ * busy fifth is dropped: a busy zone keeps its count, a rarely seen one may be counted again from
+ * zero. A city of ~1 km cells (New York: ~800 km²) fits within it, so there it stays exact.
+ */
+export const ZONES_KEPT = 1000;
 
 export const emptyState = (
   topic: string,
@@ -54,6 +61,16 @@ const pruneMinutes = (state: AnalyticsPartitionState) => {
   }
 };
 
+const pruneZones = (state: AnalyticsPartitionState) => {
+  let count = 0;
+  for (const _zone in state.pickupZones) if (++count > ZONES_KEPT) break;
+  if (count <= ZONES_KEPT) return;
+  const zones = Object.entries(state.pickupZones);
+  const leastBusyFirst = zones.sort(([za, a], [zb, b]) => a - b || za.localeCompare(zb));
+  for (const [zone] of leastBusyFirst.slice(0, zones.length - Math.floor(ZONES_KEPT * 0.8)))
+    delete state.pickupZones[zone];
+};
+
 /** Counts one ride outcome into the state (mutates it). Deterministic: replays give the same state. */
 export const applyOutcome = (state: AnalyticsPartitionState, event: RideOutcomeEvent): void => {
   switch (event.type) {
@@ -62,7 +79,11 @@ export const applyOutcome = (state: AnalyticsPartitionState, event: RideOutcomeE
       state.confirmed += 1;
       state.fareTotal.amount += ride.fare.amount;
       increment(state.etaBuckets, etaBucketOf(ride.pickupEta.seconds));
-      increment(state.pickupZones, zoneOf(ride.pickup));
+      const zone = zoneOf(ride.pickup);
+      const newZone = state.pickupZones[zone] === undefined;
+      increment(state.pickupZones, zone);
+      // Counting the zones costs as much as there are: only a new one can pass the limit.
+      if (newZone) pruneZones(state);
       const minute = (state.perMinute[minuteOf(ride.confirmedAt)] ??= {
         confirmed: 0,
         rejected: 0,
