@@ -142,13 +142,13 @@ describe('applyOutcome', () => {
     const confirmed = confirmedAt('2026-11-21T00:00:00Z');
     const rejected = rejectedAt('2026-11-21T00:00:00Z');
     const rideAt = (n: number): RideOutcomeEvent => {
-      const at = new Date(start + n * 60_000).toISOString();
+      const at = new Date(start + n * 30_000).toISOString();
       const pickup = { lat: 10 + (n % 1999) * ZONE_DEGREES, lng: 10 + n * ZONE_DEGREES };
       return n % 4 === 0
         ? { ...rejected, payload: { ...rejected.payload, rejectedAt: at } }
         : { ...confirmed, payload: { ...confirmed.payload, confirmedAt: at, pickup } };
     };
-    const ridesPerDay = 60 * 24;
+    const ridesPerDay = 2 * 60 * 24;
     const state = emptyState('ride_confirmed', 0);
     let sizeAtMidday = 0;
 
