@@ -109,7 +109,10 @@ export const topics = {
     emailSentEventSchema,
     (event) => `${event.payload.rideId}:${event.payload.kind}`,
   ),
-  /** Internal, compacted: analytics state per input partition (a changelog, as in Kafka Streams). */
+  /**
+   * Internal, compacted: analytics state per input partition (a changelog, as in Kafka Streams),
+   * written to the partition number of its source.
+   */
   analyticsState: defineTopic(
     'analytics_state',
     RIDE_PARTITIONS,

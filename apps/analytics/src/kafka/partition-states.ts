@@ -7,7 +7,13 @@ import {
   type AnalyticsStateEvent,
   type Topics,
 } from '@taxi/events';
-import { outgoing, startTable, type PartitionStateHooks, type Table } from '@taxi/kafka';
+import {
+  outgoing,
+  readLatestRecords,
+  startTable,
+  type PartitionStateHooks,
+  type Table,
+} from '@taxi/kafka';
 import {
   applyOutcome,
   cloneState,
@@ -19,14 +25,17 @@ const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
 
 /**
  * Analytics state per input partition. The committed state of every partition, from every
- * instance, is in the compacted `analytics_state` topic, which each instance reads whole: that is
- * where a partition's state is restored from, and what /stats adds up.
+ * instance, is in the compacted `analytics_state` topic, the state of input partition p in its
+ * partition p. A partition's state is restored from the latest snapshot there (read from the
+ * tail, so restoring does not slow down as history grows); each instance also follows the whole
+ * topic, which is what /stats adds up.
  */
 export class PartitionStates implements PartitionStateHooks {
   private readonly committedStates = new Map<string, AnalyticsPartitionState>();
   private readonly pending = new Map<string, AnalyticsPartitionState>();
 
   private constructor(
+    private readonly kafka: Kafka,
     private readonly table: Table<AnalyticsStateEvent>,
     private readonly topics: Topics,
     private readonly logger: Logger,
@@ -48,17 +57,44 @@ export class PartitionStates implements PartitionStateHooks {
         return decoded.ok ? decoded.value : undefined;
       },
     });
-    return new PartitionStates(table, topics, logger);
+    return new PartitionStates(kafka, table, topics, logger);
   }
 
   async restore(topic: string, partition: number): Promise<void> {
-    await this.table.catchUp();
-    const snapshot = this.table.get(keyOf(topic, partition))?.payload;
+    const snapshot =
+      (await this.latestSnapshot(topic, partition)) ??
+      (await this.snapshotFromTable(topic, partition));
     this.committedStates.set(keyOf(topic, partition), snapshot ?? emptyState(topic, partition));
     this.logger.info(
       { topic, partition, nextOffset: snapshot?.nextOffset ?? 'none' },
       'analytics state restored',
     );
+  }
+
+  private async latestSnapshot(topic: string, partition: number) {
+    const key = keyOf(topic, partition);
+    const found = await readLatestRecords({
+      kafka: this.kafka,
+      topic: this.topics.analyticsState.name,
+      partition,
+      keys: [key],
+    });
+    const record = found.get(key);
+    if (!record) return undefined;
+    const decoded = decode(this.topics.analyticsState, record.value);
+    // Never start counting from zero instead: that would lose every count so far.
+    if (!decoded.ok)
+      throw new Error(`unreadable analytics snapshot ${key}: ${decoded.error.reason}`);
+    return decoded.value.payload;
+  }
+
+  /**
+   * No snapshot in partition p: none was ever written, or it was written before snapshots went to
+   * their source's partition number (keyed only). The table has read the whole topic by then.
+   */
+  private async snapshotFromTable(topic: string, partition: number) {
+    await this.table.catchUp();
+    return this.table.get(keyOf(topic, partition))?.payload;
   }
 
   begin(topic: string, partition: number): void {
@@ -81,7 +117,7 @@ export class PartitionStates implements PartitionStateHooks {
       ...newEnvelope('analytics.partition_state', `analytics-${topic}-${partition}`),
       payload: state,
     };
-    return [outgoing(this.topics.analyticsState, event)];
+    return [outgoing(this.topics.analyticsState, event, partition)];
   }
 
   committed(topic: string, partition: number): void {
