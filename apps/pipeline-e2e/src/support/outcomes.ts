@@ -7,6 +7,8 @@ import { collect, type Collector } from '@taxi/testing';
 export class Outcomes {
   private readonly counts = new Map<string, number>();
   private seen = 0;
+  /** Positions read: the collector's consumer re-reads from its last auto-commit after a broker outage. */
+  private readonly positions = new Set<string>();
 
   private constructor(
     private readonly collector: Collector,
@@ -29,10 +31,13 @@ export class Outcomes {
   outcomesPerRide(): Map<string, number> {
     // Decodes only what arrived since the last call: this runs once per message while waiting.
     const counts = this.counts;
-    for (const { topic, message } of this.collector.messages.slice(this.seen)) {
+    for (const { topic, partition, message } of this.collector.messages.slice(this.seen)) {
       this.seen += 1;
       if (topic !== this.names.rideConfirmed.name && topic !== this.names.rideRejected.name)
         continue;
+      const position = `${topic}/${partition}@${message.offset}`;
+      if (this.positions.has(position)) continue;
+      this.positions.add(position);
       const contract =
         topic === this.names.rideConfirmed.name
           ? this.names.rideConfirmed
@@ -49,8 +54,11 @@ export class Outcomes {
 
   /** The driver of every confirmation published, one entry per confirmation. */
   driversConfirmed(): string[] {
-    return this.collector.messages.flatMap(({ topic, message }) => {
-      if (topic !== this.names.rideConfirmed.name) return [];
+    const read = new Set<string>();
+    return this.collector.messages.flatMap(({ topic, partition, message }) => {
+      const position = `${topic}/${partition}@${message.offset}`;
+      if (topic !== this.names.rideConfirmed.name || read.has(position)) return [];
+      read.add(position);
       const decoded = decode(this.names.rideConfirmed, message.value);
       if (!decoded.ok || message.headers?.[REDRIVEN_FOR_HEADER] !== undefined) return [];
       return [decoded.value.payload.driver.id];
