@@ -2,8 +2,8 @@ import type { EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
 import {
-  deadLetterMessage,
   isRedrivenForAnotherService,
+  sendToDeadLetter,
   type DeadLetterReason,
 } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
@@ -77,21 +77,12 @@ export const startConsumer = async <Contract extends TopicContract>(
     why: DeadLetterReason,
   ) => {
     const { topic, partition } = payload.batch;
-    const contract = byTopic.get(topic);
-    const target = contract ? contract.deadLetter.name : `${topic}.dlq`;
-    await deadLetters.send({
-      topic: target,
-      acks: -1,
-      messages: [deadLetterMessage({ topic, partition, message }, why)],
-    });
-    logger.warn(
-      {
-        source: `${topic}/${partition}@${message.offset}`,
-        kind: why.kind,
-        reason: why.reason,
-        deadLetterTopic: target,
-      },
-      'message dead-lettered',
+    const deadLetterTopic = byTopic.get(topic)?.deadLetter.name;
+    await sendToDeadLetter(
+      deadLetters,
+      { topic, partition, message, deadLetterTopic },
+      why,
+      logger,
     );
   };
 

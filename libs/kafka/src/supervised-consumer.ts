@@ -143,6 +143,7 @@ export const startManualCommitMember = (options: {
   readonly partitionsConsumedConcurrently?: number | undefined;
   readonly onFatal: (error: unknown) => void;
   readonly onLag?: OnLag | undefined;
+  readonly configure?: ((consumer: Consumer) => void) | undefined;
   readonly eachBatch: NonNullable<ConsumerRunConfig['eachBatch']>;
 }): Promise<SupervisedConsumer> =>
   startSupervisedConsumer({
@@ -153,6 +154,7 @@ export const startManualCommitMember = (options: {
     ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
     onFatal: options.onFatal,
     ...(options.onLag && { onLag: options.onLag }),
+    ...(options.configure && { configure: options.configure }),
     run: {
       autoCommit: false,
       eachBatchAutoResolve: false,
