@@ -35,7 +35,7 @@ export interface StoreFeedOptions<Contract extends TopicContract> {
    * Writes a batch's events and its `nextOffset` to the store in one local transaction, so that
    * the stored position never runs ahead of (or behind) the stored rows. Throwing is fatal.
    */
-  readonly apply: (batch: FeedBatch<Contract>) => void;
+  readonly apply: (batch: FeedBatch<Contract>) => void | Promise<void>;
   /**
    * Empties the store. Called at start when a stored position is past the end of its partition:
    * the topics were deleted and created again since, so what the store holds is of another log.
@@ -169,7 +169,7 @@ export const startStoreFeed = async <Contract extends TopicContract>(
     }
     const next = BigInt(batch.lastOffset()) + 1n;
     if (next <= from) return;
-    options.apply({ topic, partition, events, nextOffset: next.toString() });
+    await options.apply({ topic, partition, events, nextOffset: next.toString() });
     eventsApplied += events.length;
     advance(topic, partition, next);
     resolveOffset(batch.lastOffset());
