@@ -34,7 +34,9 @@ export const start = async (
   const { kafka, topics } = await connectToKafka(config, logger);
   const registry = createMetricsRegistry('rides');
   const metrics = ridesMetrics(registry);
-  const store = RideStore.open(config.RIDES_STORE_DIR);
+  const store = RideStore.open(config.RIDES_STORE_DIR, (reason) =>
+    logger.warn({ reason }, 'ride store file unreadable: discarded, rebuilding from the topics'),
+  );
   logger.info({ file: store.file }, 'ride store opened');
   const publisher = await createPublisher({ kafka, logger, timeoutMs: config.PUBLISH_TIMEOUT_MS });
   const readModel = await startReadModelConsumer({

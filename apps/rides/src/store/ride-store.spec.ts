@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exampleRideConfirmed, exampleRideRejected, exampleRideRequested } from '@taxi/events';
 import { rideChangeOf } from '../domain/apply-ride-event';
 import type { RideChange } from '../domain/ride-status';
 import { pruneRides } from './prune';
-import { RideStore, StoreInUseError } from './ride-store';
+import { RideStore, STORE_FILE, StoreInUseError } from './ride-store';
 
 const RIDE = '0b7f4f5e-4a3c-4a55-9a43-6f2b1f1f0c01';
 const OTHER = '0b7f4f5e-4a3c-4a55-9a43-6f2b1f1f0c02';
@@ -113,9 +113,20 @@ describe('ride store', () => {
     expect(store.positions()).toEqual([at('ride_details', 1, 42)]);
   });
 
-  it('when a second process opens the same store, then it is refused, naming the file', () => {
+  it('when the store is opened again while open (as by a second process), then it is refused, naming the file', () => {
     expect(() => RideStore.open(dir)).toThrow(StoreInUseError);
     expect(() => RideStore.open(dir)).toThrow(dir);
+  });
+
+  it('when the file is not a database, then it is discarded and the store starts empty, saying why', () => {
+    store.close();
+    writeFileSync(path.join(dir, STORE_FILE), 'not a database, just bytes '.repeat(200));
+    const discarded = jest.fn();
+
+    store = RideStore.open(dir, discarded);
+
+    expect(discarded).toHaveBeenCalledWith(expect.stringMatching(/not a database|malformed/));
+    expect(store.positions()).toEqual([]);
   });
 
   it('when rides are older than the retention, then pruning deletes them and keeps the rest', async () => {

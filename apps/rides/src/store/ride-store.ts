@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { StoredPosition } from '@taxi/kafka';
@@ -79,10 +79,26 @@ export class RideStore implements RideStatusStore {
     this.statements = prepare(db);
   }
 
-  /** Opens (creating it if needed) the store in `dir`, or an in-memory one for `:memory:`. */
-  static open(dir: string): RideStore {
-    const file = dir === ':memory:' ? dir : path.join(dir, STORE_FILE);
-    if (dir !== ':memory:') mkdirSync(dir, { recursive: true });
+  /**
+   * Opens (creating it if needed) the store in `dir`, or an in-memory one for `:memory:`. A file
+   * SQLite does not recognise as a database is discarded: the feed then rebuilds it from the
+   * topics, and `onDiscarded` is told why.
+   */
+  static open(dir: string, onDiscarded: (reason: string) => void = () => undefined): RideStore {
+    if (dir === ':memory:') return RideStore.openFile(dir);
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, STORE_FILE);
+    try {
+      return RideStore.openFile(file);
+    } catch (error) {
+      if (!isNotADatabase(error)) throw error;
+      onDiscarded((error as Error).message);
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+      return RideStore.openFile(file);
+    }
+  }
+
+  private static openFile(file: string): RideStore {
     const db = new DatabaseSync(file);
     try {
       // Takes the write lock now and keeps it until closed, so a second process pointed at the
@@ -232,10 +248,14 @@ const rideOf = (row: RideRow): StoredRide => {
 
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
-const isLocked = (error: unknown): boolean => {
-  const code = (error as { errcode?: unknown } | undefined)?.errcode;
-  return code === SQLITE_BUSY || code === SQLITE_LOCKED;
-};
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
+const sqliteCode = (error: unknown): unknown =>
+  (error as { errcode?: unknown } | undefined)?.errcode;
+const isLocked = (error: unknown): boolean =>
+  sqliteCode(error) === SQLITE_BUSY || sqliteCode(error) === SQLITE_LOCKED;
+const isNotADatabase = (error: unknown): boolean =>
+  sqliteCode(error) === SQLITE_CORRUPT || sqliteCode(error) === SQLITE_NOTADB;
 
 /** Creates the schema; a store written by another schema version is rebuilt from the topics. */
 const migrate = (db: DatabaseSync) => {
