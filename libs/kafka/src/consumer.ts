@@ -8,6 +8,7 @@ import {
 } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import {
+  batchesInHand,
   isKafkaFailure,
   startManualCommitMember,
   type OnLag,
@@ -120,16 +121,13 @@ export const startConsumer = async <Contract extends TopicContract>(
     options.beforeFirstBatchAfterJoin,
   );
 
-  let stopping = false;
-  const inFlight = new Set<Promise<void>>();
-
   const processBatch = async (payload: EachBatchPayload) => {
     await prepare();
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     let lastDone: string | undefined;
     try {
       for (const message of batch.messages) {
-        if (stopping || !isRunning() || isStale()) break;
+        if (inHand.isStopping() || !isRunning() || isStale()) break;
         if (isRedrivenForAnotherService(message, service)) {
           resolveOffset(message.offset);
           lastDone = message.offset;
@@ -158,18 +156,7 @@ export const startConsumer = async <Contract extends TopicContract>(
     }
   };
 
-  // kafkajs drops commits made once `disconnect()` has begun, so a graceful stop first pauses
-  // intake and lets the batches in hand finish and commit while the consumer still runs.
-  const eachBatch = async (payload: EachBatchPayload) => {
-    if (stopping) return;
-    const running = processBatch(payload);
-    inFlight.add(running);
-    try {
-      await running;
-    } finally {
-      inFlight.delete(running);
-    }
-  };
+  const inHand = batchesInHand(options.contracts, processBatch);
 
   await deadLetters.connect();
   const supervised = await startManualCommitMember({
@@ -181,7 +168,7 @@ export const startConsumer = async <Contract extends TopicContract>(
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     onFatal: options.onFatal,
     onLag: options.onLag,
-    eachBatch,
+    eachBatch: inHand.eachBatch,
   });
   membership.current = supervised;
 
@@ -189,11 +176,7 @@ export const startConsumer = async <Contract extends TopicContract>(
     isReady: supervised.isReady,
     assignment: supervised.assignment,
     stop: async () => {
-      stopping = true;
-      await supervised.stop(async (consumer) => {
-        consumer.pause(options.contracts.map((contract) => ({ topic: contract.name })));
-        await Promise.allSettled(inFlight);
-      });
+      await supervised.stop(inHand.drain);
       await deadLetters.disconnect();
     },
   };

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
 import { isRedrivenForAnotherService, sendToDeadLetter } from './dead-letter';
 import { contractsByTopic, decodeInbound } from './inbound';
-import { startManualCommitMember, type OnLag } from './supervised-consumer';
+import { batchesInHand, startManualCommitMember, type OnLag } from './supervised-consumer';
 
 /** Where a local store stands in one partition: the next offset it has not applied yet. */
 export interface StoredPosition {
@@ -136,8 +136,6 @@ export const startStoreFeed = async <Contract extends TopicContract>(
 
   const deadLetters = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await deadLetters.connect();
-  let stopping = false;
-  const inFlight = new Set<Promise<void>>();
 
   const seekToStoredPositions = (consumer: Consumer, assignment: Record<string, number[]>) => {
     for (const [topic, partitions] of Object.entries(assignment)) {
@@ -177,6 +175,7 @@ export const startStoreFeed = async <Contract extends TopicContract>(
     await heartbeat();
   };
 
+  const inHand = batchesInHand(options.contracts, processBatch);
   const supervised = await startManualCommitMember({
     kafka,
     groupId: `${options.groupPrefix}-${randomUUID()}`,
@@ -197,16 +196,7 @@ export const startStoreFeed = async <Contract extends TopicContract>(
         checkCaughtUp();
       });
     },
-    eachBatch: async (payload) => {
-      if (stopping) return;
-      const running = processBatch(payload);
-      inFlight.add(running);
-      try {
-        await running;
-      } finally {
-        inFlight.delete(running);
-      }
-    },
+    eachBatch: inHand.eachBatch,
   });
 
   return {
@@ -214,11 +204,7 @@ export const startStoreFeed = async <Contract extends TopicContract>(
     isCaughtUp: () => caughtUp,
     caughtUp: () => caughtUpPromise,
     stop: async () => {
-      stopping = true;
-      await supervised.stop(async (consumer) => {
-        consumer.pause(options.contracts.map((contract) => ({ topic: contract.name })));
-        await Promise.allSettled(inFlight);
-      });
+      await supervised.stop(inHand.drain);
       await deadLetters.disconnect();
     },
   };
