@@ -34,6 +34,9 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund 
         /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 COPY --from=build /workspace/dist/apps/${APP}/main.js /workspace/dist/apps/${APP}/main.js.map ./
 COPY deploy/docker/healthcheck.js ./
+# The one writable place for a service's local state (rides keeps its read model there), owned
+# by the service's user so that a volume mounted on it starts out writable.
+RUN mkdir -p /var/lib/taxi/${APP} && chown 1000:1000 /var/lib/taxi/${APP}
 # Files stay root-owned and read-only to the process. Numeric uid:gid of the image's `node`
 # user, so Kubernetes can check runAsNonRoot without resolving a name.
 USER 1000:1000

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { getJson, postRide, rideRequest } from './support/rides-client';
 import { startService, type ServiceName, type ServiceProcess } from './support/service-process';
 import { SmtpSink } from './support/smtp-sink';
@@ -8,13 +11,14 @@ import { composeEnvironment, environmentValues, eventually } from '@taxi/testing
  * `docker compose up` as close as this machine gets without Docker: the four built services, each
  * with the environment docker-compose.yml gives it, changed only where this machine is not the
  * compose network: the broker address, the mail server (compose's Mailpit), HTTP ports (0: any
- * free one), and a fresh topic prefix and consumer groups so the run shares nothing with other
- * runs on the same broker.
+ * free one), the rides store (a temporary directory, not compose's volume), and a fresh topic
+ * prefix and consumer groups so the run shares nothing with other runs on the same broker.
  */
 describe('the docker-compose.yml topology, run as native processes', () => {
   const run = randomUUID().slice(0, 8);
   const services = {} as Record<ServiceName, { process: ServiceProcess; port: number }>;
   let smtp: SmtpSink;
+  const ridesStore = mkdtempSync(path.join(tmpdir(), `compose-${run}-rides-`));
 
   const localEnv = (name: ServiceName): Record<string, string> => {
     const compose = environmentValues(composeEnvironment(name));
@@ -26,6 +30,7 @@ describe('the docker-compose.yml topology, run as native processes', () => {
       HTTP_PORT: '0',
       KAFKA_TOPIC_PREFIX: `compose-${run}.`,
       ...('SMTP_URL' in compose && { SMTP_URL: smtp.url }),
+      ...('RIDES_STORE_DIR' in compose && { RIDES_STORE_DIR: ridesStore }),
       // Consumer group ids are not prefixed by KAFKA_TOPIC_PREFIX: a shared default group would
       // split partitions with another stack on the same broker.
       ...(name !== 'rides' && { KAFKA_GROUP_ID: `compose-${run}-${name}` }),
@@ -45,6 +50,7 @@ describe('the docker-compose.yml topology, run as native processes', () => {
   afterAll(async () => {
     await Promise.all(Object.values(services).map((service) => service.process.stop()));
     await smtp?.stop();
+    rmSync(ridesStore, { recursive: true, force: true });
   });
 
   it('when compose configures a service, then it sets the variables this run replaces', () => {
@@ -53,6 +59,7 @@ describe('the docker-compose.yml topology, run as native processes', () => {
     for (const name of ['rides', 'transaction', 'email', 'analytics'] as const)
       expect(replaced(name)).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'HTTP_PORT']));
     expect(replaced('email')).toContain('SMTP_URL');
+    expect(replaced('rides')).toContain('RIDES_STORE_DIR');
   });
 
   it('when a ride is requested, then it is emailed over SMTP and becomes confirmed', async () => {

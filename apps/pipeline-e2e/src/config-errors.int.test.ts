@@ -35,7 +35,6 @@ const specific: Record<ServiceName, [string, string][]> = {
   rides: [
     ['PUBLISH_TIMEOUT_MS', '-5'],
     ['MAX_BODY_BYTES', 'big'],
-    ['READ_MODEL_MAX_RIDES', '0'],
   ],
   transaction: [
     ['FLEET_SIZE', '0'],

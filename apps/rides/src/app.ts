@@ -12,11 +12,15 @@ import {
 } from '@taxi/service-kit';
 import type { RidesConfig } from './config';
 import { requestRide } from './domain/request-ride';
-import { RideStatusStore } from './domain/ride-status';
 import { errorHandler } from './http/errors';
 import { ridesRoutes } from './http/routes';
 import { startReadModelConsumer } from './kafka/read-model-consumer';
 import { ridesMetrics } from './metrics';
+import { retentionMsOf, startPruning } from './store/prune';
+import { RideStore } from './store/ride-store';
+
+/** How often rides older than the topics' retention are deleted from the store. */
+const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
 export interface RidesService extends Service {
   readonly port: number;
@@ -30,7 +34,10 @@ export const start = async (
   const { kafka, topics } = await connectToKafka(config, logger);
   const registry = createMetricsRegistry('rides');
   const metrics = ridesMetrics(registry);
-  const store = new RideStatusStore(config.READ_MODEL_MAX_RIDES);
+  const store = RideStore.open(config.RIDES_STORE_DIR, (reason) =>
+    logger.warn({ reason }, 'ride store file unreadable: discarded, rebuilding from the topics'),
+  );
+  logger.info({ file: store.file }, 'ride store opened');
   const publisher = await createPublisher({ kafka, logger, timeoutMs: config.PUBLISH_TIMEOUT_MS });
   const readModel = await startReadModelConsumer({
     kafka,
@@ -40,6 +47,13 @@ export const start = async (
     groupPrefix: config.READ_MODEL_GROUP_PREFIX,
     store,
     metrics,
+    logger,
+    onFatal,
+  });
+  const pruning = startPruning({
+    store,
+    retentionMs: retentionMsOf([topics.rideRequested, topics.rideConfirmed, topics.rideRejected]),
+    intervalMs: PRUNE_INTERVAL_MS,
     logger,
     onFatal,
   });
@@ -62,6 +76,8 @@ export const start = async (
     opsRoutes(registry, [
       { name: 'kafka_producer', ready: publisher.isConnected },
       { name: 'read_model_consumer', ready: readModel.isReady },
+      // Until then a ride this instance has not read yet would be answered 404.
+      { name: 'read_model_caught_up', ready: readModel.isCaughtUp },
     ]),
   );
   app.use(
@@ -96,6 +112,8 @@ export const start = async (
     stop: async () => {
       await server.close();
       await readModel.stop();
+      await pruning.stop();
+      store.close();
       await publisher.disconnect();
     },
   };

@@ -19,9 +19,13 @@ export const ridesEnv = withSaslCheck(
       'How long a POST waits for the broker to acknowledge before answering 503',
     ),
     MAX_BODY_BYTES: positiveInt(16 * 1024).describe('Largest accepted request body, in bytes'),
-    READ_MODEL_MAX_RIDES: positiveInt(200_000).describe(
-      'Rides kept in the in-memory status read model; the oldest are forgotten first',
-    ),
+    RIDES_STORE_DIR: z
+      .string()
+      .min(1)
+      .default('tmp/rides-store')
+      .describe(
+        'Directory of the local ride store (SQLite, one per instance); if lost, it is rebuilt from the topics',
+      ),
   }),
 );
 

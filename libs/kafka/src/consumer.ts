@@ -2,12 +2,13 @@ import type { EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
 import {
-  deadLetterMessage,
   isRedrivenForAnotherService,
+  sendToDeadLetter,
   type DeadLetterReason,
 } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import {
+  batchesInHand,
   isKafkaFailure,
   startManualCommitMember,
   type OnLag,
@@ -77,21 +78,12 @@ export const startConsumer = async <Contract extends TopicContract>(
     why: DeadLetterReason,
   ) => {
     const { topic, partition } = payload.batch;
-    const contract = byTopic.get(topic);
-    const target = contract ? contract.deadLetter.name : `${topic}.dlq`;
-    await deadLetters.send({
-      topic: target,
-      acks: -1,
-      messages: [deadLetterMessage({ topic, partition, message }, why)],
-    });
-    logger.warn(
-      {
-        source: `${topic}/${partition}@${message.offset}`,
-        kind: why.kind,
-        reason: why.reason,
-        deadLetterTopic: target,
-      },
-      'message dead-lettered',
+    const deadLetterTopic = byTopic.get(topic)?.deadLetter.name;
+    await sendToDeadLetter(
+      deadLetters,
+      { topic, partition, message, deadLetterTopic },
+      why,
+      logger,
     );
   };
 
@@ -129,16 +121,13 @@ export const startConsumer = async <Contract extends TopicContract>(
     options.beforeFirstBatchAfterJoin,
   );
 
-  let stopping = false;
-  const inFlight = new Set<Promise<void>>();
-
   const processBatch = async (payload: EachBatchPayload) => {
     await prepare();
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     let lastDone: string | undefined;
     try {
       for (const message of batch.messages) {
-        if (stopping || !isRunning() || isStale()) break;
+        if (inHand.isStopping() || !isRunning() || isStale()) break;
         if (isRedrivenForAnotherService(message, service)) {
           resolveOffset(message.offset);
           lastDone = message.offset;
@@ -167,18 +156,7 @@ export const startConsumer = async <Contract extends TopicContract>(
     }
   };
 
-  // kafkajs drops commits made once `disconnect()` has begun, so a graceful stop first pauses
-  // intake and lets the batches in hand finish and commit while the consumer still runs.
-  const eachBatch = async (payload: EachBatchPayload) => {
-    if (stopping) return;
-    const running = processBatch(payload);
-    inFlight.add(running);
-    try {
-      await running;
-    } finally {
-      inFlight.delete(running);
-    }
-  };
+  const inHand = batchesInHand(options.contracts, processBatch);
 
   await deadLetters.connect();
   const supervised = await startManualCommitMember({
@@ -190,7 +168,7 @@ export const startConsumer = async <Contract extends TopicContract>(
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     onFatal: options.onFatal,
     onLag: options.onLag,
-    eachBatch,
+    eachBatch: inHand.eachBatch,
   });
   membership.current = supervised;
 
@@ -198,11 +176,7 @@ export const startConsumer = async <Contract extends TopicContract>(
     isReady: supervised.isReady,
     assignment: supervised.assignment,
     stop: async () => {
-      stopping = true;
-      await supervised.stop(async (consumer) => {
-        consumer.pause(options.contracts.map((contract) => ({ topic: contract.name })));
-        await Promise.allSettled(inFlight);
-      });
+      await supervised.stop(inHand.drain);
       await deadLetters.disconnect();
     },
   };

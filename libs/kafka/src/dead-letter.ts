@@ -1,4 +1,5 @@
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
 export interface DeadLetterSource {
   readonly topic: string;
@@ -64,4 +65,24 @@ export const headerText = (headers: IHeaders | undefined, name: string): string 
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
+};
+
+/** Sends one message to its dead-letter topic (`<topic>.dlq` unless the contract names another). */
+export const sendToDeadLetter = async (
+  producer: Producer,
+  source: DeadLetterSource & { readonly deadLetterTopic: string | undefined },
+  why: DeadLetterReason,
+  logger: Logger,
+): Promise<void> => {
+  const target = source.deadLetterTopic ?? `${source.topic}.dlq`;
+  await producer.send({ topic: target, acks: -1, messages: [deadLetterMessage(source, why)] });
+  logger.warn(
+    {
+      source: `${source.topic}/${source.partition}@${source.message.offset}`,
+      kind: why.kind,
+      reason: why.reason,
+      deadLetterTopic: target,
+    },
+    'message dead-lettered',
+  );
 };

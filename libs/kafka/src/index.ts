@@ -13,3 +13,4 @@ export * from './table';
 export type { Kafka } from 'kafkajs';
 export * from './redrive';
 export * from './supervised-consumer';
+export * from './store-feed';

@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerRunConfig, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { KafkaRuntimeError } from './errors';
 
@@ -143,6 +143,7 @@ export const startManualCommitMember = (options: {
   readonly partitionsConsumedConcurrently?: number | undefined;
   readonly onFatal: (error: unknown) => void;
   readonly onLag?: OnLag | undefined;
+  readonly configure?: ((consumer: Consumer) => void) | undefined;
   readonly eachBatch: NonNullable<ConsumerRunConfig['eachBatch']>;
 }): Promise<SupervisedConsumer> =>
   startSupervisedConsumer({
@@ -153,6 +154,7 @@ export const startManualCommitMember = (options: {
     ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
     onFatal: options.onFatal,
     ...(options.onLag && { onLag: options.onLag }),
+    ...(options.configure && { configure: options.configure }),
     run: {
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -160,3 +162,34 @@ export const startManualCommitMember = (options: {
       eachBatch: options.eachBatch,
     },
   });
+
+/**
+ * Keeps count of the batches in hand, for a graceful stop: kafkajs drops commits made once
+ * `disconnect()` has begun, so `drain` pauses intake and lets those batches finish (and commit)
+ * while the consumer still runs. Pass `drain` to `SupervisedConsumer.stop`.
+ */
+export const batchesInHand = (
+  topics: readonly { readonly name: string }[],
+  processBatch: (payload: EachBatchPayload) => Promise<void>,
+) => {
+  let stopping = false;
+  const inFlight = new Set<Promise<void>>();
+  return {
+    isStopping: () => stopping,
+    eachBatch: async (payload: EachBatchPayload) => {
+      if (stopping) return;
+      const running = processBatch(payload);
+      inFlight.add(running);
+      try {
+        await running;
+      } finally {
+        inFlight.delete(running);
+      }
+    },
+    drain: async (consumer: Consumer) => {
+      stopping = true;
+      consumer.pause(topics.map((topic) => ({ topic: topic.name })));
+      await Promise.allSettled(inFlight);
+    },
+  };
+};

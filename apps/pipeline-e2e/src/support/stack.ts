@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SmtpSink } from './smtp-sink';
 import { startService, type ServiceName, type ServiceProcess } from './service-process';
 
@@ -25,8 +28,10 @@ export interface Stack {
   env(name: ServiceName): Record<string, string>;
   /** Starts (again) the first instance of a service and waits until it is ready. */
   launch(name: ServiceName): Promise<ServiceProcess>;
-  /** Starts one more instance of a service, in the same consumer group. */
+  /** Starts one more instance of a service, in the same consumer group (rides: an empty store). */
   addInstance(name: ServiceName): Promise<ServiceProcess>;
+  /** A directory no rides instance uses yet, for the store of one started by hand. */
+  newRidesStoreDir(): string;
   /** SIGKILL the first instance and start it again. */
   restart(name: ServiceName): Promise<void>;
   stop(): Promise<void>;
@@ -42,13 +47,21 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
   const run = randomUUID().slice(0, 8);
   const prefix = `e2e-${run}.`;
   const smtp = await SmtpSink.start();
+  // Each rides instance keeps its read model in a store of its own; a restart reuses it.
+  const storeRoot = mkdtempSync(path.join(tmpdir(), `e2e-${run}-`));
+  let ridesStores = 0;
+  const newRidesStoreDir = () => path.join(storeRoot, `rides-${(ridesStores += 1)}`);
+  const firstRidesStore = newRidesStoreDir();
   const env = (name: ServiceName): Record<string, string> => ({
     KAFKA_BROKERS: brokers,
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_GROUP_ID: `e2e-${run}-${name}`,
     TRANSACTIONAL_ID_PREFIX: `e2e-${run}-${name}`,
     HTTP_PORT: '0',
-    ...(name === 'rides' && { READ_MODEL_GROUP_PREFIX: `e2e-${run}-read-model` }),
+    ...(name === 'rides' && {
+      READ_MODEL_GROUP_PREFIX: `e2e-${run}-read-model`,
+      RIDES_STORE_DIR: firstRidesStore,
+    }),
     ...(name === 'transaction' && { DRIVER_BUSY_TIME_SCALE: '0' }),
     ...(name === 'email' && { SMTP_URL: smtp.url, SEND_RETRY_MAX_DELAY_MS: '1000' }),
     ...options.env?.[name],
@@ -56,8 +69,13 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
   const services = {} as Record<ServiceName, ServiceProcess>;
   const ports = {} as Record<ServiceName, number>;
   const instances: ServiceProcess[] = [];
-  const start = async (name: ServiceName) => {
-    const started = await startService(name, env(name), 'joined consumer group');
+  // rides is ready once its store has caught up with the topics; the others once they joined.
+  const start = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
+    const started = await startService(
+      name,
+      { ...env(name), ...extraEnv },
+      name === 'rides' ? 'local store caught up with the topics' : 'joined consumer group',
+    );
     instances.push(started.process);
     return started;
   };
@@ -85,7 +103,9 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     instances,
     env,
     launch,
-    addInstance: async (name) => (await start(name)).process,
+    addInstance: async (name) =>
+      (await start(name, name === 'rides' ? { RIDES_STORE_DIR: newRidesStoreDir() } : {})).process,
+    newRidesStoreDir,
     restart: async (name) => {
       await services[name].stop('SIGKILL');
       await launch(name);
@@ -93,6 +113,7 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     stop: async () => {
       await Promise.all(instances.map((service) => service.stop('SIGTERM')));
       await smtp.stop();
+      rmSync(storeRoot, { recursive: true, force: true });
     },
   };
 };

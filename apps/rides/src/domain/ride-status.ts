@@ -21,72 +21,22 @@ export type RideStatus =
       detail: string;
     };
 
-/**
- * The status of every recent ride, built from the ride topics. An outcome always wins over
- * "requested", whichever arrives first: the topics are not ordered with each other.
- */
 /** What the store keeps per ride: its status, and what was asked for (to check idempotency keys). */
 export type StoredRide = RideStatus & { fingerprint?: string | undefined };
 
-export class RideStatusStore {
-  private readonly rides = new Map<string, StoredRide>();
+export type RideOutcome = Extract<RideStatus, { status: 'confirmed' | 'rejected' }>;
 
-  constructor(private readonly maxRides: number) {}
+/**
+ * How one ride event changes the read model. The topics are not ordered with each other, so the
+ * store applies them by one rule, whichever arrives first: an outcome always wins over
+ * "requested", and a request only fills in what was asked for (its fingerprint) if missing.
+ */
+export type RideChange =
+  | { kind: 'requested'; rideId: string; requestedAt: string; fingerprint: string }
+  | { kind: 'decided'; outcome: RideOutcome };
 
-  get(rideId: string): StoredRide | undefined {
-    return this.rides.get(rideId);
-  }
-
-  /** The status as answered to clients (without internal fields). */
-  status(rideId: string): RideStatus | undefined {
-    const stored = this.rides.get(rideId);
-    if (!stored) return undefined;
-    const { fingerprint: _fingerprint, ...status } = stored;
-    return status;
-  }
-
-  get size(): number {
-    return this.rides.size;
-  }
-
-  requested(rideId: string, requestedAt: string, fingerprint: string): void {
-    const known = this.rides.get(rideId);
-    if (!known) this.put({ rideId, status: 'requested', requestedAt, fingerprint });
-    else if (known.fingerprint === undefined) known.fingerprint = fingerprint;
-  }
-
-  confirmed(ride: RideConfirmation): void {
-    this.put({
-      fingerprint: this.rides.get(ride.rideId)?.fingerprint,
-      rideId: ride.rideId,
-      status: 'confirmed',
-      requestedAt: ride.requestedAt,
-      confirmedAt: ride.confirmedAt,
-      driver: ride.driver,
-      vehicle: ride.vehicle,
-      pickupEta: ride.pickupEta,
-      fare: ride.fare,
-    });
-  }
-
-  rejected(ride: RideRejection): void {
-    this.put({
-      fingerprint: this.rides.get(ride.rideId)?.fingerprint,
-      rideId: ride.rideId,
-      status: 'rejected',
-      requestedAt: ride.requestedAt,
-      rejectedAt: ride.rejectedAt,
-      reason: ride.reason,
-      detail: ride.detail,
-    });
-  }
-
-  private put(status: StoredRide): void {
-    this.rides.delete(status.rideId);
-    this.rides.set(status.rideId, status);
-    if (this.rides.size > this.maxRides) {
-      const oldest = this.rides.keys().next();
-      if (!oldest.done) this.rides.delete(oldest.value);
-    }
-  }
+/** What accepting a ride needs of the read model: a lookup, and to note a ride just accepted. */
+export interface RideStatusStore {
+  get(rideId: string): StoredRide | undefined;
+  requested(rideId: string, requestedAt: string, fingerprint: string): void;
 }

@@ -1,5 +1,6 @@
 import { KafkaRuntimeError } from '@taxi/kafka';
-import type { RideStatusStore } from '../domain/ride-status';
+import { rideIdForKey } from '../domain/idempotency';
+import type { RideStore } from '../store/ride-store';
 import {
   startRidesTestServer,
   validRideBody as validBody,
@@ -18,7 +19,7 @@ const json = async (response: Response) => (await response.json()) as Answer;
 describe('rides HTTP API', () => {
   let server: RidesTestServer;
   let publish: jest.Mock;
-  let store: RideStatusStore;
+  let store: RideStore;
   let url: string;
 
   beforeEach(async () => {
@@ -132,12 +133,15 @@ describe('rides HTTP API', () => {
   it('when Kafka does not acknowledge, then it answers 503 with Retry-After and records nothing', async () => {
     publish.mockRejectedValue(new KafkaRuntimeError('no ack', 'publish_timeout', true));
 
-    const response = await post(JSON.stringify(validBody));
+    const response = await post(JSON.stringify(validBody), {
+      'content-type': 'application/json',
+      'idempotency-key': 'key-503',
+    });
 
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
     expect(await response.json()).toMatchObject({ error: 'unavailable' });
-    expect(store.size).toBe(0);
+    expect(store.get(rideIdForKey(validBody.customerId, 'key-503'))).toBeUndefined();
   });
 
   it('when an unexpected error happens, then it answers a bare 500 without details', async () => {

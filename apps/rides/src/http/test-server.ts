@@ -3,14 +3,14 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { listen, type RunningServer } from '@taxi/service-kit';
 import { requestRide, type RequestRideDeps } from '../domain/request-ride';
-import { RideStatusStore } from '../domain/ride-status';
+import { RideStore } from '../store/ride-store';
 import { ridesMetrics } from '../metrics';
 import { errorHandler } from './errors';
 import { ridesRoutes } from './routes';
 
 export interface RidesTestServer {
   readonly url: string;
-  readonly store: RideStatusStore;
+  readonly store: RideStore;
   readonly close: RunningServer['close'];
 }
 
@@ -19,7 +19,7 @@ export const startRidesTestServer = async (
   publish: RequestRideDeps['publish'],
   maxBodyBytes = 1024,
 ): Promise<RidesTestServer> => {
-  const store = new RideStatusStore(1000);
+  const store = RideStore.open(':memory:');
   const app = express();
   app.use(
     ridesRoutes({
@@ -37,7 +37,14 @@ export const startRidesTestServer = async (
   );
   app.use(errorHandler(pino({ level: 'silent' })));
   const server = await listen(app, 0, '127.0.0.1');
-  return { url: `http://127.0.0.1:${server.port}`, store, close: server.close };
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    store,
+    close: async () => {
+      await server.close();
+      store.close();
+    },
+  };
 };
 
 export const validRideBody = {

@@ -1,15 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
-import { startConsumer, type RunningConsumer, type OnLag } from '@taxi/kafka';
-import { applyRideEvent, type RideEvent } from '../domain/apply-ride-event';
-import type { RideStatusStore } from '../domain/ride-status';
+import { startStoreFeed, type Kafka, type OnLag, type StoreFeed } from '@taxi/kafka';
+import { decisionLatency, rideChangeOf } from '../domain/apply-ride-event';
+import type { RideStore } from '../store/ride-store';
 import type { RidesMetrics } from '../metrics';
 
 /**
- * Every rides instance keeps the status of all rides, so it reads every partition: each instance
- * is its own consumer group, replaying the retained topics when it starts.
+ * Every rides instance keeps the status of all recent rides in its own local store, so it reads
+ * every partition of the ride topics, from where its store left off.
  */
 export const startReadModelConsumer = (deps: {
   kafka: Kafka;
@@ -17,26 +15,31 @@ export const startReadModelConsumer = (deps: {
   onLag: OnLag;
   topics: Topics;
   groupPrefix: string;
-  store: RideStatusStore;
+  store: RideStore;
   metrics: RidesMetrics;
   logger: Logger;
   onFatal: (error: unknown) => void;
-}): Promise<RunningConsumer> =>
-  startConsumer({
+}): Promise<StoreFeed> =>
+  startStoreFeed({
     kafka: deps.kafka,
     sessionTimeoutMs: deps.sessionTimeoutMs,
     onLag: deps.onLag,
-    groupId: `${deps.groupPrefix}-${randomUUID()}`,
+    groupPrefix: deps.groupPrefix,
     contracts: [deps.topics.rideRequested, deps.topics.rideConfirmed, deps.topics.rideRejected],
     service: 'rides',
     logger: deps.logger,
     onFatal: deps.onFatal,
     partitionsConsumedConcurrently: 6,
-    handle: async (event) => {
-      const outcome = applyRideEvent(deps.store, event as RideEvent);
-      if (!outcome) return;
-      deps.metrics.rideOutcomes.inc({ status: outcome.status });
-      const seconds = (Date.parse(outcome.decidedAt) - Date.parse(outcome.requestedAt)) / 1000;
-      if (seconds >= 0) deps.metrics.endToEnd.observe({ status: outcome.status }, seconds);
+    positions: () => deps.store.positions(),
+    reset: () => deps.store.reset(),
+    apply: ({ topic, partition, events, nextOffset }) => {
+      const changes = events.map(rideChangeOf);
+      deps.store.applyBatch(changes, { topic, partition, nextOffset });
+      for (const change of changes) {
+        if (change.kind !== 'decided') continue;
+        const { status, seconds } = decisionLatency(change);
+        deps.metrics.rideOutcomes.inc({ status });
+        if (seconds >= 0) deps.metrics.endToEnd.observe({ status }, seconds);
+      }
     },
   });

@@ -1,0 +1,131 @@
+import type { Kafka } from 'kafkajs';
+import { topics } from '@taxi/events';
+import {
+  eventually,
+  freshRideRequested,
+  isolatedContract,
+  testKafka,
+  testLogger,
+} from '@taxi/testing';
+import { createPublisher, type Publisher } from './publisher';
+import { startStoreFeed, type FeedBatch, type StoreFeed, type StoredPosition } from './store-feed';
+
+type Contract = typeof topics.rideRequested;
+
+/** A store as simple as can be: ride ids in the order applied, and a position per partition. */
+const memoryStore = () => {
+  const positions = new Map<string, StoredPosition>();
+  const rideIds: string[] = [];
+  let resets = 0;
+  return {
+    rideIds,
+    resets: () => resets,
+    positions: () => [...positions.values()],
+    apply: ({ topic, partition, events, nextOffset }: FeedBatch<Contract>) => {
+      rideIds.push(...events.map((event) => event.payload.rideId));
+      positions.set(`${topic}/${partition}`, { topic, partition, nextOffset });
+    },
+    reset: () => {
+      positions.clear();
+      rideIds.length = 0;
+      resets += 1;
+    },
+  };
+};
+
+describe('startStoreFeed', () => {
+  let kafka: Kafka;
+  let publisher: Publisher;
+  let contract: Contract;
+  const feeds: StoreFeed[] = [];
+  const fatal = jest.fn();
+
+  const feed = (store: ReturnType<typeof memoryStore>, apply = store.apply) =>
+    startStoreFeed({
+      kafka,
+      contracts: [contract],
+      service: 'test',
+      groupPrefix: 'store-feed-test',
+      logger: testLogger(),
+      onFatal: fatal,
+      positions: store.positions,
+      reset: store.reset,
+      apply,
+    }).then((started) => (feeds.push(started), started));
+
+  const publishRides = async (count: number) => {
+    const events = Array.from({ length: count }, () => freshRideRequested());
+    await publisher.publish(contract, events);
+    return events.map((event) => event.payload.rideId);
+  };
+
+  beforeEach(async () => {
+    kafka = testKafka();
+    publisher = await createPublisher({ kafka, logger: testLogger() });
+    contract = await isolatedContract(kafka, topics.rideRequested);
+  });
+
+  afterEach(async () => {
+    await Promise.all(feeds.splice(0).map((started) => started.stop()));
+    await publisher.disconnect();
+    expect(fatal).not.toHaveBeenCalled();
+  });
+
+  it('when the store holds positions, then a new feed resumes from them and applies only what came after', async () => {
+    const store = memoryStore();
+    const first = await publishRides(30);
+    await (await feed(store)).caughtUp();
+    await feeds.splice(0)[0]?.stop();
+    const later = await publishRides(10);
+
+    const resumed = await feed(store);
+    await resumed.caughtUp();
+
+    expect(store.rideIds.slice(0, 30).sort()).toEqual([...first].sort());
+    expect(store.rideIds.slice(30).sort()).toEqual([...later].sort());
+    expect(store.resets()).toBe(0);
+  });
+
+  it('when the store is empty, then the feed is not caught up until it has applied all the topic held at its start', async () => {
+    const store = memoryStore();
+    const rides = await publishRides(30);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let batches = 0;
+
+    const started = await feed(store, async (batch) => {
+      batches += 1;
+      await gate;
+      store.apply(batch);
+    });
+    await eventually(
+      async () => batches,
+      (count) => count > 0,
+    );
+    const whileHeld = started.isCaughtUp();
+    release();
+    await started.caughtUp();
+
+    expect(whileHeld).toBe(false);
+    expect(started.isCaughtUp()).toBe(true);
+    expect([...store.rideIds].sort()).toEqual([...rides].sort());
+  });
+
+  it('when a stored position is past the end of its partition, then the store is emptied and rebuilt from the beginning', async () => {
+    const store = memoryStore();
+    store.apply({ topic: contract.name, partition: 0, events: [], nextOffset: '1000' });
+    const rides = await publishRides(12);
+
+    const started = await feed(store);
+    await started.caughtUp();
+
+    expect(store.resets()).toBe(1);
+    expect([...store.rideIds].sort()).toEqual([...rides].sort());
+  });
+
+  it('when the topics are empty, then the feed is caught up at once', async () => {
+    const started = await feed(memoryStore());
+
+    expect(started.isCaughtUp()).toBe(true);
+  });
+});
