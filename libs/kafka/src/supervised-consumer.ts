@@ -6,12 +6,25 @@ export const isKafkaFailure = (error: unknown): boolean =>
   error instanceof KafkaRuntimeError ||
   (error instanceof Error && error.name.startsWith('KafkaJS'));
 
-/** Session timeout and a heartbeat a third of it (kafkajs defaults: 30 s and 3 s). */
+/**
+ * How every consumer fetches (ADR 012 has the measurements). A fetch is answered once `minBytes`
+ * are ready or after `maxWaitTimeInMs`; a busy consumer gets what piled up while it worked, so
+ * batches grow with load by themselves.
+ */
+export const FETCH_SETTINGS = {
+  // kafkajs heartbeats between fetches: an idle fetch of 5 s (its default) delays rebalances.
+  maxWaitTimeInMs: 200,
+  minBytes: 64 * 1024,
+  // About 1,700 ride events per partition per fetch: several transactions' worth (500 each).
+  maxBytesPerPartition: 1024 * 1024,
+  maxBytes: 10 * 1024 * 1024,
+} as const;
+
+/** Session timeout and a heartbeat a third of it (kafkajs defaults: 30 s and 3 s), and fetches. */
 export const sessionSettings = (sessionTimeoutMs = 30_000) => ({
   sessionTimeout: sessionTimeoutMs,
   heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
-  // kafkajs heartbeats between fetches: an idle fetch of 5 s (its default) delays rebalances.
-  maxWaitTimeInMs: 500,
+  ...FETCH_SETTINGS,
 });
 
 export interface SupervisedConsumerOptions {

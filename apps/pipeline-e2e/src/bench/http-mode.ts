@@ -1,9 +1,30 @@
 import autocannon from 'autocannon';
 import { eventually } from '@taxi/testing';
 import { getJson, rideRequest } from '../support/rides-client';
-import { startStack, type Stack } from '../support/stack';
+import { SERVICE_NAMES, startStack, type Stack } from '../support/stack';
 import type { Stats } from '../support/verify';
+import { processUsage } from './service-usage';
 import type { BenchSettings } from './settings';
+
+/** CPU seconds each service has used so far. */
+const cpuSeconds = async (stack: Stack) =>
+  Object.fromEntries(
+    await Promise.all(
+      SERVICE_NAMES.map(async (name) => {
+        const pid = stack.services[name].pid;
+        return [name, pid === undefined ? 0 : (await processUsage(pid)).cpuSeconds] as const;
+      }),
+    ),
+  );
+
+/** Each service's CPU seconds per 1,000 rides between two readings. */
+const cpuPer1000 = (before: Record<string, number>, after: Record<string, number>, rides: number) =>
+  Object.fromEntries(
+    Object.keys(after).map((name) => [
+      name,
+      Number(((((after[name] ?? 0) - (before[name] ?? 0)) / Math.max(rides, 1)) * 1000).toFixed(3)),
+    ]),
+  );
 
 const post = (stack: Stack, options: { connections: number; seconds: number; rate?: number }) =>
   autocannon({
@@ -53,12 +74,14 @@ export const runHttp = async (settings: BenchSettings) => {
     await carried(stack, accepted, settings.timeoutMs);
     const endToEndSeconds = (Date.now() - started) / 1000;
 
+    const cpuBefore = await cpuSeconds(stack);
     const steady = await post(stack, {
       connections: settings.connections,
       seconds: settings.httpSeconds,
       rate: settings.steadyRate,
     });
     await carried(stack, accepted + steady['2xx'], settings.timeoutMs);
+    const cpuAfter = await cpuSeconds(stack);
     return {
       fullLoad: {
         connections: settings.connections,
@@ -76,6 +99,8 @@ export const runHttp = async (settings: BenchSettings) => {
         latencyMs: latency(steady),
         non2xx: steady.non2xx,
         errors: steady.errors,
+        /** Includes carrying each ride to the end; at this rate batches are small. */
+        cpuSecondsPer1000Rides: cpuPer1000(cpuBefore, cpuAfter, steady['2xx']),
       },
     };
   } finally {

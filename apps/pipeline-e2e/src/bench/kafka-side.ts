@@ -81,18 +81,23 @@ export const runKafkaSide = async (settings: BenchSettings) => {
   try {
     const { rides } = settings;
     const startedAt = Date.now();
-    const samples: Sample[] = [await sampleStack(stack, startedAt)];
+    const firstSample = await sampleStack(stack, startedAt);
+    if (!firstSample) throw new Error('the services do not answer on /metrics');
+    const samples: Sample[] = [firstSample];
     const writing = writeRides(stack, rides);
     let checkpoint: Sample | undefined;
     const deadline = startedAt + settings.timeoutMs;
     for (;;) {
       await delay(SAMPLE_EVERY_MS);
+      if (Date.now() > deadline)
+        throw new Error(
+          `not done after ${settings.timeoutMs} ms: ${JSON.stringify(samples.at(-1))}`,
+        );
       const sample = await sampleStack(stack, startedAt);
+      if (!sample) continue;
       samples.push(sample);
       if (!checkpoint && sample.counts.counted >= settings.rssCheckpoint) checkpoint = sample;
       if (STAGE_NAMES.every((stage) => sample.counts[stage] >= rides)) break;
-      if (Date.now() > deadline)
-        throw new Error(`not done after ${settings.timeoutMs} ms: ${JSON.stringify(sample)}`);
     }
     const written = await writing;
     const figures = stageFigures(samples, rides);

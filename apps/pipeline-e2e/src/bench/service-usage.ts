@@ -67,14 +67,36 @@ export interface Sample {
   readonly usage: Partial<Record<ServiceName, ProcessUsage>>;
 }
 
-/** One look at every service: its stage counter (from /metrics) and its CPU and memory. */
-export const sampleStack = async (stack: Stack, startedAt: number): Promise<Sample> => {
+/**
+ * One look at every service: its stage counter (from /metrics) and its CPU and memory. A service
+ * that has exited fails the run; one too busy to answer in time skips this sample (undefined).
+ */
+export const sampleStack = async (stack: Stack, startedAt: number): Promise<Sample | undefined> => {
+  for (const service of Object.values(stack.services)) {
+    if (service.exitCode !== null)
+      throw new Error(
+        `${service.name} exited (${service.exitCode}):\n${service.stderr.join('\n')}`,
+      );
+  }
+  try {
+    return await sampleOnce(stack, startedAt);
+  } catch (error) {
+    process.stderr.write(
+      `bench: a sample was skipped: ${String((error as Error).cause ?? error)}\n`,
+    );
+    return undefined;
+  }
+};
+
+const sampleOnce = async (stack: Stack, startedAt: number): Promise<Sample> => {
   const counts = {} as Record<StageName, number>;
   const usage: Partial<Record<ServiceName, ProcessUsage>> = {};
   await Promise.all(
     STAGE_NAMES.map(async (stage) => {
       const { service, count } = STAGES[stage];
-      const response = await fetch(`http://127.0.0.1:${stack.ports[service]}/metrics`);
+      const response = await fetch(`http://127.0.0.1:${stack.ports[service]}/metrics`, {
+        signal: AbortSignal.timeout(5_000),
+      });
       counts[stage] = count(await response.text());
       const pid = stack.services[service].pid;
       if (pid !== undefined) usage[service] = await processUsage(pid);
