@@ -8,7 +8,7 @@ import pino from 'pino';
 import { createKafka, ensureTopics } from '@taxi/kafka';
 import { workspaceRoot } from '../support/workspace';
 import { measureBrokerCeiling } from './broker-ceiling';
-import { hottestFunctions } from './cpu-profile';
+import { summariseProfiles } from './cpu-profile';
 import { runHttp } from './http-mode';
 import { runKafkaSide } from './kafka-side';
 import { benchSettings } from './settings';
@@ -53,9 +53,9 @@ const main = async () => {
   if (settings.modes.includes('http')) report['http'] = await runHttp(settings);
   if (settings.cpuProfile) {
     const services = readdirSync(profileDir);
-    report['hottestFunctions'] = Object.fromEntries(
+    report['cpuProfiles'] = Object.fromEntries(
       await Promise.all(
-        services.map(async (name) => [name, await hottestFunctions(path.join(profileDir, name))]),
+        services.map(async (name) => [name, await summariseProfiles(path.join(profileDir, name))]),
       ),
     );
   }
