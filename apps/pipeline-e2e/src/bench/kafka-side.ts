@@ -85,10 +85,14 @@ export const runKafkaSide = async (settings: BenchSettings) => {
     if (!firstSample) throw new Error('the services do not answer on /metrics');
     const samples: Sample[] = [firstSample];
     const writing = writeRides(stack, rides);
+    // Awaited after the wait below; a failure must end the wait (and stop the stack) at once.
+    let writeFailure: unknown;
+    writing.catch((error: unknown) => (writeFailure = error));
     let checkpoint: Sample | undefined;
     const deadline = startedAt + settings.timeoutMs;
     for (;;) {
       await delay(SAMPLE_EVERY_MS);
+      if (writeFailure !== undefined) throw writeFailure;
       if (Date.now() > deadline)
         throw new Error(
           `not done after ${settings.timeoutMs} ms: ${JSON.stringify(samples.at(-1))}`,
