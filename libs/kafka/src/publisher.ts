@@ -55,10 +55,14 @@ export const encodeAll = <Contract extends TopicContract>(
     return toKafkaMessage(encoded.value);
   });
 
+// In place: a batch gathers hundreds of one-message publishes, and copying the list per publish
+// made grouping quadratic in the batch size.
 const groupByTopic = (batch: readonly Pending[]): TopicMessages[] => {
   const byTopic = new Map<string, Message[]>();
   for (const pending of batch) {
-    byTopic.set(pending.topic, [...(byTopic.get(pending.topic) ?? []), ...pending.messages]);
+    const messages = byTopic.get(pending.topic);
+    if (messages) messages.push(...pending.messages);
+    else byTopic.set(pending.topic, [...pending.messages]);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 };

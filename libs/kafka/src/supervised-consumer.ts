@@ -6,12 +6,47 @@ export const isKafkaFailure = (error: unknown): boolean =>
   error instanceof KafkaRuntimeError ||
   (error instanceof Error && error.name.startsWith('KafkaJS'));
 
-/** Session timeout and a heartbeat a third of it (kafkajs defaults: 30 s and 3 s). */
-export const sessionSettings = (sessionTimeoutMs = 30_000) => ({
+/** How a consumer fetches: a fetch is answered once `minBytes` are ready or after `maxWaitTimeInMs`. */
+export interface FetchSettings {
+  readonly maxWaitTimeInMs: number;
+  readonly minBytes: number;
+  readonly maxBytesPerPartition: number;
+  readonly maxBytes: number;
+}
+
+/**
+ * For readers that must reach the end of a topic quickly (state tables restoring at start-up): a
+ * fetch returns as soon as anything is there. kafkajs heartbeats between fetches, so an idle
+ * fetch of 5 s (its default) would delay rebalances: 500 ms.
+ */
+export const LATENCY_FIRST_FETCH: FetchSettings = {
+  maxWaitTimeInMs: 500,
+  minBytes: 1,
+  // About 1,700 ride events per partition per fetch: several transactions' worth (500 each).
+  maxBytesPerPartition: 1024 * 1024,
+  maxBytes: 10 * 1024 * 1024,
+};
+
+/**
+ * For the group members that process the pipeline (ADR 012): a fetch waits for 64 KiB (about 100
+ * ride events) or 200 ms, so a consumer that keeps up with its input pays the fixed cost of a
+ * fetch and of a transaction per hundred messages rather than per few. A busy consumer gets what
+ * piled up while it worked, so batches grow with load by themselves.
+ */
+export const BATCH_FIRST_FETCH: FetchSettings = {
+  ...LATENCY_FIRST_FETCH,
+  maxWaitTimeInMs: 200,
+  minBytes: 64 * 1024,
+};
+
+/** Session timeout and a heartbeat a third of it (kafkajs defaults: 30 s and 3 s), and fetches. */
+export const sessionSettings = (
+  sessionTimeoutMs = 30_000,
+  fetch: FetchSettings = LATENCY_FIRST_FETCH,
+) => ({
   sessionTimeout: sessionTimeoutMs,
   heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
-  // kafkajs heartbeats between fetches: an idle fetch of 5 s (its default) delays rebalances.
-  maxWaitTimeInMs: 500,
+  ...fetch,
 });
 
 export interface SupervisedConsumerOptions {
@@ -20,6 +55,8 @@ export interface SupervisedConsumerOptions {
   readonly topics: readonly string[];
   readonly logger: Logger;
   readonly sessionTimeoutMs?: number;
+  /** Default: LATENCY_FIRST_FETCH. */
+  readonly fetch?: FetchSettings;
   readonly run: ConsumerRunConfig;
   /** Called for a crash that is not Kafka's (a bug): the service should exit. */
   readonly onFatal: (error: unknown) => void;
@@ -80,7 +117,7 @@ export const startSupervisedConsumer = async (
     const created = kafka.consumer({
       groupId,
       readUncommitted: false,
-      ...sessionSettings(options.sessionTimeoutMs),
+      ...sessionSettings(options.sessionTimeoutMs, options.fetch),
     });
     consumer = created;
     options.configure?.(created);
@@ -152,6 +189,7 @@ export const startManualCommitMember = (options: {
     topics: options.contracts.map((contract) => contract.name),
     logger: options.logger,
     ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
+    fetch: BATCH_FIRST_FETCH,
     onFatal: options.onFatal,
     ...(options.onLag && { onLag: options.onLag }),
     ...(options.configure && { configure: options.configure }),

@@ -105,6 +105,9 @@ export const commonEnv = {
     .enum(['json', 'pretty'])
     .default('json')
     .describe('json for machines, pretty for a terminal'),
+  LOG_INFO_PER_SECOND: positiveInt(10).describe(
+    'Info lines per second of any one kind (e.g. "ride confirmed"); the rest are logged at debug',
+  ),
 };
 
 export const withSaslCheck = <Schema extends EnvSchema>(schema: Schema) =>

@@ -38,6 +38,9 @@ export const runService = async <Schema extends EnvSchema>(
     service: definition.service,
     level: String(config['LOG_LEVEL'] ?? 'info'),
     format: config['LOG_FORMAT'] === 'pretty' ? 'pretty' : 'json',
+    ...(typeof config['LOG_INFO_PER_SECOND'] === 'number' && {
+      infoPerSecond: config['LOG_INFO_PER_SECOND'],
+    }),
   });
   const timeoutMs = definition.shutdownTimeoutMs ?? 10_000;
   let service: Service | undefined;

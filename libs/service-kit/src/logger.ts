@@ -1,15 +1,26 @@
 import pino, { type Logger } from 'pino';
+import { infoRateLimit } from './log-sampling';
 
 export interface LoggerOptions {
   readonly service: string;
   readonly level: string;
   readonly format: 'json' | 'pretty';
+  /** Info lines per second per message text before the rest go to debug (see log-sampling). */
+  readonly infoPerSecond?: number;
 }
 
+export const DEFAULT_INFO_PER_SECOND = 10;
+
 /** Structured logs: one JSON line per event, or coloured lines for a terminal. */
-export const createLogger = ({ service, level, format }: LoggerOptions): Logger =>
+export const createLogger = ({
+  service,
+  level,
+  format,
+  infoPerSecond = DEFAULT_INFO_PER_SECOND,
+}: LoggerOptions): Logger =>
   pino({
     level,
+    hooks: { logMethod: infoRateLimit(infoPerSecond) },
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['*.paymentToken', 'paymentToken', '*.password'], censor: '[redacted]' },

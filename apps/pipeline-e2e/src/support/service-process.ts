@@ -39,9 +39,15 @@ export class ServiceProcess {
   }
 
   static start(name: ServiceName, env: Record<string, string>): ServiceProcess {
+    // E2E_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof/{name}" profiles every service into a
+    // folder of its own (the bench does that); {name} is the service's name.
+    const nodeArgs = (process.env['E2E_NODE_ARGS'] ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((arg) => arg.replaceAll('{name}', name));
     const child = spawn(
       process.execPath,
-      [path.join(workspaceRoot, 'dist/apps', name, 'main.js')],
+      [...nodeArgs, path.join(workspaceRoot, 'dist/apps', name, 'main.js')],
       {
         cwd: workspaceRoot,
         env: { PATH: process.env['PATH'] ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
@@ -86,6 +92,11 @@ export class ServiceProcess {
       seen = this.logs.filter(matches);
     }
     return seen;
+  }
+
+  /** The operating system's process id (for /proc figures). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   /** Null while the process runs; its exit code (or the signal that ended it) after. */

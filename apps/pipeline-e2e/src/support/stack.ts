@@ -12,6 +12,10 @@ export interface StackOptions {
   readonly brokers?: string;
   /** Extra environment per service. */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Email writes .eml files here instead of sending to the SMTP server. */
+  readonly outboxDir?: string;
+  /** The SMTP server only counts what it receives, keeping nothing (for the bench). */
+  readonly countOnlySmtp?: boolean;
 }
 
 export interface Stack {
@@ -46,7 +50,7 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
   if (!brokers) throw new Error('KAFKA_BROKERS is not set: run through `npm run test:int`');
   const run = randomUUID().slice(0, 8);
   const prefix = `e2e-${run}.`;
-  const smtp = await SmtpSink.start();
+  const smtp = await SmtpSink.start({ countOnly: options.countOnlySmtp ?? false });
   // Each rides instance keeps its read model in a store of its own; a restart reuses it.
   const storeRoot = mkdtempSync(path.join(tmpdir(), `e2e-${run}-`));
   let ridesStores = 0;
@@ -63,7 +67,10 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
       RIDES_STORE_DIR: firstRidesStore,
     }),
     ...(name === 'transaction' && { DRIVER_BUSY_TIME_SCALE: '0' }),
-    ...(name === 'email' && { SMTP_URL: smtp.url, SEND_RETRY_MAX_DELAY_MS: '1000' }),
+    ...(name === 'email' && {
+      ...(options.outboxDir ? { OUTBOX_DIR: options.outboxDir } : { SMTP_URL: smtp.url }),
+      SEND_RETRY_MAX_DELAY_MS: '1000',
+    }),
     ...options.env?.[name],
   });
   const services = {} as Record<ServiceName, ServiceProcess>;

@@ -1,0 +1,109 @@
+import autocannon from 'autocannon';
+import { eventually } from '@taxi/testing';
+import { getJson, rideRequest } from '../support/rides-client';
+import { SERVICE_NAMES, startStack, type Stack } from '../support/stack';
+import type { Stats } from '../support/verify';
+import { processUsage } from './service-usage';
+import type { BenchSettings } from './settings';
+
+/** CPU seconds each service has used so far. */
+const cpuSeconds = async (stack: Stack) =>
+  Object.fromEntries(
+    await Promise.all(
+      SERVICE_NAMES.map(async (name) => {
+        const pid = stack.services[name].pid;
+        return [name, pid === undefined ? 0 : (await processUsage(pid)).cpuSeconds] as const;
+      }),
+    ),
+  );
+
+/** Each service's CPU seconds per 1,000 rides between two readings. */
+const cpuPer1000 = (before: Record<string, number>, after: Record<string, number>, rides: number) =>
+  Object.fromEntries(
+    Object.keys(after).map((name) => [
+      name,
+      Number(((((after[name] ?? 0) - (before[name] ?? 0)) / Math.max(rides, 1)) * 1000).toFixed(3)),
+    ]),
+  );
+
+const post = (stack: Stack, options: { connections: number; seconds: number; rate?: number }) =>
+  autocannon({
+    url: `${stack.ridesUrl}/rides`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(rideRequest()),
+    connections: options.connections,
+    duration: options.seconds,
+    ...(options.rate !== undefined && { overallRate: options.rate }),
+  });
+
+/** Resolves once analytics counted and the SMTP server received `rides` rides in all. */
+const carried = async (stack: Stack, rides: number, timeoutMs: number) => {
+  await eventually(
+    () => getJson<Stats>(`${stack.analyticsUrl}/stats`),
+    (stats) => stats.body.confirmed + stats.body.rejected >= rides,
+    { timeoutMs, everyMs: 250 },
+  );
+  await eventually(
+    async () => stack.smtp.count,
+    (count) => count >= rides,
+    { timeoutMs, everyMs: 250 },
+  );
+};
+
+const latency = (result: autocannon.Result) => ({
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  max: result.latency.max,
+});
+
+/**
+ * HTTP mode: POST /rides as fast as autocannon can for BENCH_SECONDS, each accepted ride carried
+ * to analytics and the SMTP server; then, once the pipeline is idle again, a steady
+ * BENCH_STEADY_RATE rides/s for as long, for the latency a client sees at that rate.
+ */
+export const runHttp = async (settings: BenchSettings) => {
+  const stack = await startStack({ countOnlySmtp: true });
+  try {
+    const started = Date.now();
+    const full = await post(stack, {
+      connections: settings.connections,
+      seconds: settings.httpSeconds,
+    });
+    const accepted = full['2xx'];
+    await carried(stack, accepted, settings.timeoutMs);
+    const endToEndSeconds = (Date.now() - started) / 1000;
+
+    const cpuBefore = await cpuSeconds(stack);
+    const steady = await post(stack, {
+      connections: settings.connections,
+      seconds: settings.httpSeconds,
+      rate: settings.steadyRate,
+    });
+    await carried(stack, accepted + steady['2xx'], settings.timeoutMs);
+    const cpuAfter = await cpuSeconds(stack);
+    return {
+      fullLoad: {
+        connections: settings.connections,
+        seconds: settings.httpSeconds,
+        acceptedPerSecond: Math.round(accepted / settings.httpSeconds),
+        latencyMs: latency(full),
+        accepted,
+        non2xx: full.non2xx,
+        errors: full.errors,
+        endToEndRidesPerSecond: Math.round(accepted / endToEndSeconds),
+      },
+      steady: {
+        targetPerSecond: settings.steadyRate,
+        acceptedPerSecond: Math.round(steady['2xx'] / settings.httpSeconds),
+        latencyMs: latency(steady),
+        non2xx: steady.non2xx,
+        errors: steady.errors,
+        /** Includes carrying each ride to the end; at this rate batches are small. */
+        cpuSecondsPer1000Rides: cpuPer1000(cpuBefore, cpuAfter, steady['2xx']),
+      },
+    };
+  } finally {
+    await stack.stop();
+  }
+};
