@@ -14,6 +14,7 @@ import type { RidesConfig } from './config';
 import { requestRide } from './domain/request-ride';
 import { RideStatusStore } from './domain/ride-status';
 import { errorHandler } from './http/errors';
+import { openApiRoute } from './http/openapi';
 import { ridesRoutes } from './http/routes';
 import { startReadModelConsumer } from './kafka/read-model-consumer';
 import { ridesMetrics } from './metrics';
@@ -64,6 +65,7 @@ export const start = async (
       { name: 'read_model_consumer', ready: readModel.isReady },
     ]),
   );
+  app.use(openApiRoute());
   app.use(
     ridesRoutes({
       requestRide: (input, context) =>
