@@ -14,7 +14,7 @@ import type { RidesConfig } from './config';
 import { requestRide } from './domain/request-ride';
 import { RideStatusStore } from './domain/ride-status';
 import { errorHandler } from './http/errors';
-import { openApiRoute } from './http/openapi';
+import { methodNotAllowed, openApiRoute } from './http/openapi';
 import { ridesRoutes } from './http/routes';
 import { startReadModelConsumer } from './kafka/read-model-consumer';
 import { ridesMetrics } from './metrics';
@@ -85,6 +85,7 @@ export const start = async (
       maxBodyBytes: config.MAX_BODY_BYTES,
     }),
   );
+  app.use(methodNotAllowed());
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such route' });
   });

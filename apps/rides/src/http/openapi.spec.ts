@@ -4,7 +4,7 @@ import express, { type Router } from 'express';
 import { Registry } from 'prom-client';
 import { listen, opsRoutes } from '@taxi/service-kit';
 import { ridesMetrics } from '../metrics';
-import { openApiDocument, openApiRoute } from './openapi';
+import { methodNotAllowed, openApiDocument, openApiRoute } from './openapi';
 import { ridesRoutes } from './routes';
 
 interface RouteLayer {
@@ -112,6 +112,19 @@ describe('OpenAPI document of the rides API', () => {
 
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual(JSON.parse(JSON.stringify(document)));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('when a documented path is asked with another method, then it answers 405 naming the allowed ones', async () => {
+    const server = await listen(express().use(methodNotAllowed(document)), 0, '127.0.0.1');
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/rides`, { method: 'PUT' });
+
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+      expect(await response.json()).toMatchObject({ error: 'method_not_allowed' });
     } finally {
       await server.close();
     }

@@ -9,12 +9,6 @@ import { rideRequestInputSchema } from '../domain/ride-request-input';
 // so the spec cannot drift from the validation. http/openapi.spec.ts fails when a route or a
 // status in the code is missing here; schemathesis fuzzes the running service against it.
 
-const token = (what: string) =>
-  z
-    .string()
-    .regex(IDEMPOTENCY_KEY)
-    .meta({ description: `${what}: 1-128 letters, digits or \`._:-\`` });
-
 const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
 const errorSchema = z
   .object({ error: z.string(), message: z.string(), fields: z.array(fieldErrorSchema).optional() })
@@ -84,12 +78,15 @@ export const openApiDocument = () =>
           summary: 'Request a ride',
           requestParams: {
             header: z.object({
-              'idempotency-key': token(
-                'Makes retries safe: the same key and body give the same ride, never a second one',
-              ).optional(),
-              'x-correlation-id': token(
-                'Follows the request through every service; a fresh one when absent or malformed',
-              ).optional(),
+              'idempotency-key': z.string().regex(IDEMPOTENCY_KEY).optional().meta({
+                description:
+                  'Makes retries safe: the same key and body give the same ride, never a second one. 1-128 letters, digits or `._:-`',
+              }),
+              // Any value is accepted: one that is not a safe token is replaced by a fresh one.
+              'x-correlation-id': z.string().optional().meta({
+                description:
+                  'Follows the request through every service: kept when 1-128 letters, digits or `._:-`, otherwise replaced by a fresh one',
+              }),
             }),
           },
           requestBody: {
@@ -190,9 +187,34 @@ export const openApiDocument = () =>
     },
   });
 
+type OpenApiDocument = ReturnType<typeof openApiDocument>;
+
+/**
+ * 405 with an Allow header for a documented path asked with a method it does not have (a 404
+ * would say the resource does not exist). Mounted after the routes, before the 404 fallback.
+ */
+export const methodNotAllowed = (document: OpenApiDocument = openApiDocument()): Router => {
+  const router = Router();
+  for (const [route, item] of Object.entries(document.paths ?? {})) {
+    const methods = Object.keys(item ?? {}).map((method) => method.toUpperCase());
+    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
+    router.all(route.replace(/\{(\w+)\}/g, ':$1'), (req, res, next) => {
+      if (req.method === 'OPTIONS') return next();
+      res
+        .status(405)
+        .set('Allow', allow)
+        .json({
+          error: 'method_not_allowed',
+          message: `${req.method} is not allowed here; use ${allow}`,
+        });
+    });
+  }
+  return router;
+};
+
 /** GET /openapi.json; the document is built once, on the first request. */
 export const openApiRoute = (): Router => {
-  let document: ReturnType<typeof openApiDocument> | undefined;
+  let document: OpenApiDocument | undefined;
   return Router().get('/openapi.json', (_req, res) => {
     document ??= openApiDocument();
     res.json(document);
