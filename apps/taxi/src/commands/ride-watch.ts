@@ -37,6 +37,9 @@ export const rideWatchCommand = async (
   const [requests] = await describeTopics(context.kafka, [rideRequested.name]);
   const ends = new Map((requests?.partitions ?? []).map((p) => [p.partition, BigInt(p.end)]));
   const read = new Map<number, bigint>();
+  // Topics are read side by side, so from the beginning the email may come before the request:
+  // done once the request, its outcome and its email were all seen.
+  const seen = new Set<string>();
   let requested = false;
   let finish: (error?: CliError) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
@@ -58,7 +61,8 @@ export const rideWatchCommand = async (
         if (message.topic === rideRequested.name) requested = true;
         const shown = decodeMessage(context, message);
         context.print(options.json ? JSON.stringify(shown) : describe(shown));
-        if (message.topic === emailsSent.name) finish();
+        seen.add(message.topic === rideRejected.name ? rideConfirmed.name : message.topic);
+        if (seen.size === 3) finish();
       }
       unknownIfCaughtUp();
     },

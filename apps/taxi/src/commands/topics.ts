@@ -1,6 +1,7 @@
 import { describeTopics, type TopicInfo } from '@taxi/kafka';
 import type { CliContext } from '../context';
 import { duration, table } from '../format';
+import { topicName } from '../messages';
 
 const summary = (topic: TopicInfo) => {
   const total = topic.partitions.reduce((n, p) => n + Number(BigInt(p.end) - BigInt(p.start)), 0);
@@ -18,7 +19,8 @@ export const topicsCommand = async (
   names: readonly string[],
   options: { json?: boolean },
 ): Promise<void> => {
-  const topics = await describeTopics(context.kafka, names.length > 0 ? names : undefined);
+  const wanted = names.map((name) => topicName(context, name));
+  const topics = await describeTopics(context.kafka, wanted.length > 0 ? wanted : undefined);
   if (options.json) return context.print(JSON.stringify(topics, null, 2));
   for (const topic of topics) {
     context.print(summary(topic));
