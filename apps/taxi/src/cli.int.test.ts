@@ -138,7 +138,7 @@ describe('taxi CLI against a real broker', () => {
   });
 
   it('when a group has read a topic, then groups shows its committed offsets and lag per partition', async () => {
-    const groupId = uniqueName('cli-group');
+    const groupId = `${prefix}${uniqueName('group')}`;
     const reader = await collect(kafka, [names.rideRequested.name], { groupId });
     await reader.waitFor(1);
     await reader.stop();
@@ -158,7 +158,7 @@ describe('taxi CLI against a real broker', () => {
   it.each([
     [['topics', 'no_such_topic'], 3, `no such topic: ${prefix}no_such_topic`],
     [['tail', 'no_such_topic'], 3, `no such topic: ${prefix}no_such_topic`],
-    [['groups', 'no-such-group'], 3, 'no such consumer group: no-such-group'],
+    [['groups', 'no-such-group'], 3, `no such consumer group: ${prefix}no-such-group`],
     [['redrive', 'no_such_topic.dlq'], 3, `no such topic: ${prefix}no_such_topic.dlq`],
   ])(
     'when %p names nothing on the broker, then it exits %p with one line',

@@ -2,7 +2,10 @@ import { decode } from '@taxi/events';
 import type { TailedMessage } from '@taxi/kafka';
 import type { CliContext } from './context';
 
-/** A topic name as the user typed it, with KAFKA_TOPIC_PREFIX in front when it is set. */
+/**
+ * A topic (or consumer group) name as the user typed it, with KAFKA_TOPIC_PREFIX in front when it
+ * is set: an environment that shares a cluster prefixes its group ids the same way.
+ */
 export const topicName = (context: CliContext, name: string): string => {
   const prefix = context.config.KAFKA_TOPIC_PREFIX;
   return name.startsWith(prefix) ? name : `${prefix}${name}`;

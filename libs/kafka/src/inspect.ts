@@ -133,7 +133,16 @@ export const describeGroups = (kafka: Kafka, groupIds?: readonly string[]): Prom
           for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {}))
             for (const partition of partitions) owner.set(`${topic}:${partition}`, member.memberId);
         }
-        const committed = await admin.fetchOffsets({ groupId: group.groupId });
+        // Every partition of the topics the group reads or has read, not only those it committed.
+        const readTopics = new Set(
+          [...owner.keys()].map((key) => key.slice(0, key.lastIndexOf(':'))),
+        );
+        for (const { topic } of await admin.fetchOffsets({ groupId: group.groupId }))
+          readTopics.add(topic);
+        const committed =
+          readTopics.size > 0
+            ? await admin.fetchOffsets({ groupId: group.groupId, topics: [...readTopics] })
+            : [];
         const partitions: GroupPartition[] = [];
         for (const { topic, partitions: offsets } of committed) {
           const topicEnds = await endsOf(topic);

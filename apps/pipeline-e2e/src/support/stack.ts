@@ -7,6 +7,8 @@ export const SERVICE_NAMES: readonly ServiceName[] = ['transaction', 'email', 'a
 export interface StackOptions {
   /** Kafka bootstrap servers; default: KAFKA_BROKERS of the test run. */
   readonly brokers?: string;
+  /** Topic prefix; default a fresh `e2e-<run>.`. */
+  readonly prefix?: string;
   /** Extra environment per service. */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
 }
@@ -40,7 +42,7 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
   const brokers = options.brokers ?? process.env['KAFKA_BROKERS'];
   if (!brokers) throw new Error('KAFKA_BROKERS is not set: run through `npm run test:int`');
   const run = randomUUID().slice(0, 8);
-  const prefix = `e2e-${run}.`;
+  const prefix = options.prefix ?? `e2e-${run}.`;
   const smtp = await SmtpSink.start();
   const env = (name: ServiceName): Record<string, string> => ({
     KAFKA_BROKERS: brokers,

@@ -2,6 +2,7 @@ import { describeGroups } from '@taxi/kafka';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { table } from '../format';
+import { topicName } from '../messages';
 
 /** `taxi groups [group...]`: members, who has which partition, committed offset and lag. */
 export const groupsCommand = async (
@@ -9,9 +10,15 @@ export const groupsCommand = async (
   ids: readonly string[],
   options: { json?: boolean },
 ): Promise<void> => {
-  const groups = (await describeGroups(context.kafka, ids.length > 0 ? ids : undefined)).filter(
-    // The CLI's own throwaway groups (tail, watch) are noise.
-    (group) => ids.length > 0 || !group.groupId.startsWith('taxi-cli-'),
+  const wanted = ids.map((id) => topicName(context, id));
+  const prefix = context.config.KAFKA_TOPIC_PREFIX;
+  const groups = (
+    await describeGroups(context.kafka, wanted.length > 0 ? wanted : undefined)
+  ).filter(
+    // The CLI's own throwaway groups (tail, watch) are noise, and so are other environments'.
+    (group) =>
+      wanted.length > 0 ||
+      (!group.groupId.startsWith('taxi-cli-') && group.groupId.startsWith(prefix)),
   );
   const missing = groups.filter((g) => g.state === 'Dead' && g.partitions.length === 0);
   if (missing.length > 0)

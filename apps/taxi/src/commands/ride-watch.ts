@@ -38,8 +38,22 @@ export const rideWatchCommand = async (
   const ends = new Map((requests?.partitions ?? []).map((p) => [p.partition, BigInt(p.end)]));
   const read = new Map<number, bigint>();
   // Topics are read side by side, so from the beginning the email may come before the request:
-  // done once the request, its outcome and its email were all seen.
-  const seen = new Set<string>();
+  // each event waits for the stage before it (request, outcome, email) to be printed.
+  const stageOf = (topic: string) =>
+    topic === rideRequested.name ? 0 : topic === emailsSent.name ? 2 : 1;
+  const held: ShownMessage[][] = [[], [], []];
+  const printed = [false, false, false];
+  const show = (shown: ShownMessage) => {
+    held[stageOf(shown.topic)]?.push(shown);
+    for (const stage of [0, 1, 2]) {
+      if (stage > 0 && !printed[stage - 1]) break;
+      for (const event of held[stage]?.splice(0) ?? []) {
+        context.print(options.json ? JSON.stringify(event) : describe(event));
+        printed[stage] = true;
+      }
+    }
+    if (printed.every(Boolean)) finish();
+  };
   let requested = false;
   let finish: (error?: CliError) => void = () => undefined;
   const finished = new Promise<void>((resolve, reject) => {
@@ -59,10 +73,7 @@ export const rideWatchCommand = async (
       const ours = message.key === rideId || message.key?.startsWith(`${rideId}:`);
       if (ours) {
         if (message.topic === rideRequested.name) requested = true;
-        const shown = decodeMessage(context, message);
-        context.print(options.json ? JSON.stringify(shown) : describe(shown));
-        seen.add(message.topic === rideRejected.name ? rideConfirmed.name : message.topic);
-        if (seen.size === 3) finish();
+        show(decodeMessage(context, message));
       }
       unknownIfCaughtUp();
     },
