@@ -9,8 +9,8 @@ export interface TopicRoles {
 }
 
 /**
- * By topic (the keys of `topics`). docs/asyncapi.yaml and the README's topic table are made from
- * it; `npm run contracts` refuses a topic without an entry here.
+ * By topic (the keys of `topics`). docs/asyncapi.yaml is made from it (keep the README's topic
+ * table in step); `npm run contracts` refuses a topic without an entry here.
  */
 export const topicRoles: Partial<Record<TopicKey | 'fleetState', TopicRoles>> = {
   rideRequested: { key: 'ride id', senders: ['rides'], receivers: ['transaction', 'rides'] },
