@@ -13,6 +13,7 @@ import {
 import type { RidesConfig } from './config';
 import { requestRide } from './domain/request-ride';
 import { errorHandler } from './http/errors';
+import { methodNotAllowed, openApiRoute } from './http/openapi';
 import { ridesRoutes } from './http/routes';
 import { startReadModelConsumer } from './kafka/read-model-consumer';
 import { ridesMetrics } from './metrics';
@@ -80,6 +81,7 @@ export const start = async (
       { name: 'read_model_caught_up', ready: readModel.isCaughtUp },
     ]),
   );
+  app.use(openApiRoute());
   app.use(
     ridesRoutes({
       requestRide: (input, context) =>
@@ -99,6 +101,7 @@ export const start = async (
       maxBodyBytes: config.MAX_BODY_BYTES,
     }),
   );
+  app.use(methodNotAllowed());
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such route' });
   });

@@ -7,3 +7,4 @@ export * from './new-event';
 export * from './rides';
 export * from './topics';
 export * from './fixtures';
+export * from './topic-roles';

@@ -9,6 +9,8 @@ export interface KafkaConnectionConfig {
   readonly clientId: string;
   readonly ssl?: boolean;
   readonly sasl?: { mechanism: SaslMechanism; username: string; password: string };
+  /** Connection retries before giving up; services keep the default, a CLI fails fast. */
+  readonly retries?: number;
 }
 
 /** One Kafka client per process; its logs go to the service logger under `component: kafka`. */
@@ -20,7 +22,7 @@ export const createKafka = (config: KafkaConnectionConfig, logger: Logger): Kafk
     logCreator: pinoLogCreator(logger.child({ component: 'kafka' })),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 8 },
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: config.retries ?? 8 },
   };
   if (config.sasl) options.sasl = config.sasl as SASLOptions;
   return new Kafka(options);

@@ -14,3 +14,4 @@ export type { Kafka } from 'kafkajs';
 export * from './redrive';
 export * from './supervised-consumer';
 export * from './store-feed';
+export * from './inspect';

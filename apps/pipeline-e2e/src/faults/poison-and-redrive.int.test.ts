@@ -13,7 +13,7 @@ import { workspaceRoot } from '../support/workspace';
 import { eventually } from '@taxi/testing';
 
 const run = promisify(execFile);
-const redriveMain = path.join(workspaceRoot, 'dist/apps/redrive/main.js');
+const taxiMain = path.join(workspaceRoot, 'dist/apps/taxi/main.js');
 
 /** Writes raw messages with kcat, a Kafka client that is not ours: `key:value` per line. */
 const kcatProduce = async (brokers: string, topic: string, lines: readonly string[]) => {
@@ -125,7 +125,7 @@ describe('poison messages and the dead-letter topics', () => {
       stack.smtp.refusedRecipients.delete('vip@example.com');
       const { stdout } = await run(
         process.execPath,
-        [redriveMain, names.rideConfirmed.deadLetter.name],
+        [taxiMain, 'redrive', names.rideConfirmed.deadLetter.name],
         {
           env: { PATH: process.env['PATH'] ?? '', KAFKA_BROKERS: stack.brokers, LOG_LEVEL: 'warn' },
         },

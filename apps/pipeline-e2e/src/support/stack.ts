@@ -10,6 +10,8 @@ export const SERVICE_NAMES: readonly ServiceName[] = ['transaction', 'email', 'a
 export interface StackOptions {
   /** Kafka bootstrap servers; default: KAFKA_BROKERS of the test run. */
   readonly brokers?: string;
+  /** Topic prefix; default a fresh `e2e-<run>.`. */
+  readonly prefix?: string;
   /** Extra environment per service. */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Email writes .eml files here instead of sending to the SMTP server. */
@@ -49,7 +51,7 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
   const brokers = options.brokers ?? process.env['KAFKA_BROKERS'];
   if (!brokers) throw new Error('KAFKA_BROKERS is not set: run through `npm run test:int`');
   const run = randomUUID().slice(0, 8);
-  const prefix = `e2e-${run}.`;
+  const prefix = options.prefix ?? `e2e-${run}.`;
   const smtp = await SmtpSink.start({ countOnly: options.countOnlySmtp ?? false });
   // Each rides instance keeps its read model in a store of its own; a restart reuses it.
   const storeRoot = mkdtempSync(path.join(tmpdir(), `e2e-${run}-`));

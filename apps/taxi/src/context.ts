@@ -1,0 +1,33 @@
+import pino from 'pino';
+import { topicsFor, type Topics } from '@taxi/events';
+import { createKafka, type Kafka } from '@taxi/kafka';
+import { ConfigError, kafkaConnection, loadConfig } from '@taxi/service-kit';
+import { taxiEnv, type TaxiConfig } from './config';
+import { CliError, EXIT } from './exit-codes';
+
+/** What every command works with: config, a Kafka client that fails fast, the topic contracts. */
+export interface CliContext {
+  readonly config: TaxiConfig;
+  readonly kafka: Kafka;
+  readonly topics: Topics;
+  /** Writes one line of output (stdout). */
+  readonly print: (line: string) => void;
+}
+
+export const createContext = (print: (line: string) => void): CliContext => {
+  let config: TaxiConfig;
+  try {
+    config = loadConfig(taxiEnv);
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new CliError(error.message.replace(/\s*\n\s*/g, ' '), EXIT.usage);
+    throw error;
+  }
+  // Logs (kafkajs's included) go to stderr, so stdout stays clean for --json.
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'taxi' } }, pino.destination(2));
+  const kafka = createKafka(
+    { ...kafkaConnection(config, config.KAFKA_CLIENT_ID), retries: 1 },
+    logger,
+  );
+  return { config, kafka, topics: topicsFor(config.KAFKA_TOPIC_PREFIX), print };
+};

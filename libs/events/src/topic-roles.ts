@@ -1,0 +1,52 @@
+import type { TopicKey } from './topics';
+
+/** Who writes and who reads a topic, and what its key is: the one place that says so. */
+export interface TopicRoles {
+  /** What the message key is (messages with one key share a partition, in order). */
+  readonly key: string;
+  readonly senders: readonly string[];
+  readonly receivers: readonly string[];
+}
+
+/**
+ * By topic (the keys of `topics`). docs/asyncapi.yaml is made from it (keep the README's topic
+ * table in step); `npm run contracts` refuses a topic without an entry here.
+ */
+export const topicRoles: Partial<Record<TopicKey | 'fleetState', TopicRoles>> = {
+  rideRequested: { key: 'ride id', senders: ['rides'], receivers: ['transaction', 'rides'] },
+  rideConfirmed: {
+    key: 'ride id',
+    senders: ['transaction'],
+    receivers: ['email', 'analytics', 'rides'],
+  },
+  rideRejected: {
+    key: 'ride id',
+    senders: ['transaction'],
+    receivers: ['email', 'analytics', 'rides'],
+  },
+  rideAnalytics: {
+    key: 'window start (ISO time)',
+    senders: ['analytics'],
+    receivers: ['you (`taxi tail ride_analytics`)'],
+  },
+  emailsSent: { key: '`<ride id>:<kind>`', senders: ['email'], receivers: ['email'] },
+  analyticsState: {
+    key: '`<source topic>:<source partition>`',
+    senders: ['analytics'],
+    receivers: ['analytics'],
+  },
+  // The fleet's state changelog (transaction's drivers, per ride_details partition); listed ahead
+  // of the topic itself so the contracts regenerate as soon as it lands in `topics`.
+  fleetState: {
+    key: '`<source topic>:<source partition>`',
+    senders: ['transaction'],
+    receivers: ['transaction'],
+  },
+};
+
+/** Roles of every dead-letter topic: any consumer parks messages there; the re-drive reads them. */
+export const deadLetterRoles: TopicRoles = {
+  key: 'the original message key',
+  senders: ['the consumer that could not process the message'],
+  receivers: ['redrive (`taxi redrive <topic>.dlq`)', 'you (`taxi tail <topic>.dlq`)'],
+};
