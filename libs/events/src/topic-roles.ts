@@ -9,10 +9,10 @@ export interface TopicRoles {
 }
 
 /**
- * By topic (the keys of `topics`). docs/asyncapi.yaml is made from it (keep the README's topic
- * table in step); `npm run contracts` refuses a topic without an entry here.
+ * By topic (the keys of `topics`; a topic without an entry does not compile). docs/asyncapi.yaml
+ * is made from it: keep the README's topic table in step.
  */
-export const topicRoles: Partial<Record<TopicKey | 'fleetState', TopicRoles>> = {
+export const topicRoles: Record<TopicKey, TopicRoles> = {
   rideRequested: { key: 'ride id', senders: ['rides'], receivers: ['transaction', 'rides'] },
   rideConfirmed: {
     key: 'ride id',
@@ -35,8 +35,7 @@ export const topicRoles: Partial<Record<TopicKey | 'fleetState', TopicRoles>> = 
     senders: ['analytics'],
     receivers: ['analytics'],
   },
-  // The fleet's state changelog (transaction's drivers, per ride_details partition); listed ahead
-  // of the topic itself so the contracts regenerate as soon as it lands in `topics`.
+  // The fleet's state changelog: transaction's drivers, per ride_details partition.
   fleetState: {
     key: '`<source topic>:<source partition>`',
     senders: ['transaction'],
