@@ -1,4 +1,4 @@
-import { readWorkspaceFile } from '@taxi/testing';
+import { readWorkspaceFile } from './deploy-files';
 import { composeSchemaErrors, composeService, publishedPorts, readCompose } from './compose';
 
 const apps = ['rides', 'transaction', 'email', 'analytics'] as const;

@@ -1,4 +1,4 @@
-import { readWorkspaceFile, readWorkspaceYaml } from '@taxi/testing';
+import { readWorkspaceFile, readWorkspaceYaml } from './deploy-files';
 import { composeService } from './compose';
 import { exportedSeries, promqlMetricNames } from './metrics';
 
