@@ -20,7 +20,6 @@ const apps = Object.values(readWorkspaceYaml<ComposeFile>('docker-compose.yml').
 const configSchema = (app: string): EnvSchema => {
   const name = `${app.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}Env`;
   // Loaded by name, so the table follows docker-compose.yml instead of a list of imports.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const schema = (
     require(path.join(workspaceRoot, 'apps', app, 'src/config')) as Record<string, unknown>
   )[name];
