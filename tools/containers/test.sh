@@ -9,8 +9,9 @@
 # hand (and stopped again) when run as root on Debian/Ubuntu. When no engine can be had, says why
 # in one line and exits 0, so the rest of the test command still runs.
 #
-#   TAXI_CACHE_DIR   where slow things are cached (default ~/.cache/taxi-kafka): the Compose v2
-#                    binary, the Debian rootfs, Node; buildah keeps its layer cache itself.
+#   TAXI_CACHE_DIR        where slow things are cached (default ~/.cache/taxi-kafka): the Compose
+#                         v2 binary, the Debian rootfs, Node; buildah keeps its layer cache itself.
+#   TAXI_SKIP_CONTAINERS  set to skip this step (it says so), e.g. on a laptop in a hurry.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/tools/containers"
@@ -29,6 +30,7 @@ skip() {
   echo "containers: skipped, $*"
   exit 0
 }
+[[ -z "${TAXI_SKIP_CONTAINERS:-}" ]] || skip "TAXI_SKIP_CONTAINERS is set"
 started=$SECONDS
 problem="$(docker_engine_problem)"
 [[ -z "$problem" ]] || skip "$problem"
