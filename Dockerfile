@@ -1,23 +1,35 @@
-# syntax=docker/dockerfile:1
 # One image per service, from one file:
 #   docker build --build-arg APP=rides -t ghcr.io/taxi-kafka/rides:0.1.0 .
-# APP is one of rides, transaction, email, analytics (docker-compose.yml builds all four).
+# APP is one of the apps docker-compose.yml builds (rides, transaction, email, analytics).
+#
+# Builders: Docker with BuildKit (`docker build` on Docker 23+, or buildx) and buildah/podman
+# (1.28+; `--format docker` keeps the HEALTHCHECK). Not the classic Docker builder: it has no
+# `RUN --mount`. No `# syntax=` line, so no frontend image is pulled from a registry: the
+# builder's own Dockerfile parser is used.
+#
+# Behind a TLS-inspecting proxy, pass its CA bundle as a build secret (docs/deploy.md):
+#   docker build --secret id=ca,src=/path/to/ca.pem --build-arg APP=rides .
+# It is mounted for the `npm ci` steps only, never copied into a layer; without it the build
+# uses Node's own CA store.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: the whole workspace, then the esbuild bundle of one app --------------------------
 FROM ${NODE_IMAGE} AS build
-ARG APP
-RUN test -n "$APP" || { echo "--build-arg APP=<rides|transaction|email|analytics> is required" >&2; exit 1; }
 WORKDIR /workspace
 ENV NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
+    NODE_EXTRA_CA_CERTS="$(test -s /run/secrets/ca && echo /run/secrets/ca)" \
+    npm ci --no-audit --no-fund
 COPY nx.json tsconfig.base.json ./
 COPY libs ./libs
 COPY apps ./apps
+# APP only from here on: every layer above is the same for all apps, so they share it.
+ARG APP
 # dist/apps/$APP: main.js, its source map, and a package.json + lock of its production deps only.
-RUN npx nx build "$APP" --skip-nx-cache
+RUN test -n "$APP" || { echo "--build-arg APP=<an app under apps/> is required" >&2; exit 1; } \
+    && npx nx build "$APP" --skip-nx-cache
 
 # ---- runtime: Node, the bundle and its production dependencies; nothing else -----------------
 FROM ${NODE_IMAGE} AS runtime
@@ -29,7 +41,9 @@ WORKDIR /app
 COPY --from=build /workspace/dist/apps/${APP}/package.json /workspace/dist/apps/${APP}/package-lock.json ./
 # npm is needed for this install only; removed afterwards, it is one tool less that can run in
 # production (its files stay in the base image's layers: this is not about size).
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund \
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
+    NODE_EXTRA_CA_CERTS="$(test -s /run/secrets/ca && echo /run/secrets/ca)" \
+    npm ci --omit=dev --no-audit --no-fund \
     && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
         /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 COPY --from=build /workspace/dist/apps/${APP}/main.js /workspace/dist/apps/${APP}/main.js.map ./

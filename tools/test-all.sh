@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: formatting, lint (module boundaries enforced), types, unit tests, then integration
-# and end-to-end tests against a real Kafka broker; ends with one summary line over all jest runs.
+# `npm test`: formatting, lint (module boundaries enforced), types, unit tests, integration and
+# end-to-end tests against a real Kafka broker, then the container test (`docker compose up` of the
+# images built here; skipped with a one-line reason where no Docker engine can be had); ends with
+# one summary line over all jest runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=true
@@ -15,6 +17,10 @@ step "unit tests";   npx nx run-many -t test --output-style=stream
 step "integration and end-to-end tests (real Kafka)"
 int_status=0
 bash tools/with-kafka.sh npx nx run-many -t int --parallel=1 --output-style=stream || int_status=$?
+step "containers: docker compose up of docker-compose.yml, images built here"
+containers_status=0
+bash tools/containers/test.sh || containers_status=$?
 step "summary"
 node tools/jest/print-summary.js
-exit "$int_status"
+((int_status != 0)) && exit "$int_status"
+exit "$containers_status"

@@ -6,16 +6,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 
-npx nx run-many -t build --projects=rides,transaction,email,analytics --output-style=static
+# The broker comes from tools/with-kafka.sh, which runs this script again with KAFKA_BROKERS set.
+[[ -n "${KAFKA_BROKERS:-}" ]] || exec bash tools/with-kafka.sh bash tools/stack/start.sh "$@"
 
-if [[ -z "${KAFKA_BROKERS:-}" ]]; then
-  export KAFKA_PORT="${KAFKA_PORT:-9092}"
-  if ! bash tools/kafka/kafka.sh status >/dev/null 2>&1; then
-    bash tools/kafka/kafka.sh start
-    trap 'bash tools/kafka/kafka.sh stop' EXIT
-  fi
-  export KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT}"
-fi
+npx nx run-many -t build --projects=rides,transaction,email,analytics --output-style=static
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
 
 cat <<TXT

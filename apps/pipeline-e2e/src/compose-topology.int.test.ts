@@ -5,7 +5,8 @@ import path from 'node:path';
 import { getJson, postRide, rideRequest } from './support/rides-client';
 import { startService, type ServiceName, type ServiceProcess } from './support/service-process';
 import { SmtpSink } from './support/smtp-sink';
-import { composeEnvironment, environmentValues, eventually } from '@taxi/testing';
+import { eventually } from '@taxi/testing';
+import { composeEnvironment } from './support/compose-environment';
 
 /**
  * `docker compose up` as close as this machine gets without Docker: the four built services, each
@@ -21,7 +22,7 @@ describe('the docker-compose.yml topology, run as native processes', () => {
   const ridesStore = mkdtempSync(path.join(tmpdir(), `compose-${run}-rides-`));
 
   const localEnv = (name: ServiceName): Record<string, string> => {
-    const compose = environmentValues(composeEnvironment(name));
+    const compose = composeEnvironment(name);
     const brokers = process.env['KAFKA_BROKERS'];
     if (!brokers) throw new Error('KAFKA_BROKERS is not set: run through `npm run test:int`');
     return {
@@ -54,7 +55,7 @@ describe('the docker-compose.yml topology, run as native processes', () => {
   });
 
   it('when compose configures a service, then it sets the variables this run replaces', () => {
-    const replaced = (name: ServiceName) => Object.keys(composeEnvironment(name).variables);
+    const replaced = (name: ServiceName) => Object.keys(composeEnvironment(name));
 
     for (const name of ['rides', 'transaction', 'email', 'analytics'] as const)
       expect(replaced(name)).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'HTTP_PORT']));

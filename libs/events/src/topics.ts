@@ -92,7 +92,13 @@ export const topics = {
     rideRejectedEventSchema,
     (event) => event.payload.rideId,
   ),
-  /** Keyed by window start: one summary per window, and a re-published window replaces the old. */
+  /**
+   * Keyed by window start. A window can be published twice (partition 0 of ride_confirmed moving
+   * to another instance as the window closes): both copies share the key, so a reader keeps the
+   * last one per key. Not compacted: the topic is a 30-day history for readers outside, and
+   * compaction would only drop those rare duplicates, at the cost of a cleanup-policy change on
+   * topics that already exist.
+   */
   rideAnalytics: defineTopic(
     'ride_analytics',
     1,

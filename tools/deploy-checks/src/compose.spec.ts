@@ -1,4 +1,4 @@
-import { readWorkspaceFile } from '@taxi/testing';
+import { readWorkspaceFile } from './deploy-files';
 import { composeSchemaErrors, composeService, publishedPorts, readCompose } from './compose';
 
 const apps = ['rides', 'transaction', 'email', 'analytics'] as const;
@@ -18,6 +18,13 @@ describe('docker-compose.yml', () => {
     expect(composeSchemaErrors(broken)).toEqual([
       '/services/rides must NOT have additional properties: enviroment',
     ]);
+  });
+
+  it('when a port is published, then only on 127.0.0.1: the sandbox is not offered to the network', () => {
+    const ports = Object.values(readCompose().services).flatMap((service) => service.ports ?? []);
+
+    expect(ports.length).toBeGreaterThan(0);
+    for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
   });
 
   it('when Kafka starts, then it is the tested version, health-checked, on a named volume', () => {
@@ -41,7 +48,7 @@ describe('docker-compose.yml', () => {
       );
     // The host: localhost, on the published port.
     expect(advertised).toContain('PLAINTEXT_HOST://localhost:9092');
-    expect(kafka.ports).toContain('9092:9092');
+    expect(kafka.ports).toContain('127.0.0.1:9092:9092');
   });
 
   it.each(apps)(

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { readWorkspaceFile, readWorkspaceYaml } from '@taxi/testing';
+import { readWorkspaceFile, readWorkspaceYaml } from './deploy-files';
 
 /** docker-compose.yml as Docker Compose reads it (merge keys resolved), typed as far as read. */
 export interface ComposeService {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { readConfig } from '@taxi/service-kit';
-import { deployParityProblems, type DeployedEnvironment } from '@taxi/testing';
+import { deployParityProblems } from './deploy-parity';
+import { type DeployedEnvironment } from './deployed-environments';
 
-// The helper behind apps/*/src/deploy-parity.spec.ts, on a schema of its own: it must find
-// each kind of mismatch, or the per-app specs prove nothing.
+// The helper behind app-deployments.spec.ts, on a schema of its own: it must find each kind of
+// mismatch, or the per-app rows prove nothing.
 const schema = z.object({
   HTTP_PORT: z.coerce.number().int().default(3000),
   BROKERS: z.string().min(1),
@@ -20,7 +20,7 @@ const environment = (overrides: Partial<DeployedEnvironment> = {}): DeployedEnvi
 
 describe('deployParityProblems', () => {
   it('when the environment matches the schema, then there is no problem', () => {
-    expect(deployParityProblems(schema, environment(), readConfig)).toEqual([]);
+    expect(deployParityProblems(schema, environment())).toEqual([]);
   });
 
   it('when a variable is set that the service does not read, then it is named', () => {
@@ -28,13 +28,13 @@ describe('deployParityProblems', () => {
       variables: { BROKERS: { value: 'kafka:9092' }, BROKER: { value: 'kafka:9092' } },
     });
 
-    expect(deployParityProblems(schema, deployed, readConfig)).toEqual([
+    expect(deployParityProblems(schema, deployed)).toEqual([
       'BROKER is set, but the service does not read it',
     ]);
   });
 
   it('when a variable without a default is not set, then it is named', () => {
-    expect(deployParityProblems(schema, environment({ variables: {} }), readConfig)).toEqual([
+    expect(deployParityProblems(schema, environment({ variables: {} }))).toEqual([
       'BROKERS has no default and is not set',
       'BROKERS: Invalid input: expected string, received undefined',
     ]);
@@ -45,9 +45,7 @@ describe('deployParityProblems', () => {
       variables: { BROKERS: { value: 'kafka:9092' }, SMTP_URL: { value: 'http://mail' } },
     });
 
-    expect(deployParityProblems(schema, deployed, readConfig)).toEqual([
-      expect.stringMatching(/^SMTP_URL: /),
-    ]);
+    expect(deployParityProblems(schema, deployed)).toEqual([expect.stringMatching(/^SMTP_URL: /)]);
   });
 
   it('when a value is in a Secret outside the manifests, then only its presence is checked', () => {
@@ -55,7 +53,7 @@ describe('deployParityProblems', () => {
       variables: { BROKERS: { value: 'kafka:9092' }, SMTP_URL: { secret: 'smtp', key: 'url' } },
     });
 
-    expect(deployParityProblems(schema, deployed, readConfig)).toEqual([]);
+    expect(deployParityProblems(schema, deployed)).toEqual([]);
   });
 
   it('when a Secret in the manifests holds a bad value, then it is checked like any value', () => {
@@ -66,9 +64,7 @@ describe('deployParityProblems', () => {
       },
     });
 
-    expect(deployParityProblems(schema, deployed, readConfig)).toEqual([
-      expect.stringMatching(/^SMTP_URL: /),
-    ]);
+    expect(deployParityProblems(schema, deployed)).toEqual([expect.stringMatching(/^SMTP_URL: /)]);
   });
 
   it('when the deployment expects another port than HTTP_PORT, then it is named', () => {
@@ -76,7 +72,7 @@ describe('deployParityProblems', () => {
       variables: { BROKERS: { value: 'kafka:9092' }, HTTP_PORT: { value: '3001' } },
     });
 
-    expect(deployParityProblems(schema, deployed, readConfig)).toEqual([
+    expect(deployParityProblems(schema, deployed)).toEqual([
       'containerPort is 3000, but HTTP_PORT is 3001',
     ]);
   });
@@ -84,7 +80,7 @@ describe('deployParityProblems', () => {
   it('when the reader could not follow a source, then that is a problem too', () => {
     const deployed = environment({ unreadable: ['env_file: variables outside the file'] });
 
-    expect(deployParityProblems(schema, deployed, readConfig)).toEqual([
+    expect(deployParityProblems(schema, deployed)).toEqual([
       'env_file: variables outside the file',
     ]);
   });

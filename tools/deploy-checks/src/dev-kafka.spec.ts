@@ -1,10 +1,5 @@
-import {
-  findObject,
-  kubernetesEnvironment,
-  readWorkspaceFile,
-  renderKustomization,
-  type K8sObject,
-} from '@taxi/testing';
+import { findObject, readWorkspaceFile, renderKustomization, type K8sObject } from './deploy-files';
+import { kubernetesEnvironment } from './deployed-environments';
 
 const overlay = 'k8s/overlays/dev';
 type StatefulSet = K8sObject & {

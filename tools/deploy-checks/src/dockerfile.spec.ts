@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readWorkspaceFile, workspaceRoot } from '@taxi/testing';
+import { readWorkspaceFile, workspaceRoot } from './deploy-files';
 import { baseImage, lintDockerfile, parseDockerfile, stages } from './dockerfile';
 
 const dockerfile = () => readWorkspaceFile('Dockerfile');

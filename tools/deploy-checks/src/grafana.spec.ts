@@ -1,4 +1,4 @@
-import { readWorkspaceFile, readWorkspaceYaml } from '@taxi/testing';
+import { readWorkspaceFile, readWorkspaceYaml } from './deploy-files';
 import { composeService } from './compose';
 import { exportedSeries, promqlMetricNames } from './metrics';
 
@@ -76,7 +76,7 @@ describe('the Grafana dashboard and its provisioning', () => {
 
     expect(new Set(uids)).toEqual(new Set([provisioned?.uid]));
     expect(provisioned).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
-    expect(composeService('prometheus').ports).toContain('9090:9090');
+    expect(composeService('prometheus').ports).toContain('127.0.0.1:9090:9090');
   });
 
   it('when Grafana starts in compose, then the provider path holds the mounted dashboards', () => {

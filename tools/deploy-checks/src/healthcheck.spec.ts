@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { workspaceRoot } from '@taxi/testing';
+import { workspaceRoot } from './deploy-files';
 
 /** The image's HEALTHCHECK command, run as Docker runs it: exit 0 is healthy. */
 const healthcheck = async (env: Record<string, string>): Promise<number | null> => {

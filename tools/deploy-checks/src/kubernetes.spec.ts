@@ -4,7 +4,7 @@ import {
   readWorkspaceFile,
   renderKustomization,
   type K8sObject,
-} from '@taxi/testing';
+} from './deploy-files';
 import { topics } from '@taxi/events';
 import { workloadProblems } from './k8s/container-rules';
 import { schemaProblems, unknownFieldProblems } from './k8s/validate';

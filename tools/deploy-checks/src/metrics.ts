@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { consumerLagMetric } from '@taxi/service-kit';
-import { readWorkspaceFile, workspaceRoot } from '@taxi/testing';
+import { readWorkspaceFile, workspaceRoot } from './deploy-files';
 
 /**
  * The names of every series the services export: their own metrics (apps/<app>/src/metrics.ts),

@@ -1,11 +1,5 @@
-import {
-  findObject,
-  kubernetesEnvironment,
-  ofKind,
-  overlays,
-  renderKustomization,
-  type K8sObject,
-} from '@taxi/testing';
+import { findObject, ofKind, overlays, renderKustomization, type K8sObject } from './deploy-files';
+import { kubernetesEnvironment } from './deployed-environments';
 import { connectionAllowed, outside, type Endpoint } from './k8s/network-policy';
 
 type Workload = K8sObject & {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readWorkspaceYaml, workspaceRoot } from '@taxi/testing';
+import { readWorkspaceYaml, workspaceRoot } from './deploy-files';
 import { exportedSeries, promqlMetricNames } from './metrics';
 
 /** `promtool check config`: fails, never skips, when promtool is missing. */

@@ -1,12 +1,12 @@
 import { allTopicSettings, topicsFor } from '@taxi/events';
 import {
   findObject,
-  kubernetesEnvironment,
   ofKind,
   readWorkspaceFile,
   renderKustomization,
   type K8sObject,
-} from '@taxi/testing';
+} from './deploy-files';
+import { kubernetesEnvironment } from './deployed-environments';
 import {
   requiredFieldProblems,
   type Kafka,

@@ -1,4 +1,4 @@
-import type { K8sObject } from '@taxi/testing';
+import type { K8sObject } from '../deploy-files';
 
 /**
  * Rules the Kubernetes schemas do not express but every workload here must follow: an image

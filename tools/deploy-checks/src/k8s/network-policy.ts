@@ -1,4 +1,4 @@
-import type { K8sObject } from '@taxi/testing';
+import type { K8sObject } from '../deploy-files';
 
 /**
  * Answers "may this pod talk to that one on this port?" from NetworkPolicy objects, the way a

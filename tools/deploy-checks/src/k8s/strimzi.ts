@@ -1,4 +1,4 @@
-import type { K8sObject } from '@taxi/testing';
+import type { K8sObject } from '../deploy-files';
 
 /**
  * The Strimzi resources of the prod overlay, typed as far as these checks read them. The

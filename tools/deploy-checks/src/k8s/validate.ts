@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import ts from 'typescript';
-import type { K8sObject } from '@taxi/testing';
-import { workspaceRoot } from '@taxi/testing';
+import type { K8sObject } from '../deploy-files';
+import { workspaceRoot } from '../deploy-files';
 
 /** Problems kubernetes-models finds: wrong types, missing required fields, bad formats. */
 export const schemaProblems = (objects: readonly K8sObject[]): string[] => {

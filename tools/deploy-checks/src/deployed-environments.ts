@@ -11,7 +11,8 @@ import {
  * from the files as Docker Compose and Kubernetes read them.
  */
 
-export type DeployedService = 'rides' | 'transaction' | 'email' | 'analytics';
+/** An app's service name: its compose service and its Kubernetes Deployment share it. */
+export type DeployedService = string;
 
 /** A variable's value, or the Secret it comes from (with its value when the manifests hold it). */
 export type DeployedValue =
@@ -196,12 +197,3 @@ export const deployedEnvironments = (service: DeployedService): DeployedEnvironm
   composeEnvironment(service),
   ...overlays().map((overlay) => kubernetesEnvironment(overlay, service)),
 ];
-
-/** The plain values of an environment (e.g. to start a service with compose's settings). */
-export const environmentValues = (deployed: DeployedEnvironment): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(deployed.variables).map(([name, value]) => {
-      if (value.value === undefined) throw new Error(`${name} comes from a Secret not at hand`);
-      return [name, value.value];
-    }),
-  );

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { readConfig } from '@taxi/service-kit';
 import { readWorkspaceFile } from './deploy-files';
 import type { DeployedEnvironment, DeployedService, DeployedValue } from './deployed-environments';
 
@@ -10,16 +11,6 @@ import type { DeployedEnvironment, DeployedService, DeployedValue } from './depl
 /** A service's config schema: its keys are the variable names (libs/service-kit's EnvSchema). */
 export type EnvSchema = z.ZodObject<Record<string, z.ZodType>>;
 
-/**
- * How the service reads its environment: `readConfig` of libs/service-kit, passed in by the
- * caller (this lib cannot depend on service-kit, whose own tests depend on this lib). It throws
- * an error with `problems: {variable, message}[]` when a value does not parse.
- */
-export type ConfigReader = (
-  schema: EnvSchema,
-  env: Record<string, string>,
-) => Record<string, unknown>;
-
 const configProblems = (error: unknown): { variable: string; message: string }[] | undefined =>
   error instanceof Error && 'problems' in error
     ? (error.problems as { variable: string; message: string }[])
@@ -30,13 +21,13 @@ const isUnknownSecret = (value: DeployedValue) => 'secret' in value && value.val
 /**
  * What is wrong with a deployed environment for this schema: variables the service does not
  * read, variables without a default that are not set, values that do not parse, ports that are
- * not the one the service listens on. Values held in Secrets outside the manifests (created by
+ * not the one the service listens on (values are read with readConfig, as the service reads them
+ * at start-up). Values held in Secrets outside the manifests (created by
  * you or an operator) cannot be read here: only their presence is checked.
  */
 export const deployParityProblems = (
   schema: EnvSchema,
   deployed: DeployedEnvironment,
-  readConfig: ConfigReader,
 ): string[] => {
   const accepted = Object.keys(schema.shape);
   const problems = [...deployed.unreadable];

@@ -1,0 +1,91 @@
+/**
+ * What the container test does with each service of docker-compose.yml, read from
+ * `docker compose config --format json` (the file as Compose resolves it: anchors, merges,
+ * defaults). Generic over the services: an app is any service built with `--build-arg APP`,
+ * a third-party image gets its stand-in from the table below, and an image nobody can build here
+ * is left out, saying why. An image in neither table stops the test: add a stand-in for it.
+ */
+
+export interface ComposeConfig {
+  readonly name?: string;
+  readonly services: Readonly<Record<string, ComposeService>>;
+}
+interface ComposeService {
+  readonly image?: string;
+  readonly build?: { readonly context?: string; readonly args?: Record<string, string | null> };
+  readonly depends_on?: Readonly<Record<string, unknown>>;
+}
+
+export type ServicePlan =
+  | { readonly kind: 'app'; readonly service: string; readonly app: string; readonly image: string }
+  | {
+      readonly kind: 'stand-in';
+      readonly service: string;
+      /** The folder under tools/containers/stand-ins that builds it. */
+      readonly standIn: string;
+      readonly replaces: string;
+      readonly image: string;
+    }
+  | { readonly kind: 'left-out'; readonly service: string; readonly why: string };
+
+export interface Plan {
+  readonly services: readonly ServicePlan[];
+  /** The compose override: image names only. */
+  readonly override: { services: Record<string, { image: string }> };
+  /** The services to start (everything not left out). */
+  readonly run: readonly string[];
+}
+
+/** Official images (repository, without tag) → the stand-in built for them here. */
+export const standIns: Readonly<Record<string, string>> = {
+  'apache/kafka': 'kafka',
+  'axllent/mailpit': 'mailpit',
+  'prom/prometheus': 'prometheus',
+};
+
+/** Official images that cannot be had on a machine without an image registry, and why. */
+export const cannotBeHad: Readonly<Record<string, string>> = {
+  'grafana/grafana':
+    'no image registry is reachable, and neither Debian nor the npm, Maven or Go registries carry a Grafana server',
+};
+
+const repository = (image: string) => image.replace(/^docker\.io\/(library\/)?/, '').split(':')[0];
+const tag = (image: string) => (image.includes(':') ? image.split(':').at(-1) : 'latest');
+
+const planService = (service: string, definition: ComposeService): ServicePlan => {
+  const app = definition.build?.args?.['APP'];
+  const image = definition.image ?? '';
+  if (app) return { kind: 'app', service, app, image: image || `taxi-kafka/${app}:local` };
+  const repo = repository(image) ?? '';
+  const standIn = standIns[repo];
+  if (standIn) {
+    const standInImage = `localhost/taxi-stand-in/${standIn}:for-${tag(image)}`;
+    return { kind: 'stand-in', service, standIn, replaces: image, image: standInImage };
+  }
+  const why = cannotBeHad[repo];
+  if (why) return { kind: 'left-out', service, why: `${image}: ${why}` };
+  throw new Error(
+    `service ${service} runs ${image || '(no image)'}, which the container test cannot build: ` +
+      'add a stand-in to tools/containers (stand-ins/ and the table in src/compose-plan.ts)',
+  );
+};
+
+export const planCompose = (config: ComposeConfig): Plan => {
+  const services = Object.entries(config.services)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, definition]) => planService(name, definition));
+  const leftOut = new Set(services.filter((s) => s.kind === 'left-out').map((s) => s.service));
+  for (const [name, definition] of Object.entries(config.services))
+    for (const dependency of Object.keys(definition.depends_on ?? {}))
+      if (!leftOut.has(name) && leftOut.has(dependency))
+        throw new Error(`service ${name} depends on ${dependency}, which cannot run here`);
+  return {
+    services,
+    override: {
+      services: Object.fromEntries(
+        services.flatMap((s) => (s.kind === 'left-out' ? [] : [[s.service, { image: s.image }]])),
+      ),
+    },
+    run: services.filter((s) => s.kind !== 'left-out').map((s) => s.service),
+  };
+};

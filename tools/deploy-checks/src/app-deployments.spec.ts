@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { readConfig } from '@taxi/service-kit';
+import { readWorkspaceYaml, workspaceRoot } from './deploy-files';
+import { deployParityProblems, imageHealthcheckDefaultPort, type EnvSchema } from './deploy-parity';
+import { deployedEnvironments } from './deployed-environments';
+
+// Every app docker-compose.yml builds (`--build-arg APP`), in docker-compose.yml and every k8s
+// overlay (rendered with kubectl kustomize), against the app's config schema, read with
+// readConfig as the service reads it at start-up. One row per app, so a new app is checked
+// without a new spec.
+
+interface ComposeFile {
+  services: Record<string, { build?: { args?: Record<string, string> } }>;
+}
+const apps = Object.values(readWorkspaceYaml<ComposeFile>('docker-compose.yml').services)
+  .flatMap((service) => service.build?.args?.['APP'] ?? [])
+  .sort();
+
+/** The app's config schema: `<app>Env` exported by apps/<app>/src/config.ts (the convention). */
+const configSchema = (app: string): EnvSchema => {
+  const name = `${app.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}Env`;
+  // Loaded by name, so the table follows docker-compose.yml instead of a list of imports.
+  const schema = (
+    require(path.join(workspaceRoot, 'apps', app, 'src/config')) as Record<string, unknown>
+  )[name];
+  if (!schema) throw new Error(`apps/${app}/src/config.ts exports no ${name}`);
+  return schema as EnvSchema;
+};
+
+const rows = apps.flatMap((app) =>
+  deployedEnvironments(app).map((deployed) => [app, deployed.where, deployed] as const),
+);
+
+describe('app deployments', () => {
+  it('when docker-compose.yml is read, then it builds the apps', () => {
+    expect(apps).toEqual(expect.arrayContaining(['analytics', 'email', 'rides', 'transaction']));
+  });
+
+  it.each(rows)(
+    'when %s is deployed by %s, then its environment is exactly what its config schema accepts',
+    (app, _where, deployed) => {
+      const problems = deployParityProblems(configSchema(app), deployed);
+
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it.each(apps)(
+    'when the %s image runs without HTTP_PORT, then its healthcheck probes the default port',
+    (app) => {
+      const defaults = readConfig(configSchema(app), {});
+
+      expect(imageHealthcheckDefaultPort(app)).toBe(defaults['HTTP_PORT']);
+    },
+  );
+});
