@@ -1,14 +1,14 @@
 # syntax=docker/dockerfile:1
 # One image per service, from one file:
 #   docker build --build-arg APP=rides -t ghcr.io/taxi-kafka/rides:0.1.0 .
-# APP is one of rides, transaction, email, analytics (docker-compose.yml builds all four).
+# APP is one of rides, transaction, email, analytics, web (docker-compose.yml builds all five).
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: the whole workspace, then the esbuild bundle of one app --------------------------
 FROM ${NODE_IMAGE} AS build
 ARG APP
-RUN test -n "$APP" || { echo "--build-arg APP=<rides|transaction|email|analytics> is required" >&2; exit 1; }
+RUN test -n "$APP" || { echo "--build-arg APP=<rides|transaction|email|analytics|web> is required" >&2; exit 1; }
 WORKDIR /workspace
 ENV NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 COPY package.json package-lock.json ./
@@ -16,7 +16,8 @@ RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY nx.json tsconfig.base.json ./
 COPY libs ./libs
 COPY apps ./apps
-# dist/apps/$APP: main.js, its source map, and a package.json + lock of its production deps only.
+# dist/apps/$APP: main.js, its source map, a package.json + lock of its production deps only, and
+# for web the page's files in public/.
 RUN npx nx build "$APP" --skip-nx-cache
 
 # ---- runtime: Node, the bundle and its production dependencies; nothing else -----------------
@@ -32,7 +33,7 @@ COPY --from=build /workspace/dist/apps/${APP}/package.json /workspace/dist/apps/
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund \
     && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
         /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
-COPY --from=build /workspace/dist/apps/${APP}/main.js /workspace/dist/apps/${APP}/main.js.map ./
+COPY --from=build /workspace/dist/apps/${APP}/ ./
 COPY deploy/docker/healthcheck.js ./
 # Files stay root-owned and read-only to the process. Numeric uid:gid of the image's `node`
 # user, so Kubernetes can check runAsNonRoot without resolving a name.

@@ -11,7 +11,7 @@ import {
  * from the files as Docker Compose and Kubernetes read them.
  */
 
-export type DeployedService = 'rides' | 'transaction' | 'email' | 'analytics';
+export type DeployedService = 'rides' | 'transaction' | 'email' | 'analytics' | 'web';
 
 /** A variable's value, or the Secret it comes from (with its value when the manifests hold it). */
 export type DeployedValue =
