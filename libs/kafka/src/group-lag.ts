@@ -30,29 +30,33 @@ export const startLagReader = async (
 
   const read = async (): Promise<PartitionLag[]> => {
     const { groups } = await admin.listGroups();
-    const ends = new Map<string, Map<number, bigint>>();
-    const endOf = async (topic: string) => {
-      let partitions = ends.get(topic);
-      if (!partitions) {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        partitions = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
-        ends.set(topic, partitions);
-      }
-      return partitions;
-    };
-    const lags: PartitionLag[] = [];
-    for (const { groupId } of groups) {
-      const committed = await admin.fetchOffsets({ groupId });
-      for (const { topic, partitions } of committed) {
-        if (!watched.has(topic)) continue;
-        const topicEnds = await endOf(topic);
-        for (const { partition, offset } of partitions) {
-          if (offset === '-1') continue;
-          const end = topicEnds.get(partition) ?? 0n;
-          lags.push({ groupId, topic, partition, lag: Number(end - BigInt(offset)) });
-        }
-      }
-    }
+    const committed = await Promise.all(
+      groups.map(async ({ groupId }) => ({
+        groupId,
+        topics: (await admin.fetchOffsets({ groupId })).filter(({ topic }) => watched.has(topic)),
+      })),
+    );
+    // End offsets read after the committed ones, so that no committed offset is past its end.
+    const topicsWithGroups = [...new Set(committed.flatMap((g) => g.topics.map((t) => t.topic)))];
+    const ends = new Map(
+      await Promise.all(
+        topicsWithGroups.map(async (topic) => {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          return [topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)]))] as const;
+        }),
+      ),
+    );
+    const lags = committed.flatMap(({ groupId, topics }) =>
+      topics.flatMap(({ topic, partitions }) =>
+        partitions
+          .filter(({ offset }) => offset !== '-1')
+          .map(({ partition, offset }) => {
+            const end = ends.get(topic)?.get(partition) ?? 0n;
+            const lag = end > BigInt(offset) ? Number(end - BigInt(offset)) : 0;
+            return { groupId, topic, partition, lag };
+          }),
+      ),
+    );
     return lags.sort(
       (a, b) =>
         a.groupId.localeCompare(b.groupId) ||
