@@ -11,7 +11,7 @@ const showRates = (rates: OperationsView['ratePerSecond']) => {
         const tr = row([topic, rate]);
         tr.dataset['topic'] = topic;
         const bar = element('span', '', 'bar');
-        bar.style.width = `${Math.round((rate / highest) * 8)}rem`;
+        bar.style.width = `${Math.round((rate / highest) * 5)}rem`;
         const cell = element('td');
         cell.append(bar);
         tr.append(cell);
