@@ -1,6 +1,6 @@
 # One image per service, from one file:
 #   docker build --build-arg APP=rides -t ghcr.io/taxi-kafka/rides:0.1.0 .
-# APP is one of the apps docker-compose.yml builds (rides, transaction, email, analytics).
+# APP is one of the apps docker-compose.yml builds (rides, transaction, email, analytics, web).
 #
 # Builders: Docker with BuildKit (`docker build` on Docker 23+, or buildx) and buildah/podman
 # (1.28+; `--format docker` keeps the HEALTHCHECK). Not the classic Docker builder: it has no
@@ -27,7 +27,8 @@ COPY libs ./libs
 COPY apps ./apps
 # APP only from here on: every layer above is the same for all apps, so they share it.
 ARG APP
-# dist/apps/$APP: main.js, its source map, and a package.json + lock of its production deps only.
+# dist/apps/$APP: main.js, its source map, a package.json + lock of its production deps only, and
+# for web the page's files in public/.
 RUN test -n "$APP" || { echo "--build-arg APP=<an app under apps/> is required" >&2; exit 1; } \
     && npx nx build "$APP" --skip-nx-cache
 
@@ -46,7 +47,7 @@ RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
     npm ci --omit=dev --no-audit --no-fund \
     && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
         /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
-COPY --from=build /workspace/dist/apps/${APP}/main.js /workspace/dist/apps/${APP}/main.js.map ./
+COPY --from=build /workspace/dist/apps/${APP}/ ./
 COPY deploy/docker/healthcheck.js ./
 # The one writable place for a service's local state (rides keeps its read model there), owned
 # by the service's user so that a volume mounted on it starts out writable.

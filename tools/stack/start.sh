@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm start`: builds the four services, starts the local Kafka broker (unless KAFKA_BROKERS points
-# at one), runs the services with prefixed, readable logs, and prints how to try it.
+# `npm start`: builds the four services and the web page, starts the local Kafka broker (unless
+# KAFKA_BROKERS points at one), runs them with prefixed, readable logs, and prints how to try it.
 # `npm run demo` (DEMO=1) also runs a stream of ride requests. Ctrl-C stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -9,14 +9,15 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 # The broker comes from tools/with-kafka.sh, which runs this script again with KAFKA_BROKERS set.
 [[ -n "${KAFKA_BROKERS:-}" ]] || exec bash tools/with-kafka.sh bash tools/stack/start.sh "$@"
 
-npx nx run-many -t build --projects=rides,transaction,email,analytics --output-style=static
+npx nx run-many -t build --projects=rides,transaction,email,analytics,web --output-style=static
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
 
 cat <<TXT
 
+  web page       http://localhost:3004   (book a ride, watch the system)
   rides API      http://localhost:3000   (POST /rides, GET /rides/{id})
   analytics      http://localhost:3003/stats
-  ops            /healthz /readyz /metrics on ports 3000-3003
+  ops            /healthz /readyz /metrics on ports 3000-3004
   emails         ${SMTP_URL:-written as .eml files to ./.outbox (set SMTP_URL to send them)}
   Kafka          ${KAFKA_BROKERS}
 
@@ -28,12 +29,12 @@ cat <<TXT
 
 TXT
 
-names=rides,transaction,email,analytics
+names=rides,transaction,email,analytics,web
 commands=("node dist/apps/rides/main.js" "node dist/apps/transaction/main.js"
-  "node dist/apps/email/main.js" "node dist/apps/analytics/main.js")
+  "node dist/apps/email/main.js" "node dist/apps/analytics/main.js" "node dist/apps/web/main.js")
 if [[ -n "${DEMO:-}" ]]; then
   names="$names,demo"
   commands+=("node tools/demo/ride-stream.ts")
 fi
-npx concurrently --names "$names" --prefix-colors "cyan,magenta,yellow,green,blue" \
+npx concurrently --names "$names" --prefix-colors "cyan,magenta,yellow,green,white,blue" \
   --kill-others --kill-signal SIGTERM --timings=false "${commands[@]}"

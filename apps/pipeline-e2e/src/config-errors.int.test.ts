@@ -59,6 +59,15 @@ const specific: Record<ServiceName, [string, string][]> = {
     ['SUMMARY_INTERVAL_MS', '0'],
     ['SUMMARY_INTERVAL_MS', '90000'],
   ],
+  web: [
+    ['RIDES_URL', 'ftp://rides'],
+    ['FLEET_CENTER_LAT', '-91'],
+    ['FLEET_RADIUS_KM', '0'],
+    ['FLEET_SIZE', 'many'],
+    ['DRIVER_BUSY_MS', '-1'],
+    ['RECENT_EVENTS', '0'],
+    ['OPERATIONS_INTERVAL_MS', 'often'],
+  ],
 };
 
 const cases = (Object.keys(specific) as ServiceName[]).flatMap((service) =>
@@ -77,7 +86,7 @@ describe('bad configuration', () => {
     },
   );
 
-  it.each(['rides', 'transaction', 'email', 'analytics'] as const)(
+  it.each(['rides', 'transaction', 'email', 'analytics', 'web'] as const)(
     'when %s gets a SASL mechanism without credentials, then it exits 2 naming the missing variables',
     async (service) => {
       const { code, stderr } = await runWith(service, { KAFKA_SASL_MECHANISM: 'plain' });

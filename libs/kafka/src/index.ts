@@ -15,3 +15,5 @@ export * from './redrive';
 export * from './supervised-consumer';
 export * from './store-feed';
 export * from './inspect';
+export * from './tail';
+export * from './group-lag';

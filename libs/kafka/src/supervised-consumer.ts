@@ -64,6 +64,8 @@ export interface SupervisedConsumerOptions {
   readonly configure?: (consumer: Consumer) => void;
   /** Called after each batch with how far the partition's end is ahead of what was consumed. */
   readonly onLag?: OnLag;
+  /** Where a group without committed offsets starts: the oldest record (default) or the next. */
+  readonly fromBeginning?: boolean;
 }
 
 export type OnLag = (lag: { topic: string; partition: number; messages: number }) => void;
@@ -148,7 +150,8 @@ export const startSupervisedConsumer = async (
     });
     try {
       await created.connect();
-      for (const topic of options.topics) await created.subscribe({ topic, fromBeginning: true });
+      const fromBeginning = options.fromBeginning ?? true;
+      for (const topic of options.topics) await created.subscribe({ topic, fromBeginning });
       await created.run(options.run);
     } catch (error) {
       await created.disconnect().catch(() => undefined);

@@ -1,3 +1,4 @@
+import { eventually } from './eventually';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import type { TopicContract } from '@taxi/events';
 import { uniqueName } from './names';
@@ -23,9 +24,23 @@ export const createTopic = async (kafka: Kafka, name: string, partitions = 3): P
   await admin.connect();
   try {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: [{ topic: name, numPartitions: partitions }],
     });
+    // kafkajs' own waitForLeaders gives up when the broker answers "unknown topic" for a topic
+    // it has just created (KRaft publishes the metadata a moment later, slower on a busy
+    // machine): wait until every partition has a leader, treating that answer as "not yet".
+    await eventually(
+      () =>
+        admin.fetchTopicMetadata({ topics: [name] }).then(
+          ({ topics }) =>
+            topics[0]?.partitions.length === partitions &&
+            topics[0].partitions.every((partition) => partition.leader >= 0),
+          () => false,
+        ),
+      (ready) => ready,
+      { timeoutMs: 30_000, everyMs: 100 },
+    );
   } finally {
     await admin.disconnect();
   }

@@ -1,7 +1,7 @@
 import { readWorkspaceFile } from './deploy-files';
 import { composeSchemaErrors, composeService, publishedPorts, readCompose } from './compose';
 
-const apps = ['rides', 'transaction', 'email', 'analytics'] as const;
+const apps = ['rides', 'transaction', 'email', 'analytics', 'web'] as const;
 
 describe('docker-compose.yml', () => {
   it('when validated against the compose specification, then it has no error', () => {
@@ -85,6 +85,7 @@ describe('docker-compose.yml', () => {
       transaction: [],
       email: [],
       analytics: [3003],
+      web: [3004],
       mailpit: [8025],
       prometheus: [9090],
       grafana: [3100],

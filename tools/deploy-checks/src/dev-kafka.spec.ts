@@ -33,7 +33,7 @@ describe('the Kafka broker of the dev overlay', () => {
     );
   });
 
-  it.each(['rides', 'transaction', 'email', 'analytics'] as const)(
+  it.each(['rides', 'transaction', 'email', 'analytics', 'web'] as const)(
     'when %s bootstraps, then KAFKA_BROKERS is the address the broker advertises, served by its Service',
     (service) => {
       const brokers = kubernetesEnvironment(overlay, service).variables['KAFKA_BROKERS']?.value;

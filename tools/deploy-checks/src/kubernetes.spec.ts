@@ -28,12 +28,12 @@ const deployment = (containerFields: Record<string, unknown> = {}, spec = {}): K
 });
 
 describe.each(overlays())('the %s overlay', (overlay) => {
-  it('when rendered with kubectl kustomize, then it yields the four services', () => {
+  it('when rendered with kubectl kustomize, then it yields the four services and the web page', () => {
     const objects = renderKustomization(overlay);
 
     const deployments = ofKind(objects, 'Deployment').map((d) => d.metadata.name);
     expect(deployments).toEqual(
-      expect.arrayContaining(['rides', 'transaction', 'email', 'analytics']),
+      expect.arrayContaining(['rides', 'transaction', 'email', 'analytics', 'web']),
     );
   });
 
@@ -100,12 +100,14 @@ describe.each(overlays())('the %s overlay', (overlay) => {
     const images = ofKind<
       K8sObject & { spec: { template: { spec: { containers: { image: string }[] } } } }
     >(renderKustomization(overlay), 'Deployment')
-      .filter((d) => ['rides', 'transaction', 'email', 'analytics'].includes(d.metadata.name))
+      .filter((d) =>
+        ['rides', 'transaction', 'email', 'analytics', 'web'].includes(d.metadata.name),
+      )
       .map((d) => d.spec.template.spec.containers[0]?.image)
       .sort();
 
     expect(images).toEqual(
-      ['analytics', 'email', 'rides', 'transaction'].map(
+      ['analytics', 'email', 'rides', 'transaction', 'web'].map(
         (app) => `ghcr.io/taxi-kafka/${app}:${version}`,
       ),
     );

@@ -7,7 +7,7 @@ type Workload = K8sObject & {
   spec: { template: { metadata: { labels: Record<string, string> } } };
 };
 
-const services = ['rides', 'transaction', 'email', 'analytics'] as const;
+const services = ['rides', 'transaction', 'email', 'analytics', 'web'] as const;
 
 describe.each(overlays())('the NetworkPolicies of %s', (overlay) => {
   const objects = () => renderKustomization(overlay);
@@ -64,6 +64,7 @@ describe.each(overlays())('the NetworkPolicies of %s', (overlay) => {
   it.each([
     ['rides', 3000],
     ['analytics', 3003],
+    ['web', 3004],
   ] as const)('when anyone calls the %s API, then port %d is open to them', (service, port) => {
     expect(allowed(outside, pod('Deployment', service), port)).toBe(true);
     expect(allowed(stranger(), pod('Deployment', service), port)).toBe(true);
@@ -77,6 +78,16 @@ describe.each(overlays())('the NetworkPolicies of %s', (overlay) => {
     expect(allowed(prometheus, pod('Deployment', service), port)).toBe(true);
     expect(allowed(stranger(), pod('Deployment', service), port)).toBe(false);
     expect(allowed(pod('Deployment', 'rides'), pod('Deployment', service), port)).toBe(false);
+  });
+
+  it('when the web page books a ride, then it may reach the rides API of RIDES_URL, and only that', () => {
+    const rides = new URL(variable('web', 'RIDES_URL') ?? '');
+
+    expect(
+      allowed(pod('Deployment', 'web'), pod('Deployment', rides.hostname), Number(rides.port)),
+    ).toBe(true);
+    expect(allowed(pod('Deployment', 'web'), pod('Deployment', 'analytics'), 3003)).toBe(false);
+    expect(allowed(pod('Deployment', 'rides'), pod('Deployment', 'transaction'), 3001)).toBe(false);
   });
 
   it.each(services)('when %s tries anything else, then it is denied', (service) => {

@@ -91,7 +91,7 @@ describe('the Strimzi resources of the prod overlay', () => {
     expect(declared.sort(byName)).toEqual(expected.sort(byName));
   });
 
-  it.each(['rides', 'transaction', 'email', 'analytics'] as const)(
+  it.each(['rides', 'transaction', 'email', 'analytics', 'web'] as const)(
     'when %s connects, then it uses the bootstrap Service, the listener mechanism and its own KafkaUser',
     (service) => {
       const kafka = theKafka();

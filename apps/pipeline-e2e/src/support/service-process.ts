@@ -11,7 +11,8 @@ export interface LogLine {
   readonly [field: string]: unknown;
 }
 
-export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics';
+/** The pipeline's services, and the web page that shows them. */
+export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics' | 'web';
 
 /** One service running as its own Node process from its build output, with its JSON logs parsed. */
 export class ServiceProcess {

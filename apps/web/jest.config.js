@@ -1,0 +1,1 @@
+module.exports = require('../../tools/jest/unit.js')(__dirname, 'web');
