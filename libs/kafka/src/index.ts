@@ -12,3 +12,5 @@ export * from './table';
 export type { Kafka } from 'kafkajs';
 export * from './redrive';
 export * from './supervised-consumer';
+export * from './batch-consumer';
+export * from './partition-tail';

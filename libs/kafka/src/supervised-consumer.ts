@@ -14,6 +14,17 @@ export const sessionSettings = (sessionTimeoutMs = 30_000) => ({
   maxWaitTimeInMs: 500,
 });
 
+/**
+ * How much a fetch brings back and how long the broker may wait to fill it (kafkajs defaults:
+ * 1 MB per partition, 10 MB in all, 1 byte minimum). Fewer, fuller fetches cost less per message.
+ */
+export interface FetchSettings {
+  readonly minBytes?: number;
+  readonly maxBytes?: number;
+  readonly maxBytesPerPartition?: number;
+  readonly maxWaitTimeInMs?: number;
+}
+
 export interface SupervisedConsumerOptions {
   readonly kafka: Kafka;
   readonly groupId: string;
@@ -27,6 +38,7 @@ export interface SupervisedConsumerOptions {
   readonly configure?: (consumer: Consumer) => void;
   /** Called after each batch with how far the partition's end is ahead of what was consumed. */
   readonly onLag?: OnLag;
+  readonly fetch?: FetchSettings | undefined;
 }
 
 export type OnLag = (lag: { topic: string; partition: number; messages: number }) => void;
@@ -81,6 +93,7 @@ export const startSupervisedConsumer = async (
       groupId,
       readUncommitted: false,
       ...sessionSettings(options.sessionTimeoutMs),
+      ...options.fetch,
     });
     consumer = created;
     options.configure?.(created);
@@ -143,6 +156,7 @@ export const startManualCommitMember = (options: {
   readonly partitionsConsumedConcurrently?: number | undefined;
   readonly onFatal: (error: unknown) => void;
   readonly onLag?: OnLag | undefined;
+  readonly fetch?: FetchSettings | undefined;
   readonly eachBatch: NonNullable<ConsumerRunConfig['eachBatch']>;
 }): Promise<SupervisedConsumer> =>
   startSupervisedConsumer({
@@ -153,6 +167,7 @@ export const startManualCommitMember = (options: {
     ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
     onFatal: options.onFatal,
     ...(options.onLag && { onLag: options.onLag }),
+    fetch: options.fetch,
     run: {
       autoCommit: false,
       eachBatchAutoResolve: false,

@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { Mailer } from '../domain/send-ride-email';
+import type { Mailer } from '../domain/send-ride-emails';
 import { toMessage } from './message';
 
 /** Writes each email as an `.eml` file into a folder, for running without a mail server. */
