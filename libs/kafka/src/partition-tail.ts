@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { sessionSettings } from './supervised-consumer';
 
+export type TailRecord = Pick<KafkaMessage, 'offset' | 'key' | 'value'>;
+
 export interface PartitionTailOptions {
   readonly kafka: Kafka;
   readonly topic: string;
@@ -9,7 +11,7 @@ export interface PartitionTailOptions {
   /** Records read at most per partition, counted back from its end. */
   readonly window: number;
   /** Called with each fetched batch of a partition, in offset order, up to the end seen at start. */
-  readonly onRecords: (partition: number, messages: readonly KafkaMessage[]) => void;
+  readonly onRecords: (partition: number, messages: readonly TailRecord[]) => void;
   readonly timeoutMs?: number;
 }
 
@@ -57,7 +59,10 @@ export const readPartitionTails = async (options: PartitionTailOptions): Promise
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         if (!targets.has(payload.partition)) return;
         positions.set(payload.partition, BigInt(payload.lastOffset) + 1n);
-        if (done()) (clearTimeout(timer), resolve());
+        if (done()) {
+          clearTimeout(timer);
+          resolve();
+        }
       });
       consumer.on(
         consumer.events.CRASH,

@@ -16,7 +16,8 @@ const rideIds = [
   '0b6c1c4e-8f43-4a5e-9d2b-0a1c2d3e4f50',
   '1b6c1c4e-8f43-4a5e-9d2b-0a1c2d3e4f51',
   '2b6c1c4e-8f43-4a5e-9d2b-0a1c2d3e4f52',
-];
+] as const;
+const [rideA, rideB, rideC] = rideIds;
 const confirmation = (rideId: string): RideEmail => ({
   email: confirmationEmail(exampleRideConfirmed({ rideId }).payload, from, domain),
   correlationId: `corr-${rideId}`,
@@ -72,7 +73,7 @@ describe('sendRideEmails', () => {
   it('when a batch of new rides arrives, then each email is sent once and all are recorded in one write', async () => {
     const { mailer, delivered } = fakeMailer();
     const { ledger, writes } = fakeLedger();
-    const batch = [confirmation(rideIds[0]!), rejection(rideIds[1]!), confirmation(rideIds[2]!)];
+    const batch = [confirmation(rideA), rejection(rideB), confirmation(rideC)];
 
     const outcomes = await run(batch, mailer, ledger);
 
@@ -85,7 +86,7 @@ describe('sendRideEmails', () => {
   it('when the same message arrives twice, then one email', async () => {
     const { mailer, delivered } = fakeMailer();
     const { ledger, writes } = fakeLedger();
-    const twice = confirmation(rideIds[0]!);
+    const twice = confirmation(rideA);
 
     const inOneBatch = await run([twice, twice], mailer, ledger);
     const inTheNext = await run([twice], mailer, ledger);
@@ -97,8 +98,8 @@ describe('sendRideEmails', () => {
   });
 
   it('when the ledger already records an email, then it is skipped and nothing is written for it', async () => {
-    const old = confirmation(rideIds[0]!);
-    const fresh = confirmation(rideIds[1]!);
+    const old = confirmation(rideA);
+    const fresh = confirmation(rideB);
     const { mailer, delivered } = fakeMailer();
     const { ledger, writes } = fakeLedger([old.email]);
 
@@ -110,13 +111,13 @@ describe('sendRideEmails', () => {
   });
 
   it('when the mail server refuses one email, then only that one fails, with its error, and the rest are recorded', async () => {
-    const refused = confirmation(rideIds[1]!);
+    const refused = confirmation(rideB);
     const refusal = new PermanentMailError('mail server refused the email (550)');
     const { mailer, delivered } = fakeMailer((email) =>
       email.messageId === refused.email.messageId ? refusal : undefined,
     );
     const { ledger, writes } = fakeLedger();
-    const batch = [confirmation(rideIds[0]!), refused, rejection(rideIds[2]!)];
+    const batch = [confirmation(rideA), refused, rejection(rideC)];
 
     const outcomes = await run(batch, mailer, ledger);
 
@@ -130,7 +131,7 @@ describe('sendRideEmails', () => {
     const { mailer } = fakeMailer(() => new Error('connection refused'));
     const { ledger, writes } = fakeLedger();
 
-    const outcomes = await run([confirmation(rideIds[0]!)], mailer, ledger);
+    const outcomes = await run([confirmation(rideA)], mailer, ledger);
 
     expect(outcomes.map((o) => o.outcome)).toEqual(['failed']);
     expect(writes).toEqual([]);
@@ -140,7 +141,7 @@ describe('sendRideEmails', () => {
     const { mailer, delivered } = fakeMailer();
     const { ledger, writes } = fakeLedger();
     ledger.failNextWrite = new Error('broker unavailable');
-    const batch = [confirmation(rideIds[0]!), rejection(rideIds[1]!)];
+    const batch = [confirmation(rideA), rejection(rideB)];
 
     await expect(run(batch, mailer, ledger)).rejects.toThrow('broker unavailable');
     const redone = await run(batch, mailer, ledger);

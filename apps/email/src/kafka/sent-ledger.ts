@@ -1,7 +1,6 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { decode, newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
-import { readPartitionTails, type Publisher } from '@taxi/kafka';
+import { readPartitionTails, type Kafka, type Publisher, type TailRecord } from '@taxi/kafka';
 import { emailKey, type SentLedger } from '../domain/send-ride-emails';
 import { RecentKeys } from './recent-keys';
 
@@ -43,7 +42,7 @@ export const createSentLedger = (deps: {
     return keys;
   };
 
-  const readRecord = (message: KafkaMessage): string | undefined => {
+  const readRecord = (message: TailRecord): string | undefined => {
     const decoded = decode(topics.emailsSent, message.value);
     if (decoded.ok) return emailKey(decoded.value.payload);
     logger.warn(
