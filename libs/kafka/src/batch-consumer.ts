@@ -1,17 +1,17 @@
-import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
-import { isRedrivenForAnotherService } from './dead-letter';
+import { isRedrivenForAnotherService, type DeadLetterReason } from './dead-letter';
 import type { MessageContext } from './inbound';
 import {
   errorText,
   failedAfter,
   runManualCommitGroup,
-  type BatchTools,
   type ConsumerOptions,
   type RunningConsumer,
 } from './consumer';
 import { isKafkaFailure, type FetchSettings } from './supervised-consumer';
-import { backoffDelay, defaultRetryPolicy, wait } from './retry';
+import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
 
 export interface BatchEntry<Contract extends TopicContract> {
   readonly event: EventOf<Contract>;
@@ -58,53 +58,6 @@ export const startBatchConsumer = async <Contract extends TopicContract>(
   const retry = options.retry ?? defaultRetryPolicy;
   const isRetriable = options.isRetriable ?? (() => true);
 
-  const handleWithRetry = async (
-    payload: EachBatchPayload,
-    tools: BatchTools<Contract>,
-    entries: readonly BatchEntry<Contract>[],
-    messageOf: ReadonlyMap<BatchEntry<Contract>, KafkaMessage>,
-  ) => {
-    const { topic, partition } = payload.batch;
-    let pending = entries;
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const failures = await handleBatch(pending, { topic, partition });
-      const again: BatchEntry<Contract>[] = [];
-      let firstError: unknown;
-      for (const [entry, error] of failures) {
-        // Kafka itself failing is no fault of the messages: give the batch back uncommitted.
-        if (isKafkaFailure(error)) throw error;
-        firstError ??= error;
-        const lastTry = attempt >= retry.attempts || !isRetriable(error);
-        entry.context.logger.debug({ err: error, attempt, lastTry }, 'handling failed');
-        if (!lastTry) {
-          again.push(entry);
-          continue;
-        }
-        const message = messageOf.get(entry);
-        if (message)
-          await tools.deadLetter(topic, partition, message, failedAfter(service, attempt, error));
-      }
-      if (failures.size > 0) {
-        logger.warn(
-          {
-            topic,
-            partition,
-            attempt,
-            failed: failures.size,
-            retrying: again.length,
-            error: errorText(firstError),
-          },
-          'batch entries failed',
-        );
-      }
-      pending = again;
-      if (pending.length === 0) return;
-      if (!payload.isRunning() || payload.isStale()) throw firstError;
-      await wait(backoffDelay(retry, attempt));
-      await payload.heartbeat();
-    }
-  };
-
   return runManualCommitGroup(options, async (payload, tools) => {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     for (let from = 0; from < batch.messages.length; from += maxBatchSize) {
@@ -123,11 +76,68 @@ export const startBatchConsumer = async <Contract extends TopicContract>(
           });
         }
       }
-      await handleWithRetry(payload, tools, [...messageOf.keys()], messageOf);
+      const { topic, partition } = batch;
+      await retryBatch({
+        entries: [...messageOf.keys()],
+        handle: (entries) => handleBatch(entries, { topic, partition }),
+        retry,
+        isRetriable,
+        service,
+        logger: logger.child({ topic, partition }),
+        deadLetter: async (entry, why) => {
+          const message = messageOf.get(entry);
+          if (message) await tools.deadLetter(topic, partition, message, why);
+        },
+        beforeNextTry: async (attempt, error) => {
+          if (!isRunning() || isStale()) throw error;
+          await wait(backoffDelay(retry, attempt));
+          await heartbeat();
+        },
+      });
       const last = chunk[chunk.length - 1] as KafkaMessage;
       resolveOffset(last.offset);
       await tools.commit(payload, last.offset);
       await heartbeat();
     }
   });
+};
+
+/**
+ * Hands the entries to `handle`, then the failed ones again, with `beforeNextTry` (backoff) in
+ * between, until each is done or dead-lettered: at once for an error `isRetriable` says no to,
+ * else when the retry budget is spent. Kafka failing is no fault of the entries: it is thrown, so
+ * the batch is handed back uncommitted rather than spending their budget.
+ */
+export const retryBatch = async <Entry>(options: {
+  readonly entries: readonly Entry[];
+  readonly handle: (entries: readonly Entry[]) => Promise<ReadonlyMap<Entry, unknown>>;
+  readonly retry: RetryPolicy;
+  readonly isRetriable: (error: unknown) => boolean;
+  readonly service: string;
+  readonly logger: Logger;
+  readonly deadLetter: (entry: Entry, why: DeadLetterReason) => Promise<void>;
+  readonly beforeNextTry: (attempt: number, error: unknown) => Promise<void>;
+}): Promise<void> => {
+  const { retry, isRetriable, service, logger } = options;
+  let pending = options.entries;
+  for (let attempt = 1; pending.length > 0; attempt += 1) {
+    const failures = await options.handle(pending);
+    const again: Entry[] = [];
+    let firstError: unknown;
+    for (const [entry, error] of failures) {
+      if (isKafkaFailure(error)) throw error;
+      firstError ??= error;
+      const lastTry = attempt >= retry.attempts || !isRetriable(error);
+      if (lastTry) await options.deadLetter(entry, failedAfter(service, attempt, error));
+      else again.push(entry);
+    }
+    if (failures.size > 0) {
+      logger.warn(
+        { attempt, failed: failures.size, retrying: again.length, error: errorText(firstError) },
+        'batch entries failed',
+      );
+    }
+    pending = again;
+    if (pending.length > 0) await options.beforeNextTry(attempt, firstError);
+  }
 };
