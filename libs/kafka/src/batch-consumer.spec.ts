@@ -25,6 +25,7 @@ const run = async (
   entries: readonly string[],
   handle: (entries: readonly string[]) => Promise<ReadonlyMap<string, unknown>>,
   attempts = 3,
+  stopping = () => false,
 ) => {
   const deadLettered = new Map<string, DeadLetterReason>();
   const pauses: number[] = [];
@@ -41,6 +42,7 @@ const run = async (
     beforeNextTry: async (attempt) => {
       pauses.push(attempt);
     },
+    stopping,
   });
   return { outcome, deadLettered, pauses };
 };
@@ -105,6 +107,17 @@ describe('retryBatch', () => {
     const { outcome, deadLettered } = await run(['a', 'b'], handle);
 
     await expect(outcome).rejects.toBe(kafkaDown);
+    expect(deadLettered.size).toBe(0);
+  });
+
+  it('when a graceful stop begins with entries still failing, then it stops trying, dead-letters nothing and says the batch is not done', async () => {
+    const { handle, tries } = scripted({ b: [new Error('451 try later')] });
+
+    const { outcome, deadLettered, pauses } = await run(['a', 'b'], handle, 3, () => true);
+
+    await expect(outcome).resolves.toBe(false);
+    expect(tries).toHaveLength(1);
+    expect(pauses).toEqual([]);
     expect(deadLettered.size).toBe(0);
   });
 });

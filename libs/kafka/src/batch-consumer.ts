@@ -36,7 +36,12 @@ export interface BatchConsumerOptions<Contract extends TopicContract> extends Om
    */
   readonly handleBatch: (
     entries: readonly BatchEntry<Contract>[],
-    source: { readonly topic: string; readonly partition: number },
+    source: {
+      readonly topic: string;
+      readonly partition: number;
+      /** True once a graceful stop began: start no new work; what is not done is redelivered. */
+      readonly stopping: () => boolean;
+    },
   ) => Promise<BatchFailures<Contract>>;
   /** Most messages handed to `handleBatch` at once: also what a crash can make it redo. */
   readonly maxBatchSize: number;
@@ -77,9 +82,10 @@ export const startBatchConsumer = async <Contract extends TopicContract>(
         }
       }
       const { topic, partition } = batch;
-      await retryBatch({
+      const settled = await retryBatch({
         entries: [...messageOf.keys()],
-        handle: (entries) => handleBatch(entries, { topic, partition }),
+        handle: (entries) => handleBatch(entries, { topic, partition, stopping: tools.stopping }),
+        stopping: tools.stopping,
         retry,
         isRetriable,
         service,
@@ -94,6 +100,8 @@ export const startBatchConsumer = async <Contract extends TopicContract>(
           await heartbeat();
         },
       });
+      // Stopping with entries not done: leave the chunk uncommitted for the next owner.
+      if (!settled) return;
       const last = chunk[chunk.length - 1] as KafkaMessage;
       resolveOffset(last.offset);
       await tools.commit(payload, last.offset);
@@ -106,7 +114,8 @@ export const startBatchConsumer = async <Contract extends TopicContract>(
  * Hands the entries to `handle`, then the failed ones again, with `beforeNextTry` (backoff) in
  * between, until each is done or dead-lettered: at once for an error `isRetriable` says no to,
  * else when the retry budget is spent. Kafka failing is no fault of the entries: it is thrown, so
- * the batch is handed back uncommitted rather than spending their budget.
+ * the batch is handed back uncommitted rather than spending their budget. Resolves true once every
+ * entry is done or dead-lettered; false if a graceful stop began with entries still to retry.
  */
 export const retryBatch = async <Entry>(options: {
   readonly entries: readonly Entry[];
@@ -117,7 +126,8 @@ export const retryBatch = async <Entry>(options: {
   readonly logger: Logger;
   readonly deadLetter: (entry: Entry, why: DeadLetterReason) => Promise<void>;
   readonly beforeNextTry: (attempt: number, error: unknown) => Promise<void>;
-}): Promise<void> => {
+  readonly stopping?: () => boolean;
+}): Promise<boolean> => {
   const { retry, isRetriable, service, logger } = options;
   let pending = options.entries;
   for (let attempt = 1; pending.length > 0; attempt += 1) {
@@ -138,6 +148,9 @@ export const retryBatch = async <Entry>(options: {
       );
     }
     pending = again;
-    if (pending.length > 0) await options.beforeNextTry(attempt, firstError);
+    if (pending.length === 0) return true;
+    if (options.stopping?.()) return false;
+    await options.beforeNextTry(attempt, firstError);
   }
+  return true;
 };

@@ -7,6 +7,7 @@ import {
   type Mailer,
   type RideEmail,
   type SentLedger,
+  StoppingError,
 } from './send-ride-emails';
 import { PermanentMailError } from '../mail/errors';
 
@@ -173,5 +174,22 @@ describe('sendRideEmails', () => {
     });
 
     expect(most).toBe(2);
+  });
+
+  it('when the service is stopping, then no further email is handed over and none is recorded', async () => {
+    const { mailer, delivered } = fakeMailer();
+    const { ledger, writes } = fakeLedger();
+
+    const outcomes = await sendRideEmails(0, [confirmation(rideA)], {
+      mailer,
+      ledger,
+      limit: (work) => work(),
+      now: () => now,
+      stopping: () => true,
+    });
+
+    expect(outcomes[0]).toMatchObject({ outcome: 'failed', error: expect.any(StoppingError) });
+    expect(delivered).toEqual([]);
+    expect(writes).toEqual([]);
   });
 });

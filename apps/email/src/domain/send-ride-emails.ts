@@ -26,6 +26,14 @@ export type EmailOutcome =
   | { readonly outcome: 'sent' | 'already_sent' }
   | { readonly outcome: 'failed'; readonly error: unknown };
 
+/** An email not handed over because the service is stopping; it is redelivered after. */
+export class StoppingError extends Error {
+  constructor() {
+    super('not sent: the service is stopping');
+    this.name = 'StoppingError';
+  }
+}
+
 export const emailKey = (email: Pick<Email, 'rideId' | 'kind'>): string =>
   `${email.rideId}:${email.kind}`;
 
@@ -43,6 +51,8 @@ export const sendRideEmails = async (
     ledger: SentLedger;
     limit: <T>(work: () => Promise<T>) => Promise<T>;
     now: () => Date;
+    /** True once a graceful stop began: emails not handed over yet are left for redelivery. */
+    stopping?: () => boolean;
   },
 ): Promise<EmailOutcome[]> => {
   // The same ride email twice in one batch (a redelivered event) is sent once.
@@ -58,7 +68,10 @@ export const sendRideEmails = async (
       if (status === 'recorded') return results.set(key, { outcome: 'already_sent' });
       try {
         if (status === 'unknown') {
-          await deps.limit(() => deps.mailer.send(entry.email));
+          await deps.limit(() => {
+            if (deps.stopping?.()) throw new StoppingError();
+            return deps.mailer.send(entry.email);
+          });
           deps.ledger.noteSent(entry.email);
         }
         accepted.push(entry);

@@ -96,6 +96,7 @@ export const startRideOutcomesConsumer = (deps: {
         ledger: deps.ledger,
         limit: deps.limit,
         now: () => new Date(),
+        stopping: source.stopping,
       });
       end();
       const failures = new Map<BatchEntry<OutcomeContract>, unknown>();
@@ -111,7 +112,10 @@ export const startRideOutcomesConsumer = (deps: {
         );
         if (result.outcome === 'failed') failures.set(entry, result.error);
       });
-      deps.logger.info({ ...source, ...counts }, 'email batch done');
+      deps.logger.info(
+        { topic: source.topic, partition: source.partition, ...counts },
+        'email batch done',
+      );
       return failures;
     },
   });

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { Mailer } from '../domain/send-ride-emails';
 import { PermanentMailError } from './errors';
-import { toMessage } from './message';
+import { mimeOf } from './message';
 
 /**
  * Speaks SMTP to the server in `url` over a pool of connections that stay open: nodemailer's
@@ -16,7 +16,8 @@ export const smtpMailer = (url: string, poolSize: number): Mailer & { close(): v
   return {
     send: async (email) => {
       try {
-        await transport.sendMail(toMessage(email));
+        const raw = await mimeOf(email);
+        await transport.sendMail({ envelope: { from: email.from, to: [email.to] }, raw });
       } catch (error) {
         const code = (error as { responseCode?: number }).responseCode;
         if (code !== undefined && code >= 500) {
