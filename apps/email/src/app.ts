@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { createPublisher } from '@taxi/kafka';
 import {
@@ -10,10 +11,22 @@ import {
 } from '@taxi/service-kit';
 import type { EmailConfig } from './config';
 import { startRideOutcomesConsumer } from './kafka/ride-outcomes-consumer';
-import { startSentLedger } from './kafka/sent-ledger';
+import { assertLedgerCoPartitioned, createSentLedger } from './kafka/sent-ledger';
 import { outboxMailer } from './mail/outbox-mailer';
 import { smtpMailer } from './mail/smtp-mailer';
-import { emailMetrics } from './metrics';
+import type { Mailer } from './domain/send-ride-emails';
+import { emailMetrics, type EmailMetrics } from './metrics';
+
+const timed = (mailer: Mailer, metrics: EmailMetrics): Mailer => ({
+  send: async (email) => {
+    const end = metrics.sendDuration.startTimer();
+    try {
+      await mailer.send(email);
+    } finally {
+      end();
+    }
+  },
+});
 
 export interface EmailService extends Service {
   readonly port: number;
@@ -25,6 +38,7 @@ export const start = async (
   onFatal: (error: unknown) => void,
 ): Promise<EmailService> => {
   const { kafka, topics } = await connectToKafka(config, logger);
+  await assertLedgerCoPartitioned(kafka, topics);
   const registry = createMetricsRegistry('email');
   const metrics = emailMetrics(registry);
   const mailer = config.SMTP_URL
@@ -35,7 +49,13 @@ export const start = async (
     'emails go to',
   );
   const publisher = await createPublisher({ kafka, logger });
-  const ledger = await startSentLedger({ kafka, topics, publisher, logger, onFatal });
+  const ledger = createSentLedger({
+    kafka,
+    topics,
+    publisher,
+    logger,
+    window: config.LEDGER_RESTORE_WINDOW,
+  });
   const consumer = await startRideOutcomesConsumer({
     kafka,
     onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
@@ -43,13 +63,15 @@ export const start = async (
     topics,
     groupId: config.KAFKA_GROUP_ID,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    maxBatchSize: config.EMAIL_BATCH_SIZE,
     retry: {
       attempts: config.SEND_RETRY_ATTEMPTS,
       initialDelayMs: 250,
       maxDelayMs: config.SEND_RETRY_MAX_DELAY_MS,
     },
     compose: { from: config.EMAIL_FROM, messageIdDomain: config.MESSAGE_ID_DOMAIN },
-    mailer,
+    mailer: timed(mailer, metrics),
+    limit: pLimit(config.SEND_CONCURRENCY),
     ledger,
     metrics,
     logger,
@@ -68,7 +90,6 @@ export const start = async (
     port: server.port,
     stop: async () => {
       await consumer.stop();
-      await ledger.stop();
       await publisher.disconnect();
       mailer.close();
       await server.close();

@@ -13,7 +13,7 @@ export const emailEnv = withSaslCheck(
       .describe(
         'Mail server, e.g. smtp://user:pass@host:587; unset: write .eml files to OUTBOX_DIR',
       ),
-    SMTP_POOL_SIZE: positiveInt(3).describe('SMTP connections kept open'),
+    SMTP_POOL_SIZE: positiveInt(8).describe('SMTP connections kept open'),
     OUTBOX_DIR: z
       .string()
       .min(1)
@@ -30,6 +30,13 @@ export const emailEnv = withSaslCheck(
       .default('taxi-kafka.local')
       .describe('Domain part of the Message-ID of every email'),
     PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt(6).describe('Partitions sending in parallel'),
+    EMAIL_BATCH_SIZE: positiveInt(250).describe(
+      'Most emails of one partition sent, then recorded in one ledger write, at a time',
+    ),
+    SEND_CONCURRENCY: positiveInt(32).describe('Emails handed to the mail server at once, in all'),
+    LEDGER_RESTORE_WINDOW: positiveInt(20_000).describe(
+      'Ledger records read back per owned partition when partitions are assigned',
+    ),
     SEND_RETRY_ATTEMPTS: positiveInt(12).describe('Tries per email before it is dead-lettered'),
     SEND_RETRY_MAX_DELAY_MS: positiveInt(30_000).describe('Longest wait between two tries'),
   }),

@@ -14,7 +14,8 @@ describe('the ride pipeline, four processes, a real broker and a real SMTP serve
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack();
+    // Email logs one info line per batch and each email at debug, with its correlation id.
+    stack = await startStack({ env: { email: { LOG_LEVEL: 'debug' } } });
   });
 
   afterAll(async () => {

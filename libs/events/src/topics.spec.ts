@@ -1,3 +1,4 @@
+import { exampleRideConfirmed, exampleRideRejected } from './fixtures';
 import { eventJsonSchemas } from './json-schema';
 import { allTopicSettings, topics } from './topics';
 
@@ -15,6 +16,24 @@ describe('topics', () => {
   it('when the ride topics are named, then they are the ones the services agree on', () => {
     expect(topics.rideRequested.name).toBe('ride_details');
     expect(topics.rideConfirmed.name).toBe('ride_confirmed');
+  });
+
+  it('when an email is recorded, then its ledger record has the key and partition count of the ride outcome it answers', () => {
+    const confirmed = exampleRideConfirmed();
+    const rejected = exampleRideRejected();
+    const record = (rideId: string, kind: 'confirmation' | 'rejection') =>
+      topics.emailsSent.keyOf({
+        ...confirmed,
+        type: 'email.sent',
+        payload: { rideId, kind, messageId: '<m@x>', sentAt: confirmed.occurredAt },
+      });
+
+    expect(record(confirmed.payload.rideId, 'confirmation')).toBe(
+      topics.rideConfirmed.keyOf(confirmed),
+    );
+    expect(record(rejected.payload.rideId, 'rejection')).toBe(topics.rideRejected.keyOf(rejected));
+    expect(topics.emailsSent.partitions).toBe(topics.rideConfirmed.partitions);
+    expect(topics.emailsSent.partitions).toBe(topics.rideRejected.partitions);
   });
 });
 

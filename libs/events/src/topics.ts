@@ -106,14 +106,19 @@ export const topics = {
     rideAnalyticsSummaryEventSchema,
     (event) => event.payload.windowStart,
   ),
-  /** Internal, compacted: which emails were sent, so a redelivered ride is not emailed twice. */
+  /**
+   * Internal, compacted: which emails were sent, so a redelivered ride is not emailed twice.
+   * Co-partitioned with the outcome topics (same key, same partition count, the same default
+   * partitioner), so the owner of outcome partition p needs only ledger partition p.
+   */
   emailsSent: defineTopic(
     'email_sent',
     RIDE_PARTITIONS,
     // Rides are redelivered only while their topics retain them (7 days): a day more is enough.
     { ...compacted, 'cleanup.policy': 'compact,delete', 'retention.ms': String(8 * DAY_MS) },
     emailSentEventSchema,
-    (event) => `${event.payload.rideId}:${event.payload.kind}`,
+    // A ride has one outcome, hence one email: the ride id alone is a unique key.
+    (event) => event.payload.rideId,
   ),
   /**
    * Internal, compacted: analytics state per input partition (a changelog, as in Kafka Streams),

@@ -1,4 +1,4 @@
-import type { EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
 import {
@@ -6,11 +6,18 @@ import {
   sendToDeadLetter,
   type DeadLetterReason,
 } from './dead-letter';
-import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
+import {
+  contractsByTopic,
+  decodeInbound,
+  nextOffset,
+  type Inbound,
+  type MessageContext,
+} from './inbound';
 import {
   batchesInHand,
   isKafkaFailure,
   startManualCommitMember,
+  type FetchSettings,
   type OnLag,
   type SupervisedConsumer,
 } from './supervised-consumer';
@@ -39,10 +46,12 @@ export interface ConsumerOptions<Contract extends TopicContract> {
   /** Reports consumer lag per partition after each batch (for a metric). */
   readonly onLag?: OnLag;
   /**
-   * Awaited before the first batch after each (re)join of the group, e.g. to catch up with a
-   * state topic that the previous owner of a partition wrote to.
+   * Awaited before the first batch after each (re)join of the group, with the partitions now
+   * owned, e.g. to restore their state from what their previous owner wrote.
    */
-  readonly beforeFirstBatchAfterJoin?: () => Promise<void>;
+  readonly beforeFirstBatchAfterJoin?: (
+    assignment: Readonly<Record<string, readonly number[]>>,
+  ) => Promise<void>;
 }
 
 export interface RunningConsumer {
@@ -64,99 +73,133 @@ export const errorText = (error: unknown): string =>
 export const startConsumer = async <Contract extends TopicContract>(
   options: ConsumerOptions<Contract>,
 ): Promise<RunningConsumer> => {
-  const { kafka, groupId, service, logger, handle } = options;
+  const { service, handle } = options;
   const retry = options.retry ?? defaultRetryPolicy;
   const isRetriable = options.isRetriable ?? (() => true);
-  const byTopic = contractsByTopic(options.contracts);
-  const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  // Set once the group is started; batches only run after that.
-  const membership: { current?: SupervisedConsumer } = {};
 
-  const deadLetter = async (
-    payload: EachBatchPayload,
-    message: EachBatchPayload['batch']['messages'][number],
-    why: DeadLetterReason,
-  ) => {
-    const { topic, partition } = payload.batch;
-    const deadLetterTopic = byTopic.get(topic)?.deadLetter.name;
-    await sendToDeadLetter(
-      deadLetters,
-      { topic, partition, message, deadLetterTopic },
-      why,
-      logger,
-    );
-  };
-
-  const handleWithRetry = async (
-    payload: EachBatchPayload,
-    event: EventOf<Contract>,
-    context: MessageContext,
-  ): Promise<DeadLetterReason | undefined> => {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        await handle(event, context);
-        return undefined;
-      } catch (error) {
-        // Kafka itself failing is no fault of the message: give the batch back (uncommitted) and
-        // let kafkajs retry it, rather than spend the message's retry budget or dead-letter it.
-        if (isKafkaFailure(error)) throw error;
-        const lastTry = attempt >= retry.attempts || !isRetriable(error);
-        context.logger.warn({ err: error, attempt, lastTry }, 'handling failed');
-        if (lastTry)
-          return {
-            kind: 'processing_failed',
-            reason: errorText(error),
-            service,
-            attempts: attempt,
-          };
-        if (!payload.isRunning() || payload.isStale()) throw error;
-        await wait(backoffDelay(retry, attempt));
-        await payload.heartbeat();
-      }
-    }
-  };
-
-  const prepare = onceAfterEachJoin(
-    { generation: () => membership.current?.generation() ?? 0 },
-    options.beforeFirstBatchAfterJoin,
-  );
-
-  const processBatch = async (payload: EachBatchPayload) => {
-    await prepare();
+  return runManualCommitGroup(options, async (payload, tools) => {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+
+    const handleWithRetry = async (
+      event: EventOf<Contract>,
+      context: MessageContext,
+    ): Promise<DeadLetterReason | undefined> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await handle(event, context);
+          return undefined;
+        } catch (error) {
+          // Kafka itself failing is no fault of the message: give the batch back (uncommitted)
+          // and let kafkajs retry it, rather than spend the message's retry budget.
+          if (isKafkaFailure(error)) throw error;
+          const lastTry = attempt >= retry.attempts || !isRetriable(error);
+          context.logger.warn({ err: error, attempt, lastTry }, 'handling failed');
+          if (lastTry) return failedAfter(service, attempt, error);
+          if (!isRunning() || isStale()) throw error;
+          await wait(backoffDelay(retry, attempt));
+          await heartbeat();
+        }
+      }
+    };
+
     let lastDone: string | undefined;
     try {
       for (const message of batch.messages) {
-        if (inHand.isStopping() || !isRunning() || isStale()) break;
+        if (tools.stopping() || !isRunning() || isStale()) break;
         if (isRedrivenForAnotherService(message, service)) {
           resolveOffset(message.offset);
           lastDone = message.offset;
           continue;
         }
-        const inbound = decodeInbound(byTopic, batch.topic, batch.partition, message, logger);
+        const inbound = tools.decode(batch.topic, batch.partition, message);
         const failure = inbound.ok
-          ? await handleWithRetry(payload, inbound.event, inbound.context)
+          ? await handleWithRetry(inbound.event, inbound.context)
           : { ...inbound.why, service };
-        if (failure) await deadLetter(payload, message, failure);
+        if (failure) await tools.deadLetter(batch.topic, batch.partition, message, failure);
         resolveOffset(message.offset);
         lastDone = message.offset;
         await heartbeat();
       }
     } finally {
-      if (lastDone !== undefined) {
-        await payload.commitOffsetsIfNecessary({
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: nextOffset(lastDone) }],
-            },
-          ],
-        });
-      }
+      if (lastDone !== undefined) await tools.commit(payload, lastDone);
     }
+  });
+};
+
+export const failedAfter = (
+  service: string,
+  attempts: number,
+  error: unknown,
+): DeadLetterReason => ({ kind: 'processing_failed', reason: errorText(error), service, attempts });
+
+/** What a batch processor gets from the group runner besides the kafkajs batch. */
+export interface BatchTools<Contract extends TopicContract> {
+  /** True once a graceful stop began: finish the work in hand, take no more. */
+  stopping(): boolean;
+  decode(topic: string, partition: number, message: KafkaMessage): Inbound<Contract>;
+  deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    why: DeadLetterReason,
+  ): Promise<void>;
+  /** Commits the partition up to and including `lastDone`. */
+  commit(payload: EachBatchPayload, lastDone: string): Promise<void>;
+}
+
+type GroupOptions<Contract extends TopicContract> = Omit<
+  ConsumerOptions<Contract>,
+  'handle' | 'isRetriable' | 'retry'
+> & { readonly fetch?: FetchSettings | undefined };
+
+/**
+ * The plumbing shared by the per-message and the batch consumer: the group member, the
+ * dead-letter producer, the hook after each join, and a graceful stop that lets the batches in
+ * hand finish and commit.
+ */
+export const runManualCommitGroup = async <Contract extends TopicContract>(
+  options: GroupOptions<Contract>,
+  processBatch: (payload: EachBatchPayload, tools: BatchTools<Contract>) => Promise<void>,
+): Promise<RunningConsumer> => {
+  const { kafka, groupId, logger } = options;
+  const byTopic = contractsByTopic(options.contracts);
+  const deadLetters: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // Set once the group is started; batches only run after that.
+  const membership: { current?: SupervisedConsumer } = {};
+
+  const tools: BatchTools<Contract> = {
+    stopping: () => inHand.isStopping(),
+    decode: (topic, partition, message) =>
+      decodeInbound(byTopic, topic, partition, message, logger),
+    deadLetter: (topic, partition, message, why) =>
+      sendToDeadLetter(
+        deadLetters,
+        { topic, partition, message, deadLetterTopic: byTopic.get(topic)?.deadLetter.name },
+        why,
+        logger,
+      ),
+    commit: (payload, lastDone) =>
+      payload.commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: payload.batch.topic,
+            partitions: [{ partition: payload.batch.partition, offset: nextOffset(lastDone) }],
+          },
+        ],
+      }),
   };
 
-  const inHand = batchesInHand(options.contracts, processBatch);
+  const restoreAfterJoin = options.beforeFirstBatchAfterJoin;
+  const prepare = onceAfterEachJoin(
+    { generation: () => membership.current?.generation() ?? 0 },
+    restoreAfterJoin && (() => restoreAfterJoin(membership.current?.assignment() ?? {})),
+  );
+
+  // kafkajs drops commits made once `disconnect()` has begun, so a graceful stop first pauses
+  // intake and lets the batches in hand finish and commit while the consumer still runs.
+  const inHand = batchesInHand(options.contracts, (payload) =>
+    prepare().then(() => processBatch(payload, tools)),
+  );
 
   await deadLetters.connect();
   const supervised = await startManualCommitMember({
@@ -168,6 +211,7 @@ export const startConsumer = async <Contract extends TopicContract>(
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     onFatal: options.onFatal,
     onLag: options.onLag,
+    fetch: options.fetch,
     eachBatch: inHand.eachBatch,
   });
   membership.current = supervised;

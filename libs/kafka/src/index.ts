@@ -17,3 +17,5 @@ export * from './store-feed';
 export * from './inspect';
 export * from './tail';
 export * from './group-lag';
+export * from './batch-consumer';
+export * from './partition-tail';

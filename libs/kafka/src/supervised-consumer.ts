@@ -184,6 +184,7 @@ export const startManualCommitMember = (options: {
   readonly onFatal: (error: unknown) => void;
   readonly onLag?: OnLag | undefined;
   readonly configure?: ((consumer: Consumer) => void) | undefined;
+  readonly fetch?: FetchSettings | undefined;
   readonly eachBatch: NonNullable<ConsumerRunConfig['eachBatch']>;
 }): Promise<SupervisedConsumer> =>
   startSupervisedConsumer({
@@ -192,7 +193,7 @@ export const startManualCommitMember = (options: {
     topics: options.contracts.map((contract) => contract.name),
     logger: options.logger,
     ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
-    fetch: BATCH_FIRST_FETCH,
+    fetch: options.fetch ?? BATCH_FIRST_FETCH,
     onFatal: options.onFatal,
     ...(options.onLag && { onLag: options.onLag }),
     ...(options.configure && { configure: options.configure }),

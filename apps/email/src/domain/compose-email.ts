@@ -15,8 +15,17 @@ export interface Email {
 const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
-export const formatMoney = ({ amount, currency }: { amount: number; currency: string }): string =>
-  new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(amount / 100);
+// Building an Intl.NumberFormat costs more than composing the rest of the email: one per currency.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
+export const formatMoney = ({ amount, currency }: { amount: number; currency: string }): string => {
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+    moneyFormats.set(currency, format);
+  }
+  return format.format(amount / 100);
+};
 
 const formatTime = (iso: string): string =>
   new Date(iso)

@@ -1,48 +1,68 @@
-import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import { decode, newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
-import { startTable, type Publisher, type Table } from '@taxi/kafka';
-import type { SentLedger } from '../domain/send-ride-email';
+import { readPartitionTails, type Kafka, type Publisher, type TailRecord } from '@taxi/kafka';
+import { emailKey, type SentLedger } from '../domain/send-ride-emails';
+import { RecentKeys } from './recent-keys';
+
+export interface KafkaSentLedger extends SentLedger {
+  /**
+   * Restores what was sent for the ledger partitions matching the owned outcome partitions (the
+   * last `window` records of each) and forgets the partitions no longer owned.
+   */
+  restore(assignment: Readonly<Record<string, readonly number[]>>): Promise<void>;
+  /** Emails remembered, over all owned partitions. */
+  size(): number;
+}
 
 /**
- * The ledger of sent emails lives in the compacted `email_sent` topic, so every instance shares
- * it: when a partition moves to another instance, the new owner knows what the old one sent.
+ * The ledger of sent emails is the compacted `email_sent` topic, keyed by ride id like the outcome
+ * topics and with as many partitions: the ledger of `ride_confirmed`/`ride_rejected` partition p
+ * is `email_sent` partition p. An instance remembers, per owned partition, the last `window`
+ * emails recorded; that covers every email recorded but not yet committed as consumed, which is
+ * all a redelivery can bring back (decision 011).
  */
-export const startSentLedger = async (deps: {
+export const createSentLedger = (deps: {
   kafka: Kafka;
   topics: Topics;
   publisher: Publisher;
   logger: Logger;
-  onFatal: (error: unknown) => void;
-}): Promise<
-  SentLedger & { catchUp(): Promise<void>; stop(): Promise<void>; table: Table<EmailSentEvent> }
-> => {
-  const keyOf = (rideId: string, kind: string) => `${rideId}:${kind}`;
-  // Recorded by this instance but not yet read back from the topic.
-  const recordedHere = new Set<string>();
-  // Accepted by the mail server, not yet recorded (the record failed and is being retried).
+  window: number;
+}): KafkaSentLedger => {
+  const { topics, window, logger } = deps;
+  let recorded = new Map<number, RecentKeys>();
+  // Accepted by the mail server, not yet recorded (the ledger write failed and the batch is redone).
   const sentHere = new Set<string>();
-  const table = await startTable<EmailSentEvent>({
-    kafka: deps.kafka,
-    topic: deps.topics.emailsSent.name,
-    logger: deps.logger,
-    onFatal: deps.onFatal,
-    parse: (message) => {
-      const decoded = decode(deps.topics.emailsSent, message.value);
-      return decoded.ok ? decoded.value : undefined;
-    },
-    onRow: (key) => recordedHere.delete(key),
-  });
+
+  const partitionKeys = (partition: number, into = recorded): RecentKeys => {
+    let keys = into.get(partition);
+    if (!keys) {
+      keys = new RecentKeys(window);
+      into.set(partition, keys);
+    }
+    return keys;
+  };
+
+  const readRecord = (message: TailRecord): string | undefined => {
+    const decoded = decode(topics.emailsSent, message.value);
+    if (decoded.ok) return emailKey(decoded.value.payload);
+    logger.warn(
+      { offset: message.offset, reason: decoded.error.reason },
+      'ignoring unreadable ledger record',
+    );
+    return undefined;
+  };
+
   return {
-    table,
-    sentButNotRecorded: (rideId, kind) => sentHere.has(keyOf(rideId, kind)),
-    noteSent: (rideId, kind) => {
-      sentHere.add(keyOf(rideId, kind));
+    status: (partition, email) => {
+      const key = emailKey(email);
+      if (recorded.get(partition)?.has(key)) return 'recorded';
+      return sentHere.has(key) ? 'sent_not_recorded' : 'unknown';
     },
-    wasSent: (rideId, kind) =>
-      recordedHere.has(keyOf(rideId, kind)) || table.get(keyOf(rideId, kind)) !== undefined,
-    recordSent: async (email, { sentAt, correlationId }) => {
-      const event: EmailSentEvent = {
+    noteSent: (email) => {
+      sentHere.add(emailKey(email));
+    },
+    recordSent: async (partition, sent, sentAt) => {
+      const events: EmailSentEvent[] = sent.map(({ email, correlationId }) => ({
         ...newEnvelope('email.sent', correlationId, sentAt),
         payload: {
           rideId: email.rideId,
@@ -50,12 +70,63 @@ export const startSentLedger = async (deps: {
           messageId: email.messageId,
           sentAt: sentAt.toISOString(),
         },
-      };
-      await deps.publisher.publish(deps.topics.emailsSent, [event]);
-      recordedHere.add(keyOf(email.rideId, email.kind));
-      sentHere.delete(keyOf(email.rideId, email.kind));
+      }));
+      await deps.publisher.publish(topics.emailsSent, events);
+      const keys = partitionKeys(partition);
+      for (const { email } of sent) {
+        keys.add(emailKey(email));
+        sentHere.delete(emailKey(email));
+      }
     },
-    catchUp: () => table.catchUp(),
-    stop: () => table.stop(),
+    restore: async (assignment) => {
+      const owned = [
+        ...new Set([
+          ...(assignment[topics.rideConfirmed.name] ?? []),
+          ...(assignment[topics.rideRejected.name] ?? []),
+        ]),
+      ].sort((a, b) => a - b);
+      const started = Date.now();
+      // Read afresh even for partitions owned before: another instance may have had them since.
+      const restored = new Map<number, RecentKeys>();
+      owned.forEach((partition) => partitionKeys(partition, restored));
+      await readPartitionTails({
+        kafka: deps.kafka,
+        topic: topics.emailsSent.name,
+        partitions: owned,
+        window,
+        onRecords: (partition, messages) => {
+          const keys = partitionKeys(partition, restored);
+          for (const message of messages) {
+            const key = readRecord(message);
+            if (key !== undefined) keys.add(key);
+          }
+        },
+      });
+      recorded = restored;
+      const emails = [...restored.values()].reduce((sum, keys) => sum + keys.size, 0);
+      logger.info({ partitions: owned, emails, ms: Date.now() - started }, 'email ledger restored');
+    },
+    size: () => [...recorded.values()].reduce((sum, keys) => sum + keys.size, 0),
   };
+};
+
+/**
+ * The ledger works only if its partition p holds the rides of outcome partition p: a topic
+ * created by hand with another partition count would break that, so start-up refuses it.
+ */
+export const assertLedgerCoPartitioned = async (kafka: Kafka, topics: Topics): Promise<void> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const names = [topics.rideConfirmed.name, topics.rideRejected.name, topics.emailsSent.name];
+    const metadata = await admin.fetchTopicMetadata({ topics: names });
+    const counts = metadata.topics.map((topic) => `${topic.name}: ${topic.partitions.length}`);
+    if (new Set(metadata.topics.map((topic) => topic.partitions.length)).size !== 1) {
+      throw new Error(
+        `the email ledger must have as many partitions as the outcome topics (${counts.join(', ')})`,
+      );
+    }
+  } finally {
+    await admin.disconnect();
+  }
 };

@@ -1,25 +1,20 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
-import type { Mailer } from '../domain/send-ride-email';
-import { toMessage } from './message';
+import type { Mailer } from '../domain/send-ride-emails';
+import { mimeOf } from './message';
 
-/** Writes each email as an `.eml` file into a folder, for running without a mail server. */
+/** Writes each email as an `.eml` file (MIME, CRLF line ends) into a folder, for running without a mail server. */
 export const outboxMailer = (directory: string): Mailer & { close(): void } => {
-  const transport = nodemailer.createTransport({
-    streamTransport: true,
-    buffer: true,
-    newline: 'unix',
-  });
+  mkdirSync(directory, { recursive: true });
   return {
     send: async (email) => {
-      const info = await transport.sendMail(toMessage(email));
-      await mkdir(directory, { recursive: true });
+      const mime = await mimeOf(email);
       const file = join(directory, `${email.rideId}.${email.kind}.eml`);
       // Written whole, then renamed: a reader never sees half an email.
-      await writeFile(`${file}.tmp`, info.message as Buffer);
+      await writeFile(`${file}.tmp`, mime);
       await rename(`${file}.tmp`, file);
     },
-    close: () => transport.close(),
+    close: () => undefined,
   };
 };

@@ -1,18 +1,23 @@
 import nodemailer from 'nodemailer';
-import type { Mailer } from '../domain/send-ride-email';
+import type { Mailer } from '../domain/send-ride-emails';
 import { PermanentMailError } from './errors';
-import { toMessage } from './message';
+import { mimeOf } from './message';
 
-/** Speaks SMTP to the server in `url` over a small connection pool. */
+/**
+ * Speaks SMTP to the server in `url` over a pool of connections that stay open: nodemailer's
+ * default closes a pooled connection after 100 messages, a reconnect that costs more than a send.
+ */
 export const smtpMailer = (url: string, poolSize: number): Mailer & { close(): void } => {
   const pooled = new URL(url);
   pooled.searchParams.set('pool', 'true');
   pooled.searchParams.set('maxConnections', String(poolSize));
+  pooled.searchParams.set('maxMessages', String(Number.MAX_SAFE_INTEGER));
   const transport = nodemailer.createTransport(pooled.toString());
   return {
     send: async (email) => {
       try {
-        await transport.sendMail(toMessage(email));
+        const raw = await mimeOf(email);
+        await transport.sendMail({ envelope: { from: email.from, to: [email.to] }, raw });
       } catch (error) {
         const code = (error as { responseCode?: number }).responseCode;
         if (code !== undefined && code >= 500) {

@@ -1,4 +1,10 @@
-import { faultSuite, FAULT_TEST_TIMEOUT_MS, fastFailover } from '../support/fault-suite';
+import {
+  emailBatches,
+  EMAILS_IN_FLIGHT,
+  faultSuite,
+  FAULT_TEST_TIMEOUT_MS,
+  fastFailover,
+} from '../support/fault-suite';
 import { recordFigures } from '../support/figures';
 import { sendRides } from '../support/load';
 import type { LogLine, ServiceName, ServiceProcess } from '../support/service-process';
@@ -13,7 +19,11 @@ const partitionsOf = (line: LogLine | undefined) =>
 
 describe('two instances of each consumer service', () => {
   const suite = faultSuite(() => ({
-    env: { transaction: fastFailover, email: fastFailover, analytics: fastFailover },
+    env: {
+      transaction: fastFailover,
+      email: { ...fastFailover, ...emailBatches },
+      analytics: fastFailover,
+    },
   }));
 
   const second = {} as Record<ServiceName, ServiceProcess>;
@@ -61,7 +71,7 @@ describe('two instances of each consumer service', () => {
       });
       expect(survivorsTookOver).toBe(true);
       expect(counts).toMatchObject(exactlyOnce(RIDES));
-      expect(counts.emailResends).toBeLessThanOrEqual(6);
+      expect(counts.emailResends).toBeLessThanOrEqual(EMAILS_IN_FLIGHT);
     },
     FAULT_TEST_TIMEOUT_MS,
   );
