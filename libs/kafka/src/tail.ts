@@ -12,7 +12,7 @@ export interface TailedRecord<Contract extends TopicContract> {
   readonly offset: string;
 }
 
-export interface Tail {
+export interface EventTail {
   /** True while following (a member of its own group with the partitions assigned). */
   isReady(): boolean;
   stop(): Promise<void>;
@@ -31,7 +31,7 @@ export const startTail = async <Contract extends TopicContract>(options: {
   readonly logger: Logger;
   readonly onRecord: (record: TailedRecord<Contract>) => void;
   readonly onFatal: (error: unknown) => void;
-}): Promise<Tail> => {
+}): Promise<EventTail> => {
   const { logger } = options;
   const byTopic = contractsByTopic(options.contracts);
   const supervised = await startSupervisedConsumer({

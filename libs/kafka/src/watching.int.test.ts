@@ -10,7 +10,7 @@ import {
 } from '@taxi/testing';
 import { startLagReader } from './group-lag';
 import { createPublisher, type Publisher } from './publisher';
-import { startTail, type TailedRecord, type Tail } from './tail';
+import { startTail, type TailedRecord, type EventTail } from './tail';
 
 type Requested = typeof topics.rideRequested;
 
@@ -36,7 +36,7 @@ describe('watching topics: a tail from the end, and consumer lag', () => {
   });
 
   const tail = async (contracts: readonly TopicContract[], seen: TailedRecord<Requested>[]) => {
-    const started: Tail = await startTail({
+    const started: EventTail = await startTail({
       kafka,
       contracts: contracts as Requested[],
       groupPrefix: uniqueName('watch'),

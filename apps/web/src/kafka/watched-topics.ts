@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
-import { startTail, type Kafka, type Tail } from '@taxi/kafka';
+import { startTail, type Kafka, type EventTail } from '@taxi/kafka';
 import type { Position, WatchedEvent } from '../domain/watched-event';
 
 /** The ride topics and the email ledger, followed from their end (committed records only). */
@@ -18,7 +18,7 @@ export const followWatchedTopics = (deps: {
   logger: Logger;
   onEvent: (event: WatchedEvent, position: Position) => void;
   onFatal: (error: unknown) => void;
-}): Promise<Tail> =>
+}): Promise<EventTail> =>
   startTail({
     kafka: deps.kafka,
     contracts: watchedContracts(deps.topics),
