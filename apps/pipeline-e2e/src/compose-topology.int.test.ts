@@ -26,6 +26,8 @@ describe('the docker-compose.yml topology, run as native processes', () => {
       HTTP_PORT: '0',
       KAFKA_TOPIC_PREFIX: `compose-${run}.`,
       ...('SMTP_URL' in compose && { SMTP_URL: smtp.url }),
+      // Compose's Jaeger is not here: empty turns tracing off (tracing.int.test.ts covers it).
+      ...('OTEL_EXPORTER_OTLP_ENDPOINT' in compose && { OTEL_EXPORTER_OTLP_ENDPOINT: '' }),
       // Consumer group ids are not prefixed by KAFKA_TOPIC_PREFIX: a shared default group would
       // split partitions with another stack on the same broker.
       ...(name !== 'rides' && { KAFKA_GROUP_ID: `compose-${run}-${name}` }),
@@ -51,7 +53,9 @@ describe('the docker-compose.yml topology, run as native processes', () => {
     const replaced = (name: ServiceName) => Object.keys(composeEnvironment(name).variables);
 
     for (const name of ['rides', 'transaction', 'email', 'analytics'] as const)
-      expect(replaced(name)).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'HTTP_PORT']));
+      expect(replaced(name)).toEqual(
+        expect.arrayContaining(['KAFKA_BROKERS', 'HTTP_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT']),
+      );
     expect(replaced('email')).toContain('SMTP_URL');
   });
 

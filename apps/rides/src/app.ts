@@ -8,6 +8,7 @@ import {
   connectToKafka,
   listen,
   opsRoutes,
+  traceHttpRequests,
   type Service,
 } from '@taxi/service-kit';
 import type { RidesConfig } from './config';
@@ -64,6 +65,7 @@ export const start = async (
       { name: 'read_model_consumer', ready: readModel.isReady },
     ]),
   );
+  app.use(traceHttpRequests()); // tracing: after the ops routes, so probes make no traces
   app.use(
     ridesRoutes({
       requestRide: (input, context) =>

@@ -14,6 +14,7 @@ import {
   type SupervisedConsumer,
 } from './supervised-consumer';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
+import { failureKind, processInSpan } from './tracing';
 
 export interface ConsumerOptions<Contract extends TopicContract> {
   readonly kafka: Kafka;
@@ -146,7 +147,14 @@ export const startConsumer = async <Contract extends TopicContract>(
         }
         const inbound = decodeInbound(byTopic, batch.topic, batch.partition, message, logger);
         const failure = inbound.ok
-          ? await handleWithRetry(payload, inbound.event, inbound.context)
+          ? await processInSpan(
+              batch.topic,
+              batch.partition,
+              groupId,
+              message,
+              () => handleWithRetry(payload, inbound.event, inbound.context),
+              failureKind,
+            )
           : { ...inbound.why, service };
         if (failure) await deadLetter(payload, message, failure);
         resolveOffset(message.offset);

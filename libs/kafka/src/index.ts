@@ -12,3 +12,4 @@ export * from './table';
 export type { Kafka } from 'kafkajs';
 export * from './redrive';
 export * from './supervised-consumer';
+export * from './tracing';

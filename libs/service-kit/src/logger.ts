@@ -1,16 +1,20 @@
 import pino, { type Logger } from 'pino';
+import { traceLogFields } from './tracing';
 
 export interface LoggerOptions {
   readonly service: string;
   readonly level: string;
   readonly format: 'json' | 'pretty';
+  /** Adds the active span's trace_id and span_id to each line (only when tracing is on). */
+  readonly traceIds?: boolean;
 }
 
 /** Structured logs: one JSON line per event, or coloured lines for a terminal. */
-export const createLogger = ({ service, level, format }: LoggerOptions): Logger =>
+export const createLogger = ({ service, level, format, traceIds }: LoggerOptions): Logger =>
   pino({
     level,
     base: { service },
+    ...(traceIds && { mixin: traceLogFields }),
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['*.paymentToken', 'paymentToken', '*.password'], censor: '[redacted]' },
     ...(format === 'pretty'
