@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -98,9 +98,14 @@ export class OtelCollector {
     private readonly directory: string,
     /** The OTLP/HTTP endpoint, for OTEL_EXPORTER_OTLP_ENDPOINT. */
     readonly endpoint: string,
+    private readonly keepsSpans: boolean,
   ) {}
 
-  static async start(): Promise<OtelCollector> {
+  /**
+   * `keepSpans: false` discards what it receives (for the bench: services export as in
+   * production, and the collector spends no disk on it).
+   */
+  static async start({ keepSpans = true } = {}): Promise<OtelCollector> {
     const { stdout } = await promisify(execFile)(
       'bash',
       [path.join(workspaceRoot, 'tools/otel/build-collector.sh')],
@@ -111,7 +116,12 @@ export class OtelCollector {
     const port = await freePort();
     const config = {
       receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${port}` } } } },
-      exporters: { file: { path: path.join(directory, 'spans.jsonl'), flush_interval: '100ms' } },
+      exporters: {
+        file: {
+          path: keepSpans ? path.join(directory, 'spans.jsonl') : '/dev/null',
+          flush_interval: '100ms',
+        },
+      },
       service: {
         // No metrics endpoint of its own: it would take a fixed port (8888) from other runs.
         telemetry: { metrics: { level: 'none' } },
@@ -124,7 +134,7 @@ export class OtelCollector {
     const child = spawn(binary, ['--config', `file:${configFile}`], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const collector = new OtelCollector(child, directory, `http://127.0.0.1:${port}`);
+    const collector = new OtelCollector(child, directory, `http://127.0.0.1:${port}`, keepSpans);
     await collector.ready();
     return collector;
   }
@@ -157,6 +167,12 @@ export class OtelCollector {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
       await once(this.child, 'exit');
+    }
+    // E2E_LOG_DIR=<dir> keeps the spans, as it keeps the services' logs (support/service-process).
+    const logDir = process.env['E2E_LOG_DIR'];
+    if (logDir && this.keepsSpans) {
+      await mkdir(logDir, { recursive: true });
+      await copyFile(path.join(this.directory, 'spans.jsonl'), path.join(logDir, 'spans.jsonl'));
     }
     await rm(this.directory, { recursive: true, force: true });
   }
