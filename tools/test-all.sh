@@ -14,6 +14,8 @@ step "format";       npx prettier --check . --log-level warn
 step "lint";         npx nx run-many -t lint --output-style=stream
 step "typecheck";    npx nx run-many -t typecheck --output-style=stream
 step "unit tests";   npx nx run-many -t test --output-style=stream
+step "OpenTelemetry Collector for the tracing tests (built once, then cached)"
+bash tools/otel/build-collector.sh
 step "integration and end-to-end tests (real Kafka)"
 int_status=0
 bash tools/with-kafka.sh npx nx run-many -t int --parallel=1 --output-style=stream || int_status=$?

@@ -14,6 +14,7 @@ import { startRideOutcomesConsumer } from './kafka/ride-outcomes-consumer';
 import { assertLedgerCoPartitioned, createSentLedger } from './kafka/sent-ledger';
 import { outboxMailer } from './mail/outbox-mailer';
 import { smtpMailer } from './mail/smtp-mailer';
+import { tracedMailer } from './mail/traced-mailer';
 import type { Mailer } from './domain/send-ride-emails';
 import { emailMetrics, type EmailMetrics } from './metrics';
 
@@ -41,9 +42,12 @@ export const start = async (
   await assertLedgerCoPartitioned(kafka, topics);
   const registry = createMetricsRegistry('email');
   const metrics = emailMetrics(registry);
-  const mailer = config.SMTP_URL
-    ? smtpMailer(config.SMTP_URL, config.SMTP_POOL_SIZE)
-    : outboxMailer(config.OUTBOX_DIR);
+  const mailer = tracedMailer(
+    config.SMTP_URL
+      ? smtpMailer(config.SMTP_URL, config.SMTP_POOL_SIZE)
+      : outboxMailer(config.OUTBOX_DIR),
+    config.SMTP_URL,
+  );
   logger.info(
     config.SMTP_URL ? { smtp: new URL(config.SMTP_URL).host } : { outbox: config.OUTBOX_DIR },
     'emails go to',

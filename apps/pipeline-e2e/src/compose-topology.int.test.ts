@@ -32,6 +32,8 @@ describe('the docker-compose.yml topology, run as native processes', () => {
       KAFKA_TOPIC_PREFIX: `compose-${run}.`,
       ...('SMTP_URL' in compose && { SMTP_URL: smtp.url }),
       ...('RIDES_STORE_DIR' in compose && { RIDES_STORE_DIR: ridesStore }),
+      // Compose's Jaeger is not here: empty turns tracing off (tracing.int.test.ts covers it).
+      ...('OTEL_EXPORTER_OTLP_ENDPOINT' in compose && { OTEL_EXPORTER_OTLP_ENDPOINT: '' }),
       // Consumer group ids are not prefixed by KAFKA_TOPIC_PREFIX: a shared default group would
       // split partitions with another stack on the same broker.
       ...(name !== 'rides' && { KAFKA_GROUP_ID: `compose-${run}-${name}` }),
@@ -58,7 +60,9 @@ describe('the docker-compose.yml topology, run as native processes', () => {
     const replaced = (name: ServiceName) => Object.keys(composeEnvironment(name));
 
     for (const name of ['rides', 'transaction', 'email', 'analytics'] as const)
-      expect(replaced(name)).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'HTTP_PORT']));
+      expect(replaced(name)).toEqual(
+        expect.arrayContaining(['KAFKA_BROKERS', 'HTTP_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT']),
+      );
     expect(replaced('email')).toContain('SMTP_URL');
     expect(replaced('rides')).toContain('RIDES_STORE_DIR');
   });

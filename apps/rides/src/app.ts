@@ -8,6 +8,7 @@ import {
   connectToKafka,
   listen,
   opsRoutes,
+  traceHttpRequests,
   type Service,
 } from '@taxi/service-kit';
 import type { RidesConfig } from './config';
@@ -82,6 +83,7 @@ export const start = async (
     ]),
   );
   app.use(openApiRoute());
+  app.use(traceHttpRequests()); // tracing: after the ops routes, so probes make no traces
   app.use(
     ridesRoutes({
       requestRide: (input, context) =>

@@ -12,10 +12,16 @@ import {
 } from './consumer';
 import { isKafkaFailure, type FetchSettings } from './supervised-consumer';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
+import { processInSpan } from './tracing';
 
 export interface BatchEntry<Contract extends TopicContract> {
   readonly event: EventOf<Contract>;
   readonly context: MessageContext;
+  /**
+   * Runs the work done for this one message inside its "process" span (a child of the span that
+   * created the message); with tracing off, just runs it.
+   */
+  readonly inSpan: <T>(work: () => T) => T;
 }
 
 /** The entries of a batch that failed, each with its error; the others are done. */
@@ -73,7 +79,9 @@ export const startBatchConsumer = async <Contract extends TopicContract>(
         if (isRedrivenForAnotherService(message, service)) continue;
         const inbound = tools.decode(batch.topic, batch.partition, message);
         if (inbound.ok) {
-          messageOf.set({ event: inbound.event, context: inbound.context }, message);
+          const inSpan = <T>(work: () => T): T =>
+            processInSpan(batch.topic, batch.partition, options.groupId, message, work);
+          messageOf.set({ event: inbound.event, context: inbound.context, inSpan }, message);
         } else {
           await tools.deadLetter(batch.topic, batch.partition, message, {
             ...inbound.why,

@@ -22,6 +22,7 @@ import {
   type SupervisedConsumer,
 } from './supervised-consumer';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
+import { failureKind, processInSpan } from './tracing';
 
 export interface ConsumerOptions<Contract extends TopicContract> {
   readonly kafka: Kafka;
@@ -113,7 +114,14 @@ export const startConsumer = async <Contract extends TopicContract>(
         }
         const inbound = tools.decode(batch.topic, batch.partition, message);
         const failure = inbound.ok
-          ? await handleWithRetry(inbound.event, inbound.context)
+          ? await processInSpan(
+              batch.topic,
+              batch.partition,
+              options.groupId,
+              message,
+              () => handleWithRetry(inbound.event, inbound.context),
+              failureKind,
+            )
           : { ...inbound.why, service };
         if (failure) await tools.deadLetter(batch.topic, batch.partition, message, failure);
         resolveOffset(message.offset);

@@ -19,3 +19,4 @@ export * from './tail';
 export * from './group-lag';
 export * from './batch-consumer';
 export * from './partition-tail';
+export * from './tracing';

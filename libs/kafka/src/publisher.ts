@@ -2,6 +2,7 @@ import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { encode, type EventOf, type TopicContract } from '@taxi/events';
 import { KafkaRuntimeError } from './errors';
+import { withCreationContext } from './tracing';
 
 export interface PublisherOptions {
   readonly kafka: Kafka;
@@ -52,7 +53,7 @@ export const encodeAll = <Contract extends TopicContract>(
         false,
       );
     }
-    return toKafkaMessage(encoded.value);
+    return withCreationContext(contract.name, toKafkaMessage(encoded.value)); // tracing: traceparent header
   });
 
 // In place: a batch gathers hundreds of one-message publishes, and copying the list per publish

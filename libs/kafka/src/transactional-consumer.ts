@@ -5,6 +5,7 @@ import { errorText, type RunningConsumer } from './consumer';
 import { deadLetterMessage, isRedrivenForAnotherService } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
 import { encodeAll } from './publisher';
+import { processInSpan, startTransactionSpan } from './tracing';
 import {
   startManualCommitMember,
   type OnLag,
@@ -148,7 +149,9 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     const why = (() => {
       if (!inbound.ok) return inbound.why;
       try {
-        return process(inbound.event, inbound.context);
+        return processInSpan(topic, partition, groupId, message, () =>
+          process(inbound.event, inbound.context),
+        );
       } catch (error) {
         inbound.context.logger.error({ err: error }, 'processing failed');
         return { kind: 'processing_failed', reason: errorText(error) };
@@ -176,6 +179,7 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     const producer = await producerFor(batch.topic, batch.partition);
     await restoreIfNeeded(batch.topic, batch.partition);
     const transaction = await producer.transaction();
+    const traced = startTransactionSpan(batch.topic, batch.partition, groupId, messages); // tracing
     options.state?.begin(batch.topic, batch.partition);
     try {
       const outputs: Outgoing[] = [];
@@ -188,6 +192,7 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
       if (last === undefined) {
         await transaction.abort();
         options.state?.aborted(batch.topic, batch.partition);
+        traced?.end();
         return false;
       }
       outputs.push(...(options.state?.end(batch.topic, batch.partition, nextOffset(last)) ?? []));
@@ -203,11 +208,13 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
         ],
       });
       await transaction.commit();
+      traced?.end();
       options.state?.committed(batch.topic, batch.partition);
       payload.resolveOffset(last);
       await payload.heartbeat();
       return last === messages[messages.length - 1]?.offset;
     } catch (error) {
+      traced?.end(error);
       await transaction.abort().catch(() => undefined);
       options.state?.aborted(batch.topic, batch.partition);
       restoredIn.delete(`${batch.topic}/${batch.partition}`);

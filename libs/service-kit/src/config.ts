@@ -72,6 +72,43 @@ export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
 
+/**
+ * The OpenTelemetry variables a deployment is expected to set (ADR 016). The SDK reads these and
+ * the other standard OTEL_* variables itself; they are here so that a typo stops the service at
+ * start-up instead of silently turning tracing off.
+ */
+export const tracingEnv = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .optional()
+    .describe(
+      'OTLP/HTTP endpoint of a trace collector, e.g. http://jaeger:4318; unset: tracing off',
+    ),
+  OTEL_SDK_DISABLED: booleanFlag(false).describe('true turns tracing off even with an endpoint'),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Service name on the spans; default: the service's own name"),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .optional()
+    .describe('Which traces to keep; default parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('Sampling ratio for the traceidratio samplers, e.g. 0.1'),
+};
+
 /** Variables every service reads: Kafka connection, logging, ops HTTP port. */
 export const commonEnv = {
   KAFKA_BROKERS: brokerList
@@ -108,6 +145,7 @@ export const commonEnv = {
   LOG_INFO_PER_SECOND: positiveInt(10).describe(
     'Info lines per second of any one kind (e.g. "ride confirmed"); the rest are logged at debug',
   ),
+  ...tracingEnv,
 };
 
 export const withSaslCheck = <Schema extends EnvSchema>(schema: Schema) =>

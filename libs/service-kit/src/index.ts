@@ -5,3 +5,4 @@ export * from './logger';
 export * from './metrics';
 export * from './ops-routes';
 export * from './kafka-runtime';
+export * from './tracing';

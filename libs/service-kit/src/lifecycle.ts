@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { ConfigError, loadConfig, type EnvSchema } from './config';
 import { createLogger } from './logger';
+import { startTracing, type Tracing, type TracingEnv } from './tracing';
 
 export interface Service {
   readonly stop: () => Promise<void>;
@@ -34,6 +35,13 @@ export const runService = async <Schema extends EnvSchema>(
     process.stderr.write(`${definition.service}: ${error.message}\n`);
     process.exit(2);
   }
+  let tracing: Tracing;
+  try {
+    tracing = await startTracing(definition.service, config as TracingEnv);
+  } catch (error) {
+    process.stderr.write(`${definition.service}: tracing could not start: ${String(error)}\n`);
+    process.exit(1);
+  }
   const logger = createLogger({
     service: definition.service,
     level: String(config['LOG_LEVEL'] ?? 'info'),
@@ -41,6 +49,7 @@ export const runService = async <Schema extends EnvSchema>(
     ...(typeof config['LOG_INFO_PER_SECOND'] === 'number' && {
       infoPerSecond: config['LOG_INFO_PER_SECOND'],
     }),
+    traceIds: tracing.enabled,
   });
   const timeoutMs = definition.shutdownTimeoutMs ?? 10_000;
   let service: Service | undefined;
@@ -56,6 +65,7 @@ export const runService = async <Schema extends EnvSchema>(
     }, timeoutMs).unref();
     try {
       await service?.stop();
+      await tracing.shutdown();
       logger.info('stopped');
     } catch (error) {
       logger.error({ err: error }, 'error while stopping');

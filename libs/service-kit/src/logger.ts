@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { infoRateLimit } from './log-sampling';
+import { traceLogFields } from './tracing';
 
 export interface LoggerOptions {
   readonly service: string;
@@ -7,6 +8,8 @@ export interface LoggerOptions {
   readonly format: 'json' | 'pretty';
   /** Info lines per second per message text before the rest go to debug (see log-sampling). */
   readonly infoPerSecond?: number;
+  /** Adds the active span's trace_id and span_id to each line (only when tracing is on). */
+  readonly traceIds?: boolean;
 }
 
 export const DEFAULT_INFO_PER_SECOND = 10;
@@ -17,11 +20,13 @@ export const createLogger = ({
   level,
   format,
   infoPerSecond = DEFAULT_INFO_PER_SECOND,
+  traceIds,
 }: LoggerOptions): Logger =>
   pino({
     level,
     hooks: { logMethod: infoRateLimit(infoPerSecond) },
     base: { service },
+    ...(traceIds && { mixin: traceLogFields }),
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['*.paymentToken', 'paymentToken', '*.password'], censor: '[redacted]' },
     ...(format === 'pretty'

@@ -71,6 +71,14 @@ describe('docker-compose.yml', () => {
     expect(composeService('mailpit').healthcheck?.test).toBeDefined();
   });
 
+  it('when a service traces, then it exports OTLP/HTTP to the Jaeger of the stack', () => {
+    for (const app of ['rides', 'transaction', 'email', 'analytics'])
+      expect(composeService(app).environment?.['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe(
+        'http://jaeger:4318',
+      );
+    expect(composeService('jaeger').image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/);
+  });
+
   it('when the stack is up, then the documented ports are published on the host', () => {
     const published = Object.fromEntries(
       Object.entries(readCompose().services).map(([name, service]) => [
@@ -89,6 +97,7 @@ describe('docker-compose.yml', () => {
       mailpit: [8025],
       prometheus: [9090],
       grafana: [3100],
+      jaeger: [16686],
     });
     for (const port of Object.values(published).flat())
       expect(readWorkspaceFile('docs/deploy.md')).toContain(`localhost:${port}`);

@@ -9,6 +9,8 @@ export interface Mailer {
 export interface RideEmail {
   readonly email: Email;
   readonly correlationId: string;
+  /** Runs the send in the context of the event it answers (its trace span), if given. */
+  readonly within?: <T>(work: () => T) => T;
 }
 
 export type LedgerStatus = 'recorded' | 'sent_not_recorded' | 'unknown';
@@ -70,7 +72,8 @@ export const sendRideEmails = async (
         if (status === 'unknown') {
           await deps.limit(() => {
             if (deps.stopping?.()) throw new StoppingError();
-            return deps.mailer.send(entry.email);
+            const send = () => deps.mailer.send(entry.email);
+            return entry.within ? entry.within(send) : send();
           });
           deps.ledger.noteSent(entry.email);
         }

@@ -90,6 +90,7 @@ export const startRideOutcomesConsumer = (deps: {
       const emails = entries.map((entry) => ({
         email: emailFor(entry.event, deps.compose),
         correlationId: entry.event.correlationId,
+        within: entry.inSpan,
       }));
       const outcomes = await sendRideEmails(source.partition, emails, {
         mailer: deps.mailer,

@@ -18,12 +18,18 @@ export const rideRequest = (overrides: Partial<RideRequestBody> = {}): RideReque
   ...overrides,
 });
 
-export const postRide = async (ridesUrl: string, body: RideRequestBody, correlationId?: string) => {
+export const postRide = async (
+  ridesUrl: string,
+  body: RideRequestBody,
+  correlationId?: string,
+  headers: Record<string, string> = {},
+) => {
   const response = await fetch(`${ridesUrl}/rides`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       ...(correlationId && { 'x-correlation-id': correlationId }),
+      ...headers,
     },
     body: JSON.stringify(body),
   });
