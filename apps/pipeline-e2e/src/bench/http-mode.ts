@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { eventually } from '@taxi/testing';
 import { getJson, rideRequest } from '../support/rides-client';
-import { SERVICE_NAMES, startStack, type Stack } from '../support/stack';
+import { SERVICE_NAMES, startStack, type Stack, type StackOptions } from '../support/stack';
 import type { Stats } from '../support/verify';
 import { processUsage } from './service-usage';
 import type { BenchSettings } from './settings';
@@ -62,8 +62,8 @@ const latency = (result: autocannon.Result) => ({
  * to analytics and the SMTP server; then, once the pipeline is idle again, a steady
  * BENCH_STEADY_RATE rides/s for as long, for the latency a client sees at that rate.
  */
-export const runHttp = async (settings: BenchSettings) => {
-  const stack = await startStack({ countOnlySmtp: true });
+export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']) => {
+  const stack = await startStack({ countOnlySmtp: true, ...(env && { env }) });
   try {
     const started = Date.now();
     const full = await post(stack, {

@@ -7,7 +7,7 @@ import { newEnvelope, topicsFor, type RideRequestedEvent } from '@taxi/events';
 import { createKafka, createPublisher } from '@taxi/kafka';
 import { rideRequest } from '../support/rides-client';
 import type { ServiceName } from '../support/service-process';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack, type StackOptions } from '../support/stack';
 import { workspaceRoot } from '../support/workspace';
 import type { BenchSettings } from './settings';
 import { sampleStack, STAGE_NAMES, type Sample } from './service-usage';
@@ -73,10 +73,11 @@ const rssOf = (sample: Sample | undefined) =>
  * until each ride is decided, emailed and counted (and seen by the rides read model); then
  * restarts rides, email and transaction one at a time on that history.
  */
-export const runKafkaSide = async (settings: BenchSettings) => {
+export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['env']) => {
   const outboxDir = path.join(workspaceRoot, `tmp/bench-outbox-${process.pid}`);
   const stack = await startStack({
     ...(settings.email === 'outbox' ? { outboxDir } : { countOnlySmtp: true }),
+    ...(env && { env }),
   });
   try {
     const { rides } = settings;

@@ -12,6 +12,7 @@ import { summariseProfiles } from './cpu-profile';
 import { runHttp } from './http-mode';
 import { runKafkaSide } from './kafka-side';
 import { benchSettings } from './settings';
+import { withTracing } from './tracing';
 
 const machine = () => ({
   cores: os.cpus().length,
@@ -49,8 +50,10 @@ const main = async () => {
   const report: Record<string, unknown> = { at: new Date().toISOString(), machine: machine() };
   if (settings.modes.includes('ceiling'))
     report['brokerCeiling'] = await ceiling(brokers, settings.ceilingRecords);
-  if (settings.modes.includes('kafka')) report['kafkaSide'] = await runKafkaSide(settings);
-  if (settings.modes.includes('http')) report['http'] = await runHttp(settings);
+  if (settings.modes.includes('kafka'))
+    report['kafkaSide'] = await withTracing(settings, (env) => runKafkaSide(settings, env));
+  if (settings.modes.includes('http'))
+    report['http'] = await withTracing(settings, (env) => runHttp(settings, env));
   if (settings.cpuProfile) {
     const services = readdirSync(profileDir);
     report['cpuProfiles'] = Object.fromEntries(

@@ -30,6 +30,14 @@ const emailTarget = (): EmailTarget => {
   return raw;
 };
 
+const ratio = (name: string): number | undefined => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!(value > 0 && value <= 1)) throw new Error(`${name} must be in (0, 1], got "${raw}"`);
+  return value;
+};
+
 export const benchSettings = () => ({
   modes: modes(),
   /** Kafka-side mode: rides written straight to ride_details. */
@@ -48,6 +56,8 @@ export const benchSettings = () => ({
   timeoutMs: positive('BENCH_TIMEOUT_SECONDS', 3_600) * 1000,
   /** Set: every service runs under `node --cpu-prof` and the report lists its hottest functions. */
   cpuProfile: process.env['BENCH_CPU_PROFILE'] === '1',
+  /** Set: the services trace this ratio of rides to a real collector (tracing overhead). */
+  tracingRatio: ratio('BENCH_TRACING_RATIO'),
 });
 
 export type BenchSettings = ReturnType<typeof benchSettings>;
