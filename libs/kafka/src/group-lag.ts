@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { fetchTopicOffsets } from './topic-offsets';
 
 export interface PartitionLag {
   readonly groupId: string;
@@ -41,7 +42,7 @@ export const startLagReader = async (
     const ends = new Map(
       await Promise.all(
         topicsWithGroups.map(async (topic) => {
-          const offsets = await admin.fetchTopicOffsets(topic);
+          const offsets = await fetchTopicOffsets(admin, topic);
           return [topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)]))] as const;
         }),
       ),

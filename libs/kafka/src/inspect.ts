@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fetchTopicOffsets } from './topic-offsets';
 import { AssignerProtocol, ConfigResourceTypes, type Kafka } from 'kafkajs';
 
 // What a Kafka CLI shows (topics, groups and their lag, messages as they come), as plain data:
@@ -69,7 +70,7 @@ export const describeTopics = (kafka: Kafka, names?: readonly string[]): Promise
     });
     return Promise.all(
       wanted.map(async (name) => {
-        const offsets = await admin.fetchTopicOffsets(name);
+        const offsets = await fetchTopicOffsets(admin, name);
         const metadata = topics.find((topic) => topic.name === name)?.partitions ?? [];
         const entries = configs.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
         return {
@@ -120,7 +121,7 @@ export const describeGroups = (kafka: Kafka, groupIds?: readonly string[]): Prom
     const { groups } = await admin.describeGroups([...ids]);
     const ends = new Map<string, { partition: number; high: string; low: string }[]>();
     const endsOf = async (topic: string) => {
-      if (!ends.has(topic)) ends.set(topic, await admin.fetchTopicOffsets(topic));
+      if (!ends.has(topic)) ends.set(topic, await fetchTopicOffsets(admin, topic));
       return ends.get(topic) ?? [];
     };
     return Promise.all(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fetchTopicOffsets } from './topic-offsets';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 
 export interface LatestRecordsQuery {
@@ -36,7 +37,7 @@ export const readLatestRecords = async (
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await fetchTopicOffsets(admin, topic);
     const own = offsets.find((entry) => entry.partition === partition);
     if (!own) throw new Error(`${topic} has no partition ${partition}`);
     const floor = BigInt(own.low);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fetchTopicOffsets } from './topic-offsets';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { sessionSettings } from './supervised-consumer';
 
@@ -25,7 +26,7 @@ export const readPartitionTails = async (options: PartitionTailOptions): Promise
   const { kafka, topic, window, onRecords, timeoutMs = 60_000 } = options;
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const ends = await fetchTopicOffsets(admin, topic).finally(() => admin.disconnect());
   const wanted = new Set(options.partitions);
   const targets = new Map(
     ends

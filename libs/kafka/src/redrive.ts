@@ -1,4 +1,5 @@
 import type { EachBatchPayload, IHeaders, Kafka, Message } from 'kafkajs';
+import { fetchTopicOffsets } from './topic-offsets';
 import type { Logger } from 'pino';
 import { DLQ_HEADERS, headerText, REDRIVEN_FOR_HEADER } from './dead-letter';
 import { nextOffset } from './inbound';
@@ -35,7 +36,7 @@ export const redrive = async (options: RedriveOptions): Promise<RedriveReport> =
   await admin.connect();
   const groupId = options.groupId ?? `redrive-${deadLetterTopic}`;
   const ends = new Map(
-    (await admin.fetchTopicOffsets(deadLetterTopic)).map((p) => [p.partition, BigInt(p.high)]),
+    (await fetchTopicOffsets(admin, deadLetterTopic)).map((p) => [p.partition, BigInt(p.high)]),
   );
   // Where an earlier run stopped: partitions already re-driven to their end fetch nothing.
   const [committed] = await admin.fetchOffsets({ groupId, topics: [deadLetterTopic] });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fetchTopicOffsets } from './topic-offsets';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
@@ -220,7 +221,7 @@ const endOffsets = async (
   try {
     const ends = new Map<string, { low: bigint; high: bigint }>();
     for (const topic of topics) {
-      for (const end of await admin.fetchTopicOffsets(topic)) {
+      for (const end of await fetchTopicOffsets(admin, topic)) {
         ends.set(key(topic, end.partition), { low: BigInt(end.low), high: BigInt(end.high) });
       }
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fetchTopicOffsets } from './topic-offsets';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { startSupervisedConsumer } from './supervised-consumer';
@@ -100,7 +101,7 @@ export const startTable = async <Value>(options: TableOptions<Value>): Promise<T
       return rows.size;
     },
     catchUp: async (timeoutMs = 30_000) => {
-      const ends = await admin.fetchTopicOffsets(topic);
+      const ends = await fetchTopicOffsets(admin, topic);
       const caughtUp = () =>
         ends.every(
           (end) =>
