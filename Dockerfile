@@ -35,8 +35,12 @@ RUN test -n "$APP" || { echo "--build-arg APP=<an app under apps/> is required" 
 # ---- runtime: Node, the bundle and its production dependencies; nothing else -----------------
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
+# The V8 heap sized for the containers' memory limit (256Mi; ADR 017): a young generation of
+# 4 MB semi-spaces and an old space of at most 128 MB, so a backlog makes V8 collect instead of
+# growing the heap until the kernel kills the pod. tools/stack/start.sh and the e2e tests run the
+# services with the same flags (tools/deploy-checks keeps the three in step).
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--enable-source-maps \
+    NODE_OPTIONS="--enable-source-maps --max-old-space-size=128 --max-semi-space-size=4" \
     TAXI_SERVICE=${APP}
 WORKDIR /app
 COPY --from=build /workspace/dist/apps/${APP}/package.json /workspace/dist/apps/${APP}/package-lock.json ./

@@ -30,8 +30,10 @@ cat <<TXT
 TXT
 
 names=rides,transaction,email,analytics,web
-commands=("node dist/apps/rides/main.js" "node dist/apps/transaction/main.js"
-  "node dist/apps/email/main.js" "node dist/apps/analytics/main.js" "node dist/apps/web/main.js")
+# The heap as the images size it (Dockerfile, ADR 017).
+node="node --max-old-space-size=128 --max-semi-space-size=4"
+commands=("$node dist/apps/rides/main.js" "$node dist/apps/transaction/main.js"
+  "$node dist/apps/email/main.js" "$node dist/apps/analytics/main.js" "$node dist/apps/web/main.js")
 if [[ -n "${DEMO:-}" ]]; then
   names="$names,demo"
   commands+=("node tools/demo/ride-stream.ts")

@@ -32,6 +32,18 @@ describe('the Dockerfile', () => {
     expect(bases).toEqual([expect.stringMatching(/^node:24-(bookworm-)?slim$/), bases[0]]);
   });
 
+  it('when a service runs in the image, by npm start or in the tests, then its heap is sized alike', () => {
+    const heapFlags = (text: string) =>
+      [...text.matchAll(/--max-(?:old|semi)-space-size=\d+/g)].map((match) => match[0]).sort();
+    const image = heapFlags(args('ENV').join('\n'));
+
+    expect(image).toEqual(['--max-old-space-size=128', '--max-semi-space-size=4']);
+    expect(heapFlags(readWorkspaceFile('tools/stack/start.sh'))).toEqual(image);
+    expect(
+      heapFlags(readWorkspaceFile('apps/pipeline-e2e/src/support/service-process.ts')),
+    ).toEqual(image);
+  });
+
   it('when the runtime image is assembled, then it holds production dependencies only', () => {
     const installs = args('RUN').filter((run) => run.includes('npm '));
 

@@ -15,6 +15,9 @@ export interface LogLine {
 export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics' | 'web';
 
 /** One service running as its own Node process from its build output, with its JSON logs parsed. */
+/** The heap as the images size it (Dockerfile, ADR 017), so tests and the bench run what ships. */
+export const SERVICE_HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
+
 export class ServiceProcess {
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];
@@ -42,10 +45,13 @@ export class ServiceProcess {
   static start(name: ServiceName, env: Record<string, string>): ServiceProcess {
     // E2E_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof/{name}" profiles every service into a
     // folder of its own (the bench does that); {name} is the service's name.
-    const nodeArgs = (process.env['E2E_NODE_ARGS'] ?? '')
-      .split(' ')
-      .filter(Boolean)
-      .map((arg) => arg.replaceAll('{name}', name));
+    const nodeArgs = [
+      ...SERVICE_HEAP_FLAGS,
+      ...(process.env['E2E_NODE_ARGS'] ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((arg) => arg.replaceAll('{name}', name)),
+    ];
     const child = spawn(
       process.execPath,
       [...nodeArgs, path.join(workspaceRoot, 'dist/apps', name, 'main.js')],
