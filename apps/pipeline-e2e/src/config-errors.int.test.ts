@@ -63,8 +63,6 @@ const specific: Record<ServiceName, [string, string][]> = {
     ['RIDES_URL', 'ftp://rides'],
     ['FLEET_CENTER_LAT', '-91'],
     ['FLEET_RADIUS_KM', '0'],
-    ['FLEET_SIZE', 'many'],
-    ['DRIVER_BUSY_MS', '-1'],
     ['RECENT_EVENTS', '0'],
     ['OPERATIONS_INTERVAL_MS', 'often'],
   ],

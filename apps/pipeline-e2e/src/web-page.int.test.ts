@@ -8,6 +8,8 @@ import { workspaceRoot } from './support/workspace';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+/** Transaction's fleet, an unusual size: the page can only know it from `fleet_state`. */
+const FLEET_SIZE = 120;
 
 /**
  * The web page in a real browser (headless Chromium), against the real pipeline: four service
@@ -22,7 +24,13 @@ describe('the web page, in a browser, on the running pipeline', () => {
   let page: Page;
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    [stack, browser] = await Promise.all([
+      // Busy for a trip's real time (minutes): the drivers of the rides booked here stay busy.
+      startStack({
+        env: { transaction: { FLEET_SIZE: String(FLEET_SIZE), DRIVER_BUSY_TIME_SCALE: '1' } },
+      }),
+      launchBrowser(),
+    ]);
     const started = await startService(
       'web',
       {
@@ -162,8 +170,21 @@ describe('the web page, in a browser, on the running pipeline', () => {
       expect(Number(partition)).toBeGreaterThanOrEqual(0);
       expect(offset).toMatch(/^\d+$/);
     }
-    expect(await count('busy-count')).toBeGreaterThan(0);
-    expect(await page.locator('#drivers-map circle.busy').count()).toBeGreaterThan(0);
+    // The drivers are transaction's fleet state: every driver of every shard, busy or free,
+    // those of the rides booked here busy. Confirmations alone could not show the idle ones.
+    await page.waitForFunction(
+      () => document.getElementById('shards-reported')?.textContent === '',
+    );
+    const drivers = await page.evaluate(() => ({
+      busy: Number(document.getElementById('busy-count')?.textContent),
+      free: Number(document.getElementById('free-count')?.textContent),
+      busyMarkers: document.querySelectorAll('#drivers-map circle.busy').length,
+      freeMarkers: document.querySelectorAll('#drivers-map circle.free').length,
+    }));
+    expect(drivers.busy + drivers.free).toBe(FLEET_SIZE);
+    expect(drivers.busy).toBeGreaterThan(0);
+    expect(drivers.busyMarkers).toBe(drivers.busy);
+    expect(drivers.freeMarkers).toBe(drivers.free);
     await page.screenshot({ path: screenshotPath('watch'), fullPage: true });
   });
 

@@ -16,6 +16,7 @@ import { bookRoutes } from './http/book-routes';
 import { EventStreams } from './http/event-stream';
 import { pageRoutes } from './http/page-routes';
 import { watchRoutes } from './http/watch-routes';
+import { followFleetState } from './kafka/fleet-state';
 import { followWatchedTopics, watchedContracts } from './kafka/watched-topics';
 import { startOperationsFeed } from './operations-feed';
 import { ridesClient } from './rides-client';
@@ -37,8 +38,6 @@ export const start = async (
   const watched = watchedContracts(topics).map((contract) => contract.name);
   const operations = new Operations({
     topics: watched,
-    fleetSize: config.FLEET_SIZE,
-    driverBusyMs: config.DRIVER_BUSY_MS,
     recentEvents: config.RECENT_EVENTS,
   });
   const updates = new RideUpdates(RIDES_REMEMBERED);
@@ -53,10 +52,12 @@ export const start = async (
       updates.publish(rideUpdateOf(event));
     },
   });
+  const fleet = await followFleetState({ kafka, topics, logger, onFatal });
   const lagReader = await startLagReader(kafka, watched);
   const feed = startOperationsFeed({
     operations,
     lagReader,
+    fleet: fleet.current,
     intervalMs: config.OPERATIONS_INTERVAL_MS,
     logger,
   });
@@ -88,6 +89,7 @@ export const start = async (
       streams.endAll();
       await server.close();
       await tail.stop();
+      await fleet.stop();
       await lagReader.stop();
     },
   };

@@ -24,12 +24,6 @@ export const webEnv = withSaslCheck(
       .positive()
       .default(15)
       .describe("Radius of the area the map shows (as transaction's fleet area)"),
-    FLEET_SIZE: positiveInt(200).describe(
-      'Number of drivers (as transaction), to count the free ones',
-    ),
-    DRIVER_BUSY_MS: positiveInt(15_000).describe(
-      'How long a driver shows as busy after a confirmation (an estimate: see the README)',
-    ),
     RECENT_EVENTS: positiveInt(20).describe(
       'How many of the latest events the operations view lists',
     ),

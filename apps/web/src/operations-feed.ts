@@ -1,17 +1,20 @@
 import type { Logger } from 'pino';
 import type { LagReader, PartitionLag } from '@taxi/kafka';
+import type { FleetSnapshots } from './domain/fleet';
 import type { Operations } from './domain/operations';
 import type { OperationsView } from './domain/views';
 
 type Listener = (view: OperationsView) => void;
 
 /**
- * Every interval: reads consumer lag from the broker, takes the operations view and sends it to
- * every open page. One broker query per interval, however many pages are open.
+ * Every interval: reads consumer lag from the broker, takes the operations view with the fleet's
+ * latest state and sends it to every open page. One broker query per interval, however many pages
+ * are open.
  */
 export const startOperationsFeed = (deps: {
   operations: Operations;
   lagReader: LagReader;
+  fleet: () => FleetSnapshots;
   intervalMs: number;
   logger: Logger;
 }) => {
@@ -31,7 +34,7 @@ export const startOperationsFeed = (deps: {
     } finally {
       busy = false;
     }
-    latest = deps.operations.view(Date.now(), lag);
+    latest = deps.operations.view(Date.now(), lag, deps.fleet());
     const view = latest;
     listeners.forEach((listener) => listener(view));
   };

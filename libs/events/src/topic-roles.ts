@@ -13,33 +13,33 @@ export interface TopicRoles {
  * is made from it: keep the README's topic table in step.
  */
 export const topicRoles: Record<TopicKey, TopicRoles> = {
-  rideRequested: { key: 'ride id', senders: ['rides'], receivers: ['transaction', 'rides'] },
+  rideRequested: { key: 'ride id', senders: ['rides'], receivers: ['transaction', 'rides', 'web'] },
   rideConfirmed: {
     key: 'ride id',
     senders: ['transaction'],
-    receivers: ['email', 'analytics', 'rides'],
+    receivers: ['email', 'analytics', 'rides', 'web'],
   },
   rideRejected: {
     key: 'ride id',
     senders: ['transaction'],
-    receivers: ['email', 'analytics', 'rides'],
+    receivers: ['email', 'analytics', 'rides', 'web'],
   },
   rideAnalytics: {
     key: 'window start (ISO time)',
     senders: ['analytics'],
     receivers: ['you (`taxi tail ride_analytics`)'],
   },
-  emailsSent: { key: '`<ride id>:<kind>`', senders: ['email'], receivers: ['email'] },
+  emailsSent: { key: '`<ride id>:<kind>`', senders: ['email'], receivers: ['email', 'web'] },
   analyticsState: {
     key: '`<source topic>:<source partition>`',
     senders: ['analytics'],
     receivers: ['analytics'],
   },
-  // The fleet's state changelog: transaction's drivers, per ride_details partition.
+  // The fleet's state changelog: transaction's drivers, per ride_details partition; web draws them.
   fleetState: {
     key: '`<source topic>:<source partition>`',
     senders: ['transaction'],
-    receivers: ['transaction'],
+    receivers: ['transaction', 'web'],
   },
 };
 

@@ -3,11 +3,10 @@ import { Operations } from './operations';
 
 const at = (iso: string) => Date.parse(iso);
 const position = (topic: string, offset = '0') => ({ topic, partition: 2, offset });
+const noFleet = { snapshots: [], partitions: 6 };
 const operations = () =>
   new Operations({
     topics: ['ride_details', 'ride_confirmed', 'ride_rejected', 'email_sent'],
-    fleetSize: 200,
-    driverBusyMs: 10_000,
     recentEvents: 2,
     rateWindowSeconds: 2,
   });
@@ -20,13 +19,15 @@ describe('operations view', () => {
     view.record(exampleRideRequested(), position('ride_details'), at('2026-11-21T10:00:01.900Z'));
     view.record(exampleRideRequested(), position('ride_details'), at('2026-11-21T10:00:02.100Z'));
 
-    expect(view.view(at('2026-11-21T10:00:02.500Z'), []).ratePerSecond).toEqual({
+    expect(view.view(at('2026-11-21T10:00:02.500Z'), [], noFleet).ratePerSecond).toEqual({
       ride_details: 1,
       ride_confirmed: 0,
       ride_rejected: 0,
       email_sent: 0,
     });
-    expect(view.view(at('2026-11-21T10:00:05.000Z'), []).ratePerSecond['ride_details']).toBe(0);
+    expect(
+      view.view(at('2026-11-21T10:00:05.000Z'), [], noFleet).ratePerSecond['ride_details'],
+    ).toBe(0);
   });
 
   it('when rides are decided, then confirmations and rejections are counted, rejections by reason', () => {
@@ -40,28 +41,33 @@ describe('operations view', () => {
       0,
     );
 
-    expect(view.view(0, []).outcomes).toEqual({
+    expect(view.view(0, [], noFleet).outcomes).toEqual({
       confirmed: 1,
       rejected: 2,
       rejectionsByReason: { payment_declined: 1, no_driver_available: 1 },
     });
   });
 
-  it('when a driver is confirmed, then they are busy at the pickup until the busy time is over, then free at the drop-off', () => {
+  it('when the view is taken, then its drivers are those of the fleet state given, not of the confirmations', () => {
     const view = operations();
-    const ride = exampleRideConfirmed({ confirmedAt: '2026-11-21T10:00:00.000Z' });
+    view.record(exampleRideConfirmed(), position('ride_confirmed'), 0);
+    const fleet = {
+      partitions: 6,
+      snapshots: [
+        {
+          source: { topic: 'ride_details', partition: 0 },
+          nextOffset: '1',
+          drivers: [{ id: 'drv-001', position: { lat: 40.7, lng: -73.9 } }],
+          decidedRides: [],
+        },
+      ],
+    };
 
-    view.record(ride, position('ride_confirmed'), 0);
-
-    const busy = view.view(at('2026-11-21T10:00:09.999Z'), []).drivers;
-    expect(busy).toEqual({
-      fleetSize: 200,
-      busy: [{ id: 'drv-007', ...ride.payload.pickup }],
-      free: [],
+    expect(view.view(0, [], fleet).drivers).toEqual({
+      busy: [],
+      free: [{ id: 'drv-001', lat: 40.7, lng: -73.9 }],
+      shards: { reported: 1, total: 6 },
     });
-    const free = view.view(at('2026-11-21T10:00:10.000Z'), []).drivers;
-    expect(free.busy).toEqual([]);
-    expect(free.free).toEqual([{ id: 'drv-007', ...ride.payload.dropoff }]);
   });
 
   it('when more events arrive than are listed, then the newest are listed first with their position', () => {
@@ -71,7 +77,7 @@ describe('operations view', () => {
     view.record(exampleRideConfirmed(), position('ride_confirmed', '8'), 0);
     view.record(exampleRideRejected(), position('ride_rejected', '9'), 0);
 
-    expect(view.view(0, []).recent).toEqual([
+    expect(view.view(0, [], noFleet).recent).toEqual([
       expect.objectContaining({
         topic: 'ride_rejected',
         partition: 2,

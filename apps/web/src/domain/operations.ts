@@ -1,31 +1,23 @@
-import type { DriverMarker, OperationsView, Point, RecentEvent } from './views';
+import { fleetOnMap, type FleetSnapshots } from './fleet';
+import type { OperationsView, RecentEvent } from './views';
 import type { Position, WatchedEvent } from './watched-event';
 
 export interface OperationsOptions {
   /** The topics whose rates are shown, zeros included. */
   readonly topics: readonly string[];
-  readonly fleetSize: number;
-  /** How long a driver counts as busy after a confirmation. */
-  readonly driverBusyMs: number;
   readonly recentEvents: number;
   /** Rates are averaged over this many whole seconds. */
   readonly rateWindowSeconds?: number;
 }
 
-interface DriverSighting {
-  readonly busyUntilMs: number;
-  readonly pickup: Point;
-  readonly dropoff: Point;
-}
-
 /**
- * The live operations view, built from the events as they are read: rates per topic, outcomes,
- * drivers and the latest events. It covers what happened since this process started following
- * the topics; exact all-time counts are analytics' job (`GET /stats`).
+ * The live operations view, built from the events as they are read: rates per topic, outcomes
+ * and the latest events. It covers what happened since this process started following the
+ * topics; exact all-time counts are analytics' job (`GET /stats`). The drivers come from
+ * transaction's fleet state, given with the lag when the view is taken.
  */
 export class Operations {
   private readonly perSecond = new Map<string, Map<number, number>>();
-  private readonly drivers = new Map<string, DriverSighting>();
   private readonly rejectionsByReason: Record<string, number> = {};
   private recent: RecentEvent[] = [];
   private confirmed = 0;
@@ -50,11 +42,6 @@ export class Operations {
     ].slice(0, this.options.recentEvents);
     if (event.type === 'ride.confirmed') {
       this.confirmed += 1;
-      this.drivers.set(event.payload.driver.id, {
-        busyUntilMs: Date.parse(event.payload.confirmedAt) + this.options.driverBusyMs,
-        pickup: event.payload.pickup,
-        dropoff: event.payload.dropoff,
-      });
     } else if (event.type === 'ride.rejected') {
       this.rejected += 1;
       const reason = event.payload.reason;
@@ -62,15 +49,7 @@ export class Operations {
     }
   }
 
-  view(nowMs: number, lag: OperationsView['lag']): OperationsView {
-    const busy: DriverMarker[] = [];
-    const free: DriverMarker[] = [];
-    for (const [id, sighting] of this.drivers) {
-      // A busy driver is shown where they are headed for the pickup; a free one waits where
-      // their last ride ended.
-      if (sighting.busyUntilMs > nowMs) busy.push({ id, ...sighting.pickup });
-      else free.push({ id, ...sighting.dropoff });
-    }
+  view(nowMs: number, lag: OperationsView['lag'], fleet: FleetSnapshots): OperationsView {
     return {
       at: new Date(nowMs).toISOString(),
       ratePerSecond: this.rates(nowMs),
@@ -80,7 +59,7 @@ export class Operations {
         rejectionsByReason: { ...this.rejectionsByReason },
       },
       lag,
-      drivers: { fleetSize: this.options.fleetSize, busy, free },
+      drivers: fleetOnMap(fleet, nowMs),
       recent: this.recent,
     };
   }

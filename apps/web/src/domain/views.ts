@@ -65,10 +65,12 @@ export interface OperationsView {
     readonly partition: number;
     readonly lag: number;
   }[];
+  /** From transaction's fleet state: every driver of the shards it has reported so far. */
   readonly drivers: {
-    readonly fleetSize: number;
     readonly busy: readonly DriverMarker[];
     readonly free: readonly DriverMarker[];
+    /** Shards (`ride_details` partitions) whose snapshot has been read, of how many. */
+    readonly shards: { readonly reported: number; readonly total: number };
   };
   readonly recent: readonly RecentEvent[];
 }

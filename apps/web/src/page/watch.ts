@@ -71,9 +71,13 @@ export const startWatching = (area: ServiceArea) => {
     showOutcomes(view.outcomes);
     showLag(view.lag);
     showRecent(view.recent);
-    const { busy, free, fleetSize } = view.drivers;
+    const { busy, free, shards } = view.drivers;
     byId('busy-count').textContent = String(busy.length);
-    byId('free-count').textContent = String(fleetSize - busy.length);
+    byId('free-count').textContent = String(free.length);
+    byId('shards-reported').textContent =
+      shards.reported === shards.total
+        ? ''
+        : `Drivers of ${shards.reported} of ${shards.total} shards: the others have decided no ride yet.`;
     markers.replaceChildren(
       ...free.map((driver) => marker(area, driver, 'free', 9)),
       ...busy.map((driver) => marker(area, driver, 'busy', 11)),
