@@ -1,6 +1,7 @@
 import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { RideConfirmedEvent, RideRejectedEvent, Topics } from '@taxi/events';
+import { maskEmail } from '@taxi/service-kit';
 import {
   startBatchConsumer,
   type BatchEntry,
@@ -107,10 +108,12 @@ export const startRideOutcomesConsumer = (deps: {
         const { email } = emails[index] as (typeof emails)[number];
         counts[result.outcome] += 1;
         deps.metrics.emails.inc({ kind: email.kind, outcome: result.outcome });
-        entry.context.logger.debug(
-          { rideId: email.rideId, kind: email.kind },
-          `email ${result.outcome}`,
-        );
+        // Info like every per-ride line: the root logger keeps at most LOG_INFO_PER_SECOND of
+        // each kind at info (ADR 012), so one ride's trail reads in full and a flood costs little.
+        const fields = { rideId: email.rideId, kind: email.kind, to: maskEmail(email.to) };
+        if (result.outcome === 'sent')
+          entry.context.logger.info({ ...fields, subject: email.subject }, 'email sent');
+        else entry.context.logger.debug(fields, `email ${result.outcome}`);
         if (result.outcome === 'failed') failures.set(entry, result.error);
       });
       deps.logger.info(
