@@ -79,7 +79,10 @@ describe('watching topics: a tail from the end, and consumer lag', () => {
     expect(seen.filter((record) => beforeIds.includes(record.event.eventId))).toEqual([]);
     const afterIds = after.map((event) => event.eventId);
     expect(seen.every((record) => afterIds.includes(record.event.eventId))).toBe(true);
-    const ends = await kafka.admin().fetchTopicOffsets(contract.name);
+    const admin = kafka.admin();
+    await admin.connect();
+    stops.push(() => admin.disconnect());
+    const ends = await admin.fetchTopicOffsets(contract.name);
     for (const record of seen) {
       expect(record.topic).toBe(contract.name);
       const end = ends.find((e) => e.partition === record.partition);
