@@ -20,7 +20,7 @@ export const decideRideRequest =
   (deps: DecideRideDeps) =>
   (request: RideRequestedEvent, context: MessageContext): readonly Outgoing[] => {
     const { topic, partition } = context;
-    const log = context.logger.child({ rideId: request.payload.rideId });
+    const { rideId } = request.payload;
     const timer = deps.metrics.processing.startTimer();
     const decision = processRideRequest(request, deps.shards.current(topic, partition), {
       ...deps.settings,
@@ -35,18 +35,21 @@ export const decideRideRequest =
         const { driver, pickupEta, fare } = outcome.event.payload;
         deps.metrics.decisions.inc({ outcome: 'confirmed', reason: '' });
         deps.metrics.fares.observe(fare.amount);
-        log.info({ driverId: driver.id, etaSeconds: pickupEta.seconds, fare }, 'ride confirmed');
+        context.logger.info(
+          { rideId, driverId: driver.id, etaSeconds: pickupEta.seconds, fare },
+          'ride confirmed',
+        );
         return [outgoing(deps.topics.rideConfirmed, outcome.event)];
       }
       case 'rejected': {
         const { reason, detail } = outcome.event.payload;
         deps.metrics.decisions.inc({ outcome: 'rejected', reason });
-        log.info({ reason, detail }, 'ride rejected');
+        context.logger.info({ rideId, reason, detail }, 'ride rejected');
         return [outgoing(deps.topics.rideRejected, outcome.event)];
       }
       case 'duplicate': {
         deps.metrics.decisions.inc({ outcome: 'duplicate', reason: '' });
-        log.warn('ride already decided, duplicate request ignored');
+        context.logger.warn({ rideId }, 'ride already decided, duplicate request ignored');
         return [];
       }
       default: {
