@@ -2,7 +2,8 @@
 # `npm run test:containers`: the project as most users meet it, `docker compose up`, for real.
 # Builds every image docker-compose.yml names (the apps from the Dockerfile, stand-ins for the
 # third-party images no registry here can give, tools/containers/stand-ins), runs the compose
-# file with only the image names overridden, and checks it end to end (src/stack.containers.ts).
+# file with only the image names and host ports overridden, and checks it end to end
+# (src/compose-stack.containers.ts).
 # Design and limits: docs/decisions/013-container-test.md.
 #
 # Needs a Docker engine, buildah and debootstrap: installed with apt-get and dockerd started by

@@ -6,8 +6,8 @@ import { eventually } from '@taxi/testing';
 import type { Plan } from './compose-plan';
 
 // docker-compose.yml run for real (tools/containers/test.sh builds the images first), checked in
-// the order a user would: healthy, a ride in, its email out, counted, scraped, stopped, gone.
-// Each step needs the previous one, so a failure early makes the later ones fail too.
+// the order a user would: healthy, a ride in, its email out, counted, traced, scraped, stopped,
+// gone. Each step needs the previous one, so a failure early makes the later ones fail too.
 
 const work = process.env['TAXI_CONTAINERS_WORK'] ?? '';
 const project = process.env['TAXI_CONTAINERS_PROJECT'] ?? '';
