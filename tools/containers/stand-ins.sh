@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Stand-ins for the images docker-compose.yml names but no registry here can give. Each is built
-# from what the machine can reach (Debian's apt, the npm registry, Maven Central) into the local
-# engine under a taxi-stand-in/ name; the test's override file points the services at them.
+# from what the machine can reach (Debian's apt, the npm registry, Maven Central, the Go module
+# proxy) into the local engine under a taxi-stand-in/ name; the test's override file points the
+# services at them.
 # Slow inputs are cached in $CACHE (outside the repo); docker's layer cache does the rest.
 STAND_INS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/stand-ins"
 DEBIAN_SUITE=bookworm
@@ -76,6 +77,11 @@ build_stand_in() {
       npx esbuild "$STAND_INS_DIR/mailpit/mailpit.ts" --bundle --platform=node --target=node24 \
         --banner:js='#!/usr/local/bin/node' --outfile="$context/mailpit.js" --log-level=warning
       chmod 755 "$context/mailpit.js"
+      ;;
+    jaeger)
+      # The collector the tracing tests use (built once, cached; the test command builds it first).
+      cp "$(bash "$STAND_INS_DIR/../../otel/build-collector.sh")" "$context/otelcol"
+      cp "$STAND_INS_DIR/jaeger/config.yaml" "$context/"
       ;;
   esac
   buildah_image "$image" -f "$STAND_INS_DIR/$name/Dockerfile" "$context"

@@ -2,7 +2,8 @@
 # `npm run test:containers`: the project as most users meet it, `docker compose up`, for real.
 # Builds every image docker-compose.yml names (the apps from the Dockerfile, stand-ins for the
 # third-party images no registry here can give, tools/containers/stand-ins), runs the compose
-# file with only the image names overridden, and checks it end to end (src/stack.containers.ts).
+# file with only the image names and host ports overridden, and checks it end to end
+# (src/compose-stack.containers.ts).
 # Design and limits: docs/decisions/013-container-test.md.
 #
 # Needs a Docker engine, buildah and debootstrap: installed with apt-get and dockerd started by
@@ -39,10 +40,20 @@ mkdir -p "$cache" "$work"
 trap stop_docker_engine EXIT
 ensure_docker_engine "$work/dockerd.log" >/dev/null ||
   skip "dockerd does not start here: $(grep -m1 -iE 'level=(fatal|error)' "$work/dockerd.log" | cut -c1-200)"
+# The cold path's slow steps side by side: Compose v2 (a Go build, CPU) here, while the Debian
+# base (debootstrap, mostly download) and the OpenTelemetry Collector of the Jaeger stand-in (the
+# one the test command has built already, else a Go build too) run in the background.
+build_debian_base "$cache" >"$work/debian-base.log" 2>&1 &
+debian_base=$!
+bash tools/otel/build-collector.sh >/dev/null 2>"$work/collector.log" &
+collector=$!
 ensure_compose_v2 "$cache"
+wait "$debian_base" || { cat "$work/debian-base.log" >&2; exit 1; }
+# A failed collector build is built again, with its error shown, by the stand-in that needs it.
+wait "$collector" || true
 setup_seconds=$((SECONDS - started))
 
-compose=(docker compose --project-name "$project" -f docker-compose.yml -f "$work/override.json")
+compose=(docker compose --project-name "$project" -f docker-compose.yml -f "$work/override.yaml")
 # Whatever happens from here on, nothing of the test stack is left behind.
 trap '"${compose[@]}" down --volumes --timeout 5 >/dev/null 2>&1 || true; stop_docker_engine' EXIT
 
@@ -51,7 +62,6 @@ plan="$(docker compose -f docker-compose.yml config --format json |
 
 echo "› building images (buildah; cache in $cache)"
 build_started=$SECONDS
-build_debian_base "$cache"
 build_node_base "$cache"
 built=()
 while IFS=$'\t' read -r kind service name image replaces; do
@@ -89,7 +99,7 @@ TAXI_CONTAINERS_WORK="$work" TAXI_CONTAINERS_PROJECT="$project" \
   npx jest -c "$here/jest.containers.config.js" || status=$?
 
 echo "› figures"
-echo "  setup (engine, tools, Compose v2): ${setup_seconds}s; image builds: ${build_seconds}s"
+echo "  setup (engine, tools, Compose v2, Debian base, collector): ${setup_seconds}s; image builds: ${build_seconds}s"
 cat "$work/image-sizes.txt"
 [[ ! -f "$work/figures.txt" ]] || cat "$work/figures.txt"
 echo "  whole containers step: $((SECONDS - started))s"

@@ -31,6 +31,28 @@ describe('planCompose', () => {
     expect(plan.run).toEqual(['kafka', 'rides']);
   });
 
+  it('when a service publishes ports, then the override moves them to ephemeral host ports on 127.0.0.1', () => {
+    const config: ComposeConfig = {
+      services: {
+        rides: {
+          ...app('rides'),
+          ports: [{ target: 3000, published: '3000', host_ip: '127.0.0.1', protocol: 'tcp' }],
+        },
+        transaction: app('transaction'),
+      },
+    };
+
+    const plan = planCompose(config);
+
+    expect(plan.override.services).toEqual({
+      rides: {
+        image: 'ghcr.io/taxi-kafka/rides:0.1.0',
+        ports: [{ target: 3000, host_ip: '127.0.0.1', protocol: 'tcp' }],
+      },
+      transaction: { image: 'ghcr.io/taxi-kafka/transaction:0.1.0' },
+    });
+  });
+
   it('when an image cannot be had here, then its service is left out, saying why', () => {
     const plan = planCompose({ services: { grafana: { image: 'grafana/grafana:12.3.1' } } });
 

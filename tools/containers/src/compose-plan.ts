@@ -14,6 +14,20 @@ interface ComposeService {
   readonly image?: string;
   readonly build?: { readonly context?: string; readonly args?: Record<string, string | null> };
   readonly depends_on?: Readonly<Record<string, unknown>>;
+  readonly ports?: readonly ComposePort[];
+}
+/** A published port as `docker compose config` writes it (long syntax). */
+interface ComposePort {
+  readonly target: number;
+  readonly published?: string;
+  readonly host_ip?: string;
+  readonly protocol?: string;
+}
+/** The same port published on an ephemeral host port: the test finds it with `compose port`. */
+export interface EphemeralPort {
+  readonly target: number;
+  readonly host_ip: string;
+  readonly protocol: string;
 }
 
 export type ServicePlan =
@@ -30,8 +44,14 @@ export type ServicePlan =
 
 export interface Plan {
   readonly services: readonly ServicePlan[];
-  /** The compose override: image names only. */
-  readonly override: { services: Record<string, { image: string }> };
+  /**
+   * The compose override: image names, and each published port moved to an ephemeral host port
+   * on 127.0.0.1 (written with `!override`, so it replaces the file's list), so that a port in
+   * use on the machine (a developer's own broker on 9092) cannot stop the test.
+   */
+  readonly override: {
+    services: Record<string, { image: string; ports?: readonly EphemeralPort[] }>;
+  };
   /** The services to start (everything not left out). */
   readonly run: readonly string[];
 }
@@ -40,6 +60,7 @@ export interface Plan {
 export const standIns: Readonly<Record<string, string>> = {
   'apache/kafka': 'kafka',
   'axllent/mailpit': 'mailpit',
+  'jaegertracing/jaeger': 'jaeger',
   'prom/prometheus': 'prometheus',
 };
 
@@ -70,6 +91,13 @@ const planService = (service: string, definition: ComposeService): ServicePlan =
   );
 };
 
+const ephemeral = (ports: readonly ComposePort[]): EphemeralPort[] =>
+  ports.map(({ target, protocol }) => ({
+    target,
+    host_ip: '127.0.0.1',
+    protocol: protocol ?? 'tcp',
+  }));
+
 export const planCompose = (config: ComposeConfig): Plan => {
   const services = Object.entries(config.services)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -83,7 +111,11 @@ export const planCompose = (config: ComposeConfig): Plan => {
     services,
     override: {
       services: Object.fromEntries(
-        services.flatMap((s) => (s.kind === 'left-out' ? [] : [[s.service, { image: s.image }]])),
+        services.flatMap((s) => {
+          if (s.kind === 'left-out') return [];
+          const ports = config.services[s.service]?.ports;
+          return [[s.service, { image: s.image, ...(ports ? { ports: ephemeral(ports) } : {}) }]];
+        }),
       ),
     },
     run: services.filter((s) => s.kind !== 'left-out').map((s) => s.service),

@@ -1,10 +1,20 @@
 // `docker compose config --format json | node plan-cli.ts DIR`: writes DIR/plan.json (read by the
-// container test) and DIR/override.json (the compose override: image names only), and prints one
+// container test) and DIR/override.yaml (the compose override: image names, ephemeral host ports),
+// and prints one
 // tab-separated line per service for tools/containers/test.sh: kind, service, then
 // app+image | stand-in folder+image+replaced image | why it is left out.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Document, type YAMLSeq } from 'yaml';
 import { planCompose, type ComposeConfig } from './compose-plan.ts';
+
+/** The override as YAML: each service's `ports` tagged `!override`, to replace, not add to, the file's. */
+const overrideYaml = (override: ReturnType<typeof planCompose>['override']) => {
+  const document = new Document(override);
+  for (const [service, { ports }] of Object.entries(override.services))
+    if (ports) (document.getIn(['services', service, 'ports'], true) as YAMLSeq).tag = '!override';
+  return String(document);
+};
 
 const [dir] = process.argv.slice(2);
 if (!dir) {
@@ -14,7 +24,7 @@ if (!dir) {
 try {
   const plan = planCompose(JSON.parse(readFileSync(0, 'utf8')) as ComposeConfig);
   writeFileSync(path.join(dir, 'plan.json'), JSON.stringify(plan, null, 2));
-  writeFileSync(path.join(dir, 'override.json'), JSON.stringify(plan.override, null, 2));
+  writeFileSync(path.join(dir, 'override.yaml'), overrideYaml(plan.override));
   for (const s of plan.services) {
     const fields =
       s.kind === 'app'
