@@ -94,9 +94,25 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     ports[name] = started.port;
     return started.process;
   };
-  // The first service creates the topics; the others then start together.
-  await launch('transaction');
-  await Promise.all(SERVICE_NAMES.filter((name) => name !== 'transaction').map(launch));
+  // The first service creates the topics; the others then start together. If one fails to
+  // start, those that did are stopped: a failed run leaves no process behind.
+  const launched = await Promise.allSettled([launch('transaction')]).then(async (first) =>
+    first[0]?.status === 'rejected'
+      ? first
+      : [
+          ...first,
+          ...(await Promise.allSettled(
+            SERVICE_NAMES.filter((name) => name !== 'transaction').map(launch),
+          )),
+        ],
+  );
+  const failed = launched.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(instances.map((service) => service.stop('SIGKILL')));
+    await smtp.stop();
+    rmSync(storeRoot, { recursive: true, force: true });
+    throw failed.reason;
+  }
   return {
     smtp,
     prefix,
