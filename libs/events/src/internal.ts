@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { envelope } from './envelope';
 import { coordinatesSchema } from './geo';
-import { moneySchema } from './rides';
+import { moneyTotalSchema } from './rides';
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -28,7 +28,7 @@ export const analyticsPartitionStateSchema = z
     confirmed: z.int().min(0),
     rejected: z.int().min(0),
     rejectionsByReason: counts,
-    fareTotal: moneySchema,
+    fareTotal: moneyTotalSchema,
     /** Pickup ETA histogram: upper bound in seconds (as a string) → rides. */
     etaBuckets: counts,
     pickupZones: counts,

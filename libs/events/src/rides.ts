@@ -40,11 +40,26 @@ export const rideRequestSchema = z
   })
   .strict();
 
+const currencySchema = z.string().regex(/^[A-Z]{3}$/);
+
+/** One ride's amount: at most 100,000.00, far above any fare, so a corrupt one is refused. */
 export const moneySchema = z
   .object({
     /** Minor units (cents) so sums stay exact. */
     amount: z.int().min(0).max(10_000_000),
-    currency: z.string().regex(/^[A-Z]{3}$/),
+    currency: currencySchema,
+  })
+  .strict();
+
+/**
+ * A sum of many rides' amounts (a partition's fare total, a window's): it grows with traffic, so
+ * only exactness bounds it. A total capped like one fare stopped analytics for good once a
+ * partition had taken 100,000.00 in fares.
+ */
+export const moneyTotalSchema = z
+  .object({
+    amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+    currency: currencySchema,
   })
   .strict();
 
@@ -97,7 +112,7 @@ export const rideAnalyticsSummarySchema = z
     pickupEtaSeconds: z
       .object({ p50: z.number().min(0), p90: z.number().min(0), max: z.number().min(0) })
       .strict(),
-    fares: z.object({ total: moneySchema, average: moneySchema }).strict(),
+    fares: z.object({ total: moneyTotalSchema, average: moneySchema }).strict(),
     busiestPickupZones: z.array(z.object({ zone: z.string().max(64), rides: z.int() }).strict()),
   })
   .strict();

@@ -46,6 +46,21 @@ describe('applyOutcome', () => {
     expect(validate(analyticsPartitionStateSchema, state)).toMatchObject({ ok: true });
   });
 
+  it('when a partition has taken more in fares than any one fare may be, then its state is still valid', () => {
+    // 6,000 rides of 99,999.99 each: far past 100,000.00, the most one fare may be.
+    const events = Array.from({ length: 6_000 }, (_, n) =>
+      confirmedAt('2026-11-21T10:00:00Z', {
+        rideId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        fare: { amount: 9_999_999, currency: 'USD' },
+      }),
+    );
+
+    const state = stateAfter(events);
+
+    expect(state.fareTotal.amount).toBe(6_000 * 9_999_999);
+    expect(validate(analyticsPartitionStateSchema, state)).toMatchObject({ ok: true });
+  });
+
   it('when pickup ETAs vary, then each ride lands in the smallest bucket whose bound is not below it', () => {
     const withEta = (seconds: number) =>
       confirmedAt('2026-11-21T10:00:00Z', {

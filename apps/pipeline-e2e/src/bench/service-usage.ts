@@ -49,7 +49,8 @@ export const STAGES = {
   },
   counted: {
     service: 'analytics',
-    count: (m: string) => metricSum(m, 'taxi_analytics_events_counted_total'),
+    // The committed count: the per-event counter also counts events of aborted transactions.
+    count: (m: string) => metricSum(m, 'taxi_analytics_rides'),
   },
   readModel: {
     service: 'rides',
