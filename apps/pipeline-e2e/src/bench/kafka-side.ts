@@ -13,6 +13,7 @@ import type { BenchSettings } from './settings';
 import { sampleStack, STAGE_NAMES, type Sample } from './service-usage';
 import { nextBottleneck, stageFigures } from './stage-figures';
 import { restartTimes } from './restart-times';
+import { cpuBudget, readCpu } from './cpu-budget';
 
 /** Rides per publish; a few publishes in flight let the publisher fill large produce requests. */
 const CHUNK = 1_000;
@@ -85,6 +86,7 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
     const firstSample = await sampleStack(stack, startedAt);
     if (!firstSample) throw new Error('the services do not answer on /metrics');
     const samples: Sample[] = [firstSample];
+    const cpuBefore = await readCpu();
     const writing = writeRides(stack, rides);
     // Awaited after the wait below; a failure must end the wait (and stop the stack) at once.
     let writeFailure: unknown;
@@ -104,6 +106,7 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
       if (!checkpoint && sample.counts.counted >= settings.rssCheckpoint) checkpoint = sample;
       if (STAGE_NAMES.every((stage) => sample.counts[stage] >= rides)) break;
     }
+    const cpuAfter = await readCpu();
     const written = await writing;
     const figures = stageFigures(samples, rides);
     const endToEnd = Math.max(
@@ -122,6 +125,14 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
       endToEndRidesPerSecond: Math.round(rides / endToEnd),
       stages: figures,
       nextBottleneck: nextBottleneck(figures),
+      cpuBudget: cpuBudget(
+        Object.fromEntries(
+          Object.values(figures).map((stage) => [stage.service, stage.cpuSecondsPer1000Rides]),
+        ),
+        cpuBefore,
+        cpuAfter,
+        rides,
+      ),
       rssMb: {
         [`at${settings.rssCheckpoint}`]: rssOf(checkpoint),
         [`at${rides}`]: rssOf(samples[samples.length - 1]),
