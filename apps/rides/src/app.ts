@@ -99,6 +99,7 @@ export const start = async (
           return ride;
         }),
       rideStatus: (rideId) => store.status(rideId),
+      readModelCaughtUp: readModel.isCaughtUp,
       metrics,
       maxBodyBytes: config.MAX_BODY_BYTES,
     }),
