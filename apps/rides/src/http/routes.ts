@@ -103,7 +103,8 @@ export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
       .set('X-Correlation-Id', ride.correlationId)
       .json({
         rideId: ride.rideId,
-        status: deps.rideStatus(ride.rideId)?.status ?? 'requested',
+        // A new ride is requested; only a replay may have its outcome already.
+        status: (ride.replayed && deps.rideStatus(ride.rideId)?.status) || 'requested',
         requestedAt: ride.requestedAt,
         correlationId: ride.correlationId,
       });
