@@ -181,7 +181,13 @@ export const startStoreFeed = async <Contract extends TopicContract>(
     return events;
   };
 
-  const processBatch = async ({ batch, resolveOffset, heartbeat, isRunning }: EachBatchPayload) => {
+  const processBatch = async ({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload) => {
     const { topic, partition } = batch;
     const from = reached.get(key(topic, partition)) ?? 0n;
     const end = BigInt(batch.lastOffset()) + 1n;
@@ -192,7 +198,8 @@ export const startStoreFeed = async <Contract extends TopicContract>(
     do {
       if (start > 0) {
         await yieldToEventLoop();
-        if (!isRunning()) return; // stopping: the store's position says where to resume
+        // Stopping, or sought again after a rejoin: the store's position says where to resume.
+        if (!isRunning() || isStale()) return;
       }
       const slice = messages.slice(start, start + maxEventsPerApply);
       start += slice.length;
