@@ -69,6 +69,10 @@ export const start = async (
 
   const app = express();
   app.disable('x-powered-by');
+  // Express hashes every response body (a Buffer copy and a SHA-1) for an ETag; no client of this
+  // API revalidates (POST answers are never cached, and a ride's status is polled until it
+  // changes), so that was work on every request for nothing.
+  app.disable('etag');
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
@@ -99,6 +103,7 @@ export const start = async (
           return ride;
         }),
       rideStatus: (rideId) => store.status(rideId),
+      readModelCaughtUp: readModel.isCaughtUp,
       metrics,
       maxBodyBytes: config.MAX_BODY_BYTES,
     }),

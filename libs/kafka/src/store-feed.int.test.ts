@@ -40,8 +40,13 @@ describe('startStoreFeed', () => {
   const feeds: StoreFeed[] = [];
   const fatal = jest.fn();
 
-  const feed = (store: ReturnType<typeof memoryStore>, apply = store.apply) =>
+  const feed = (
+    store: ReturnType<typeof memoryStore>,
+    apply = store.apply,
+    maxEventsPerApply?: number,
+  ) =>
     startStoreFeed({
+      ...(maxEventsPerApply !== undefined && { maxEventsPerApply }),
       kafka,
       contracts: [contract],
       service: 'test',
@@ -121,6 +126,37 @@ describe('startStoreFeed', () => {
 
     expect(store.resets()).toBe(1);
     expect([...store.rideIds].sort()).toEqual([...rides].sort());
+  });
+
+  it('when a fetched batch holds more events than maxEventsPerApply, then it is applied in slices, each with the position after its last event', async () => {
+    const store = memoryStore();
+    const rides = await publishRides(120); // about 20 per partition, in one batch each
+    const slices = new Map<number, { events: number; nextOffset: number }[]>();
+
+    const started = await feed(
+      store,
+      (batch) => {
+        const ofPartition = slices.get(batch.partition) ?? [];
+        ofPartition.push({ events: batch.events.length, nextOffset: Number(batch.nextOffset) });
+        slices.set(batch.partition, ofPartition);
+        store.apply(batch);
+      },
+      10,
+    );
+    await started.caughtUp();
+
+    expect([...store.rideIds].sort()).toEqual([...rides].sort());
+    for (const ofPartition of slices.values()) {
+      let position = 0;
+      for (const slice of ofPartition) {
+        expect(slice.events).toBeLessThanOrEqual(10);
+        expect(slice.nextOffset).toBe(position + slice.events); // no gaps, no overlaps
+        position = slice.nextOffset;
+      }
+    }
+    expect(
+      Math.max(...[...slices.values()].map((ofPartition) => ofPartition.length)),
+    ).toBeGreaterThan(1);
   });
 
   it('when the topics are empty, then the feed is caught up at once', async () => {

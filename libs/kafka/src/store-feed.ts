@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { fetchTopicOffsets } from './topic-offsets';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
 import { isRedrivenForAnotherService, sendToDeadLetter } from './dead-letter';
 import { contractsByTopic, decodeInbound } from './inbound';
-import { batchesInHand, startManualCommitMember, type OnLag } from './supervised-consumer';
+import {
+  batchesInHand,
+  startManualCommitMember,
+  type FetchSettings,
+  type OnLag,
+} from './supervised-consumer';
 
 /** Where a local store stands in one partition: the next offset it has not applied yet. */
 export interface StoredPosition {
@@ -46,6 +52,14 @@ export interface StoreFeedOptions<Contract extends TopicContract> {
   readonly onLag?: OnLag;
   readonly sessionTimeoutMs?: number;
   readonly partitionsConsumedConcurrently?: number;
+  /** Default: BATCH_FIRST_FETCH. Smaller fetches hold less memory at once while catching up. */
+  readonly fetch?: FetchSettings;
+  /**
+   * Most events handed to `apply` at once (default 500): a fetched batch is applied in slices
+   * of this size, each with its own position, yielding to the event loop in between, so a
+   * store written on the same thread as an HTTP server never holds it up for long.
+   */
+  readonly maxEventsPerApply?: number;
 }
 
 export interface StoreFeed {
@@ -147,13 +161,11 @@ export const startStoreFeed = async <Contract extends TopicContract>(
     }
   };
 
-  const processBatch = async ({ batch, resolveOffset, heartbeat }: EachBatchPayload) => {
-    const { topic, partition } = batch;
-    const from = reached.get(key(topic, partition)) ?? 0n;
+  const maxEventsPerApply = options.maxEventsPerApply ?? 500;
+  const decodeAll = async (topic: string, partition: number, messages: readonly KafkaMessage[]) => {
     const events: EventOf<Contract>[] = [];
-    for (const message of batch.messages) {
-      // A batch fetched before a seek may overlap what the store already has.
-      if (BigInt(message.offset) < from || isRedrivenForAnotherService(message, service)) continue;
+    for (const message of messages) {
+      if (isRedrivenForAnotherService(message, service)) continue;
       const inbound = decodeInbound(byTopic, topic, partition, message, logger);
       if (inbound.ok) events.push(inbound.event);
       else {
@@ -166,12 +178,40 @@ export const startStoreFeed = async <Contract extends TopicContract>(
         );
       }
     }
-    const next = BigInt(batch.lastOffset()) + 1n;
-    if (next <= from) return;
-    await options.apply({ topic, partition, events, nextOffset: next.toString() });
-    eventsApplied += events.length;
-    advance(topic, partition, next);
-    resolveOffset(batch.lastOffset());
+    return events;
+  };
+
+  const processBatch = async ({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload) => {
+    const { topic, partition } = batch;
+    const from = reached.get(key(topic, partition)) ?? 0n;
+    const end = BigInt(batch.lastOffset()) + 1n;
+    if (end <= from) return;
+    // A batch fetched before a seek may overlap what the store already has.
+    const messages = batch.messages.filter((message) => BigInt(message.offset) >= from);
+    let start = 0;
+    do {
+      if (start > 0) {
+        await yieldToEventLoop();
+        // Stopping, or sought again after a rejoin: the store's position says where to resume.
+        if (!isRunning() || isStale()) return;
+      }
+      const slice = messages.slice(start, start + maxEventsPerApply);
+      start += slice.length;
+      // The last slice also moves past what follows its last message (transaction markers).
+      const next =
+        start < messages.length ? BigInt((slice.at(-1) as KafkaMessage).offset) + 1n : end;
+      const events = await decodeAll(topic, partition, slice);
+      await options.apply({ topic, partition, events, nextOffset: next.toString() });
+      eventsApplied += events.length;
+      advance(topic, partition, next);
+      resolveOffset((next - 1n).toString());
+    } while (start < messages.length);
     checkCaughtUp();
     await heartbeat();
   };
@@ -184,6 +224,7 @@ export const startStoreFeed = async <Contract extends TopicContract>(
     logger,
     sessionTimeoutMs: options.sessionTimeoutMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    fetch: options.fetch,
     onFatal: options.onFatal,
     onLag: options.onLag,
     configure: (consumer) => {

@@ -3,7 +3,7 @@ import { eventually } from '@taxi/testing';
 import { getJson, rideRequest } from '../support/rides-client';
 import { SERVICE_NAMES, startStack, type Stack, type StackOptions } from '../support/stack';
 import type { Stats } from '../support/verify';
-import { processUsage } from './service-usage';
+import { metricSum, processUsage } from './service-usage';
 import type { BenchSettings } from './settings';
 
 /** CPU seconds each service has used so far. */
@@ -26,8 +26,25 @@ const cpuPer1000 = (before: Record<string, number>, after: Record<string, number
     ]),
   );
 
+/**
+ * rides' event-loop delay since the last call, from its /metrics (prom-client's
+ * monitorEventLoopDelay histogram starts again at every scrape): call once before a phase.
+ */
+const ridesLoopDelayMs = async (stack: Stack) => {
+  const text = await fetch(`${stack.ridesUrl}/metrics`).then((response) => response.text());
+  const ms = (name: string) => Math.round(metricSum(text, name) * 1000);
+  return {
+    p99: ms('nodejs_eventloop_lag_p99_seconds'),
+    max: ms('nodejs_eventloop_lag_max_seconds'),
+  };
+};
+
+// In a worker thread of its own: on the bench's main thread, the SMTP server taking every email
+// and the parsing of every service's logs would delay the requests and the reading of answers,
+// and that delay would count as the service's latency.
 const post = (stack: Stack, options: { connections: number; seconds: number; rate?: number }) =>
   autocannon({
+    workers: 1,
     url: `${stack.ridesUrl}/rides`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -66,20 +83,24 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
   const stack = await startStack({ countOnlySmtp: true, ...(env && { env }) });
   try {
     const started = Date.now();
+    await ridesLoopDelayMs(stack);
     const full = await post(stack, {
       connections: settings.connections,
       seconds: settings.httpSeconds,
     });
+    const fullLoopDelay = await ridesLoopDelayMs(stack);
     const accepted = full['2xx'];
     await carried(stack, accepted, settings.timeoutMs);
     const endToEndSeconds = (Date.now() - started) / 1000;
 
     const cpuBefore = await cpuSeconds(stack);
+    await ridesLoopDelayMs(stack);
     const steady = await post(stack, {
       connections: settings.connections,
       seconds: settings.httpSeconds,
       rate: settings.steadyRate,
     });
+    const steadyLoopDelay = await ridesLoopDelayMs(stack);
     await carried(stack, accepted + steady['2xx'], settings.timeoutMs);
     const cpuAfter = await cpuSeconds(stack);
     return {
@@ -88,6 +109,7 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
         seconds: settings.httpSeconds,
         acceptedPerSecond: Math.round(accepted / settings.httpSeconds),
         latencyMs: latency(full),
+        ridesEventLoopDelayMs: fullLoopDelay,
         accepted,
         non2xx: full.non2xx,
         errors: full.errors,
@@ -97,6 +119,7 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
         targetPerSecond: settings.steadyRate,
         acceptedPerSecond: Math.round(steady['2xx'] / settings.httpSeconds),
         latencyMs: latency(steady),
+        ridesEventLoopDelayMs: steadyLoopDelay,
         non2xx: steady.non2xx,
         errors: steady.errors,
         /** Includes carrying each ride to the end; at this rate batches are small. */

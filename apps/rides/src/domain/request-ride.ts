@@ -31,9 +31,12 @@ export const requestRide = async (
   deps: RequestRideDeps,
 ): Promise<AcceptedRide> => {
   const fingerprint = requestFingerprint(input);
-  const rideId = context.idempotencyKey
-    ? rideIdForKey(input.customerId, context.idempotencyKey)
-    : randomUUID();
+  // A fresh random id cannot be known yet: only a retry (same key, same id) needs the lookups,
+  // which keeps the read model off the path of a plain request.
+  if (!context.idempotencyKey) {
+    return publishRequest(input, randomUUID(), fingerprint, context.correlationId, deps);
+  }
+  const rideId = rideIdForKey(input.customerId, context.idempotencyKey);
   const known = deps.store.get(rideId);
   if (known) {
     // An outcome may arrive before its request event: nothing to compare against yet.

@@ -45,6 +45,7 @@ describe('OpenAPI document of the rides API', () => {
       ridesRoutes({
         requestRide: jest.fn(),
         rideStatus: jest.fn(),
+        readModelCaughtUp: jest.fn(),
         metrics: ridesMetrics(new Registry()),
         maxBodyBytes: 1,
       }),

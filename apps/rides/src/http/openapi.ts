@@ -112,7 +112,7 @@ export const openApiDocument = () =>
             '422': error('The Idempotency-Key was already used for a different ride request.'),
             '500': internalError,
             '503': error(
-              'Kafka cannot take the request now; retry after Retry-After seconds, with the same Idempotency-Key.',
+              'Kafka cannot take the request now (`unavailable`), or, for a request with an Idempotency-Key, this instance is still reading the ride topics after a start (`catching_up`); retry after Retry-After seconds, with the same Idempotency-Key.',
               z.object({ 'retry-after': z.string().regex(/^\d+$/) }),
             ),
           },
@@ -131,6 +131,10 @@ export const openApiDocument = () =>
             '400': error('rideId is not a UUID.'),
             '404': error('No such ride (unknown, or older than the read model keeps).'),
             '500': internalError,
+            '503': error(
+              'This instance is still reading the ride topics after a start and has not seen this ride yet; retry after Retry-After seconds.',
+              z.object({ 'retry-after': z.string().regex(/^\d+$/) }),
+            ),
           },
         },
       },

@@ -163,6 +163,52 @@ describe('rides HTTP API', () => {
     expect(unknown.status).toBe(404);
   });
 
+  describe('while the read model is still catching up', () => {
+    let catchingUp: RidesTestServer;
+
+    beforeEach(async () => {
+      catchingUp = await startRidesTestServer(publish, 1024, () => false);
+    });
+
+    afterEach(() => catchingUp.close());
+
+    it('when a ride it has not read yet is asked for, then GET answers 503 with Retry-After, not 404', async () => {
+      const response = await fetch(`${catchingUp.url}/rides/7d2c1e57-54a3-4c2e-9b7c-0c5b2a7d8e11`);
+
+      expect(response.status).toBe(503);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await response.json()).toMatchObject({ error: 'catching_up' });
+    });
+
+    it('when a ride is posted with an Idempotency-Key, then it answers 503 and publishes nothing', async () => {
+      const response = await fetch(`${catchingUp.url}/rides`, {
+        method: 'POST',
+        body: JSON.stringify(validBody),
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'retry-1' },
+      });
+
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).not.toBeNull();
+      expect(await response.json()).toMatchObject({ error: 'catching_up' });
+      expect(publish).not.toHaveBeenCalled();
+    });
+
+    it('when a ride it already holds is asked for, then GET answers it', async () => {
+      const created = await json(
+        await fetch(`${catchingUp.url}/rides`, {
+          method: 'POST',
+          body: JSON.stringify(validBody),
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+
+      const response = await fetch(`${catchingUp.url}/rides/${created.rideId}`);
+
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ rideId: created.rideId, status: 'requested' });
+    });
+  });
+
   describe('Idempotency-Key', () => {
     const withKey = (key: string, body: unknown = validBody) =>
       post(JSON.stringify(body), { 'content-type': 'application/json', 'idempotency-key': key });

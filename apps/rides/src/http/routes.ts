@@ -14,9 +14,25 @@ export interface RidesRoutesDeps {
     context: { correlationId: string; idempotencyKey?: string | undefined },
   ) => Promise<AcceptedRide>;
   readonly rideStatus: (rideId: string) => RideStatus | undefined;
+  /** False while the read model is still reading what the topics held when it started. */
+  readonly readModelCaughtUp: () => boolean;
   readonly metrics: RidesMetrics;
   readonly maxBodyBytes: number;
 }
+
+/** Catching up after a restart takes well under a second; rebuilding an empty store, longer. */
+const CATCHING_UP_RETRY_AFTER_SECONDS = 2;
+
+/** 503 catching_up: what this instance has not read yet may hold the ride. */
+const sendCatchingUp = (res: Response): void => {
+  res.set('Retry-After', String(CATCHING_UP_RETRY_AFTER_SECONDS));
+  sendError(
+    res,
+    503,
+    'catching_up',
+    'this instance is still reading the ride topics; retry after Retry-After seconds',
+  );
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -54,6 +70,11 @@ export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
         { field: 'Idempotency-Key', message: 'must be 1-128 letters, digits or ._:-' },
       ]);
     }
+    if (idempotencyKey !== undefined && !deps.readModelCaughtUp()) {
+      // A ride accepted earlier with this key may be among what it has not read yet.
+      deps.metrics.requests.inc({ outcome: 'unavailable' });
+      return sendCatchingUp(res);
+    }
     let ride: AcceptedRide;
     try {
       ride = await deps.requestRide(parsed.data, {
@@ -82,7 +103,8 @@ export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
       .set('X-Correlation-Id', ride.correlationId)
       .json({
         rideId: ride.rideId,
-        status: deps.rideStatus(ride.rideId)?.status ?? 'requested',
+        // A new ride is requested; only a replay may have its outcome already.
+        status: (ride.replayed && deps.rideStatus(ride.rideId)?.status) || 'requested',
         requestedAt: ride.requestedAt,
         correlationId: ride.correlationId,
       });
@@ -96,6 +118,8 @@ export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
       ]);
     }
     const status = deps.rideStatus(rideId);
+    // "Not yet", not "no such ride".
+    if (!status && !deps.readModelCaughtUp()) return sendCatchingUp(res);
     if (!status) return sendError(res, 404, 'not_found', `no ride ${rideId}`);
     res.json(status);
   });

@@ -18,6 +18,7 @@ export interface RidesTestServer {
 export const startRidesTestServer = async (
   publish: RequestRideDeps['publish'],
   maxBodyBytes = 1024,
+  readModelCaughtUp: () => boolean = () => true,
 ): Promise<RidesTestServer> => {
   const store = RideStore.open(':memory:');
   const app = express();
@@ -31,6 +32,7 @@ export const startRidesTestServer = async (
           inFlight: new Map(),
         }),
       rideStatus: (rideId) => store.status(rideId),
+      readModelCaughtUp,
       metrics: ridesMetrics(new Registry()),
       maxBodyBytes,
     }),

@@ -5,7 +5,7 @@ import { exampleRideConfirmed, exampleRideRejected, exampleRideRequested } from 
 import { rideChangeOf } from '../domain/apply-ride-event';
 import type { RideChange } from '../domain/ride-status';
 import { pruneRides } from './prune';
-import { RideStore, STORE_FILE, StoreInUseError } from './ride-store';
+import { machineBootTime, RideStore, STORE_FILE, StoreInUseError } from './ride-store';
 
 const RIDE = '0b7f4f5e-4a3c-4a55-9a43-6f2b1f1f0c01';
 const OTHER = '0b7f4f5e-4a3c-4a55-9a43-6f2b1f1f0c02';
@@ -127,6 +127,30 @@ describe('ride store', () => {
 
     expect(discarded).toHaveBeenCalledWith(expect.stringMatching(/not a database|malformed/));
     expect(store.positions()).toEqual([]);
+  });
+
+  it('when the machine restarted since the store was last open, then it is discarded and rebuilt, saying why', () => {
+    store.applyBatch([requested(RIDE)], at('ride_details', 0, 7));
+    store.close();
+    const discarded = jest.fn();
+    const aDayLater = machineBootTime() + 24 * 3600;
+
+    store = RideStore.open(dir, discarded, aDayLater);
+
+    expect(discarded).toHaveBeenCalledWith(expect.stringMatching(/machine restarted/));
+    expect(store.get(RIDE)).toBeUndefined();
+    expect(store.positions()).toEqual([]);
+  });
+
+  it('when the process restarts on the same boot, then the store is kept', () => {
+    store.applyBatch([requested(RIDE)], at('ride_details', 0, 7));
+    store.close();
+    const discarded = jest.fn();
+
+    store = RideStore.open(dir, discarded, machineBootTime() + 5);
+
+    expect(discarded).not.toHaveBeenCalled();
+    expect(store.get(RIDE)?.status).toBe('requested');
   });
 
   it('when rides are older than the retention, then pruning deletes them and keeps the rest', async () => {
