@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Money } from '@taxi/events';
 
 export type Authorization =
@@ -33,7 +33,6 @@ export const authorizePayment = (
       reason: `amount exceeds the ${AUTHORIZATION_LIMIT / 100} ${amount.currency} limit`,
     };
   }
-  // The one-shot hash: a Hash object per ride was a visible share of deciding one.
-  const digest = hash('sha256', `auth:${rideId}`, 'hex').slice(0, 16);
+  const digest = createHash('sha256').update(`auth:${rideId}`).digest('hex').slice(0, 16);
   return { status: 'authorized', authorizationId: `auth_${digest}` };
 };
