@@ -9,7 +9,7 @@ import {
   type Service,
 } from '@taxi/service-kit';
 import type { AnalyticsConfig } from './config';
-import { mergeStates } from './domain/stats';
+import { countRides, mergeStates } from './domain/stats';
 import { statsRoute } from './http/stats-route';
 import { PartitionStates } from './kafka/partition-states';
 import { startRideOutcomesConsumer } from './kafka/ride-outcomes-consumer';
@@ -29,7 +29,7 @@ export const start = async (
   const states = await PartitionStates.start(kafka, topics, logger, onFatal);
   const stats = () => mergeStates(states.all());
   const registry = createMetricsRegistry('analytics');
-  const metrics = analyticsMetrics(registry, stats);
+  const metrics = analyticsMetrics(registry, () => countRides(states.all()));
   const publisher = await createPublisher({ kafka, logger });
   const consumer = await startRideOutcomesConsumer({
     kafka,

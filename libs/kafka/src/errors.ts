@@ -14,3 +14,15 @@ export class KafkaRuntimeError extends Error {
     this.name = 'KafkaRuntimeError';
   }
 }
+
+/**
+ * True for an error that trying again cannot mend (a non-retriable `KafkaRuntimeError`, e.g. an
+ * output that fails its own schema), however deep kafkajs wrapped it: its retrier hands on the
+ * last failure as the `cause` of a `KafkaJSNumberOfRetriesExceeded`.
+ */
+export const isPermanentFailure = (error: unknown): boolean => {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current instanceof KafkaRuntimeError) return !current.retriable;
+  }
+  return false;
+};

@@ -56,14 +56,22 @@ export const encodeAll = <Contract extends TopicContract>(
     return withCreationContext(contract.name, toKafkaMessage(encoded.value)); // tracing: traceparent header
   });
 
-// In place: a batch gathers hundreds of one-message publishes, and copying the list per publish
-// made grouping quadratic in the batch size.
-const groupByTopic = (batch: readonly Pending[]): TopicMessages[] => {
+/**
+ * One produce request's messages per topic, in order. Appends in place: a batch gathers hundreds
+ * of publishes (a transaction, hundreds of outputs), and copying a topic's list per item made
+ * grouping quadratic in the batch size.
+ */
+export const groupByTopic = <Item>(
+  items: readonly Item[],
+  topicOf: (item: Item) => string,
+  messagesOf: (item: Item) => readonly Message[],
+): TopicMessages[] => {
   const byTopic = new Map<string, Message[]>();
-  for (const pending of batch) {
-    const messages = byTopic.get(pending.topic);
-    if (messages) messages.push(...pending.messages);
-    else byTopic.set(pending.topic, [...pending.messages]);
+  for (const item of items) {
+    const topic = topicOf(item);
+    const messages = byTopic.get(topic);
+    if (messages) messages.push(...messagesOf(item));
+    else byTopic.set(topic, [...messagesOf(item)]);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 };
@@ -95,7 +103,14 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
       queuedMessages = 0;
       batch.forEach((pending) => (pending.sent = true));
       try {
-        await producer.sendBatch({ topicMessages: groupByTopic(batch), acks: -1 });
+        await producer.sendBatch({
+          topicMessages: groupByTopic(
+            batch,
+            (pending) => pending.topic,
+            (pending) => pending.messages,
+          ),
+          acks: -1,
+        });
         connected = true;
         batch.forEach((pending) => pending.settle());
       } catch (error) {

@@ -1,10 +1,12 @@
 import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { KafkaRuntimeError } from './errors';
+import { isPermanentFailure, KafkaRuntimeError } from './errors';
 
+/** Kafka failing (worth trying again), as opposed to a bug or an error no retry can mend. */
 export const isKafkaFailure = (error: unknown): boolean =>
-  error instanceof KafkaRuntimeError ||
-  (error instanceof Error && error.name.startsWith('KafkaJS'));
+  !isPermanentFailure(error) &&
+  (error instanceof KafkaRuntimeError ||
+    (error instanceof Error && error.name.startsWith('KafkaJS')));
 
 /** How a consumer fetches: a fetch is answered once `minBytes` are ready or after `maxWaitTimeInMs`. */
 export interface FetchSettings {
@@ -144,6 +146,9 @@ export const startSupervisedConsumer = async (
     created.on(created.events.CRASH, (event) => {
       joined = false;
       if (event.payload.restart || stopping) return;
+      // kafkajs gives up at once on a non-retriable error and wraps it as a KafkaJS error: one no
+      // retry can mend (a state snapshot failing its schema) must end the process, not relaunch
+      // the consumer into the same failure for ever.
       if (isKafkaFailure(event.payload.error)) return relaunch(event.payload.error);
       logger.error({ err: event.payload.error, groupId }, 'consumer crashed and will not restart');
       options.onFatal(event.payload.error);

@@ -1,10 +1,10 @@
-import type { EachBatchPayload, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
 import { errorText, type RunningConsumer } from './consumer';
 import { deadLetterMessage, isRedrivenForAnotherService } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
-import { encodeAll } from './publisher';
+import { encodeAll, groupByTopic } from './publisher';
 import { processInSpan, startTransactionSpan } from './tracing';
 import {
   startManualCommitMember,
@@ -78,13 +78,6 @@ export interface TransactionalConsumerOptions<Contract extends TopicContract> {
   /** Reports consumer lag per partition after each batch (for a metric). */
   readonly onLag?: OnLag;
 }
-
-const groupByTopic = (items: readonly Outgoing[]): TopicMessages[] => {
-  const byTopic = new Map<string, Message[]>();
-  for (const item of items)
-    byTopic.set(item.topic, [...(byTopic.get(item.topic) ?? []), item.message]);
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-};
 
 /**
  * Consume → process → produce exactly once with Kafka transactions. Each input partition has its
@@ -197,7 +190,14 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
       }
       outputs.push(...(options.state?.end(batch.topic, batch.partition, nextOffset(last)) ?? []));
       if (outputs.length > 0)
-        await transaction.sendBatch({ topicMessages: groupByTopic(outputs), acks: -1 });
+        await transaction.sendBatch({
+          topicMessages: groupByTopic(
+            outputs,
+            (output) => output.topic,
+            (output) => [output.message],
+          ),
+          acks: -1,
+        });
       await transaction.sendOffsets({
         consumerGroupId: groupId,
         topics: [

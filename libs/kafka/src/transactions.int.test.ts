@@ -11,6 +11,7 @@ import {
 } from '@taxi/testing';
 import type { RunningConsumer } from './consumer';
 import { DLQ_HEADERS } from './dead-letter';
+import { KafkaRuntimeError } from './errors';
 import { createPublisher } from './publisher';
 import { outgoing, startTransactionalConsumer } from './transactional-consumer';
 
@@ -112,5 +113,43 @@ describe('Kafka transactions', () => {
     });
     expect(ids.sort()).toEqual(events.map((e) => e.payload.rideId).sort());
     expect(parked?.message.headers?.[DLQ_HEADERS.kind]?.toString()).toBe('malformed_json');
+  });
+
+  it('when a partition state snapshot fails its schema, then the consumer ends through onFatal instead of retrying for ever', async () => {
+    const input = await isolatedContract(kafka, topics.rideRequested);
+    const snapshots = await isolatedContract(kafka, topics.rideRequested);
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    let fail!: (error: unknown) => void;
+    const fatal = new Promise<unknown>((resolve) => (fail = resolve));
+    running.push(
+      await startTransactionalConsumer({
+        kafka,
+        groupId: uniqueName('group'),
+        contracts: [input],
+        service: 'test',
+        logger: testLogger(),
+        transactionalIdPrefix: uniqueName('tx'),
+        onFatal: fail,
+        process: () => [],
+        state: {
+          restore: () => Promise.resolve(),
+          begin: () => undefined,
+          // A snapshot this code built wrong: no retry can make it valid.
+          end: () => [outgoing(snapshots, { ...freshRideRequested(), correlationId: '' })],
+          committed: () => undefined,
+          aborted: () => undefined,
+        },
+      }),
+    );
+
+    await publisher.publish(input, [freshRideRequested()]);
+    await publisher.disconnect();
+
+    const error = await fatal;
+    const causes: unknown[] = [];
+    for (let current = error; current instanceof Error; current = current.cause)
+      causes.push(current);
+    const refused = causes.find((cause) => cause instanceof KafkaRuntimeError);
+    expect(refused).toMatchObject({ code: 'invalid_event', retriable: false });
   });
 });

@@ -71,6 +71,17 @@ const pruneZones = (state: AnalyticsPartitionState) => {
     delete state.pickupZones[zone];
 };
 
+/** The counts of the minute `iso` falls in; only a new minute can pass the limit, so only then prune. */
+const minuteCounts = (state: AnalyticsPartitionState, iso: string) => {
+  const minute = minuteOf(iso);
+  let counts = state.perMinute[minute];
+  if (counts === undefined) {
+    counts = state.perMinute[minute] = { confirmed: 0, rejected: 0 };
+    pruneMinutes(state);
+  }
+  return counts;
+};
+
 /** Counts one ride outcome into the state (mutates it). Deterministic: replays give the same state. */
 export const applyOutcome = (state: AnalyticsPartitionState, event: RideOutcomeEvent): void => {
   switch (event.type) {
@@ -84,19 +95,14 @@ export const applyOutcome = (state: AnalyticsPartitionState, event: RideOutcomeE
       increment(state.pickupZones, zone);
       // Counting the zones costs as much as there are: only a new one can pass the limit.
       if (newZone) pruneZones(state);
-      const minute = (state.perMinute[minuteOf(ride.confirmedAt)] ??= {
-        confirmed: 0,
-        rejected: 0,
-      });
-      minute.confirmed += 1;
+      minuteCounts(state, ride.confirmedAt).confirmed += 1;
       break;
     }
     case 'ride.rejected': {
       const ride = event.payload;
       state.rejected += 1;
       increment(state.rejectionsByReason, ride.reason);
-      const minute = (state.perMinute[minuteOf(ride.rejectedAt)] ??= { confirmed: 0, rejected: 0 });
-      minute.rejected += 1;
+      minuteCounts(state, ride.rejectedAt).rejected += 1;
       break;
     }
     default: {
@@ -104,5 +110,4 @@ export const applyOutcome = (state: AnalyticsPartitionState, event: RideOutcomeE
       throw new Error(`unexpected event ${JSON.stringify(unexpected)}`);
     }
   }
-  pruneMinutes(state);
 };

@@ -35,10 +35,17 @@ export const quantileOf = (buckets: Record<string, number>, quantile: number): n
   return ETA_BUCKETS[ETA_BUCKETS.length - 1] as number;
 };
 
+/** Rides counted over all partitions: what a metrics scrape needs, without the rest of /stats. */
+export const countRides = (
+  states: readonly AnalyticsPartitionState[],
+): { confirmed: number; rejected: number } => ({
+  confirmed: states.reduce((n, s) => n + s.confirmed, 0),
+  rejected: states.reduce((n, s) => n + s.rejected, 0),
+});
+
 /** Adds up the states of all partitions into the stats served at /stats. */
 export const mergeStates = (states: readonly AnalyticsPartitionState[], topZones = 5): Stats => {
-  const confirmed = states.reduce((n, s) => n + s.confirmed, 0);
-  const rejected = states.reduce((n, s) => n + s.rejected, 0);
+  const { confirmed, rejected } = countRides(states);
   const currency = states[0]?.fareTotal.currency ?? 'USD';
   const fareTotal = states.reduce((n, s) => n + s.fareTotal.amount, 0);
   const etaBuckets = states.reduce(

@@ -123,7 +123,7 @@ describe('evolveShard', () => {
     });
 
     expect(before.drivers.get('a')).toEqual({ busyUntil: 0, position: north(1) });
-    expect(before.decidedRides).toEqual([]);
+    expect([...before.decidedRides]).toEqual([]);
     expect(after.drivers.get('a')).toEqual({ busyUntil: 9, position: north(2) });
     expect(wasDecided(after, 'r1')).toBe(true);
   });
@@ -134,7 +134,7 @@ describe('evolveShard', () => {
       initialShard(drivers),
     );
 
-    expect(state.decidedRides).toEqual(['b', 'c', 'd']);
+    expect([...state.decidedRides]).toEqual(['b', 'c', 'd']);
     expect(['a', 'b', 'c', 'd'].map((rideId) => wasDecided(state, rideId))).toEqual([
       false,
       true,

@@ -22,7 +22,17 @@ export interface DriverState {
 /** What one partition knows: its drivers, and the rides it decided last (oldest first). */
 export interface ShardState {
   readonly drivers: ReadonlyMap<string, DriverState>;
-  readonly decidedRides: readonly string[];
+  /** A set in the order the rides were decided: a look-up per request, not a scan of 256. */
+  readonly decidedRides: ReadonlySet<string>;
+}
+
+/**
+ * A copy of a shard that changes in place: one transaction's working state. Deciding a batch
+ * then costs one copy of the shard per transaction instead of one per ride.
+ */
+export interface ShardDraft extends ShardState {
+  readonly drivers: Map<string, DriverState>;
+  readonly decidedRides: Set<string>;
 }
 
 /** Rides remembered per partition to drop a repeated request; the race it guards lasts ms. */
@@ -33,7 +43,7 @@ export const initialShard = (drivers: readonly Driver[]): ShardState => ({
   drivers: new Map(
     drivers.map((driver) => [driver.id, { busyUntil: 0, position: driver.position }]),
   ),
-  decidedRides: [],
+  decidedRides: new Set(),
 });
 
 /** What deciding a ride changes: the ride is decided, and a confirmed one makes its driver busy. */
@@ -42,25 +52,46 @@ export interface ShardChange {
   readonly assigned?: { readonly driverId: string } & DriverState;
 }
 
+/** A copy to change in place; `state` itself stays as it was. */
+export const draftOf = (state: ShardState): ShardDraft => ({
+  drivers: new Map(state.drivers),
+  decidedRides: new Set(state.decidedRides),
+});
+
+/** Applies a change to a draft in place, forgetting the oldest decided rides beyond `keep`. */
+export const applyToDraft = (
+  draft: ShardDraft,
+  change: ShardChange,
+  keep = DECIDED_RIDES_KEPT,
+): void => {
+  // Deleted first, so a ride decided again moves to the newest end.
+  draft.decidedRides.delete(change.rideId);
+  draft.decidedRides.add(change.rideId);
+  for (const oldest of draft.decidedRides) {
+    if (draft.decidedRides.size <= keep) break;
+    draft.decidedRides.delete(oldest);
+  }
+  const { assigned } = change;
+  if (assigned)
+    draft.drivers.set(assigned.driverId, {
+      busyUntil: assigned.busyUntil,
+      position: assigned.position,
+    });
+};
+
 /** Applies a change; the input state is left as it was (an aborted transaction discards the result). */
 export const evolveShard = (
   state: ShardState,
   change: ShardChange,
   keep = DECIDED_RIDES_KEPT,
 ): ShardState => {
-  const decidedRides = [...state.decidedRides.filter((id) => id !== change.rideId), change.rideId];
-  const { assigned } = change;
-  const drivers = assigned
-    ? new Map(state.drivers).set(assigned.driverId, {
-        busyUntil: assigned.busyUntil,
-        position: assigned.position,
-      })
-    : state.drivers;
-  return { drivers, decidedRides: decidedRides.slice(Math.max(0, decidedRides.length - keep)) };
+  const next = draftOf(state);
+  applyToDraft(next, change, keep);
+  return next;
 };
 
 export const wasDecided = (state: ShardState, rideId: string): boolean =>
-  state.decidedRides.includes(rideId);
+  state.decidedRides.has(rideId);
 
 /** The nearest driver of the shard free at `nowMs` within `maxKm` of the pickup, and how far. */
 export const nearestFree = (

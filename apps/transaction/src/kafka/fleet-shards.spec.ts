@@ -1,7 +1,9 @@
+import type { Kafka } from '@taxi/kafka';
 import { topics, validate } from '@taxi/events';
+import { testLogger } from '@taxi/testing';
 import { createFleet } from '../domain/fleet';
-import { driversOfPartition, evolveShard, initialShard } from '../domain/shard';
-import { fromSnapshot, toSnapshot } from './fleet-shards';
+import { driversOfPartition, evolveShard, initialShard, wasDecided } from '../domain/shard';
+import { FleetShards, fromSnapshot, toSnapshot } from './fleet-shards';
 
 const fleet = createFleet({
   size: 12,
@@ -52,5 +54,49 @@ describe('fleet snapshots', () => {
       busyUntil: 0,
       position: shard[0]?.position,
     });
+  });
+});
+
+describe('FleetShards transactions', () => {
+  // Only restore reads Kafka; these hooks run on memory alone.
+  const shards = () => new FleetShards({ kafka: {} as Kafka, topics, fleet, logger: testLogger() });
+  const driverId = shard[0]?.id ?? '';
+  const assign = (rideId: string) => ({
+    rideId,
+    assigned: { driverId, busyUntil: 1_000, position: dropoff },
+  });
+
+  it('when a transaction aborts, then its decisions are dropped and the next one starts from the committed state', () => {
+    const hooks = shards();
+    hooks.begin('ride_details', 2);
+    hooks.apply('ride_details', 2, assign('ride-1'));
+    hooks.committed('ride_details', 2);
+
+    hooks.begin('ride_details', 2);
+    hooks.apply('ride_details', 2, assign('ride-2'));
+    const during = wasDecided(hooks.current('ride_details', 2), 'ride-2');
+    hooks.aborted('ride_details', 2);
+    hooks.begin('ride_details', 2);
+    const after = hooks.current('ride_details', 2);
+
+    expect(during).toBe(true);
+    expect(wasDecided(after, 'ride-1')).toBe(true);
+    expect(wasDecided(after, 'ride-2')).toBe(false);
+  });
+
+  it('when a transaction decides rides, then the committed state is untouched until it commits', () => {
+    const hooks = shards();
+    hooks.begin('ride_details', 2);
+    hooks.committed('ride_details', 2);
+    hooks.begin('ride_details', 2);
+    const committed = hooks.current('ride_details', 2);
+    hooks.committed('ride_details', 2);
+
+    hooks.begin('ride_details', 2);
+    hooks.apply('ride_details', 2, assign('ride-3'));
+
+    expect(wasDecided(committed, 'ride-3')).toBe(false);
+    expect(committed.drivers.get(driverId)?.busyUntil).toBe(0);
+    expect(hooks.current('ride_details', 2).drivers.get(driverId)?.busyUntil).toBe(1_000);
   });
 });

@@ -15,11 +15,13 @@ import {
 } from '@taxi/kafka';
 import type { Driver } from '../domain/fleet';
 import {
+  applyToDraft,
   DECIDED_RIDES_KEPT,
+  draftOf,
   driversOfPartition,
-  evolveShard,
   initialShard,
   type ShardChange,
+  type ShardDraft,
   type ShardState,
 } from '../domain/shard';
 
@@ -59,19 +61,19 @@ export const fromSnapshot = (
         ];
       }),
     ),
-    decidedRides: snapshot.decidedRides.slice(-DECIDED_RIDES_KEPT),
+    decidedRides: new Set(snapshot.decidedRides.slice(-DECIDED_RIDES_KEPT)),
   };
 };
 
 /**
  * The fleet shards of the `ride_details` partitions this instance owns, as Kafka transaction
- * hooks. A transaction works on its own copy (`pending`); its snapshot goes to `fleet_state`
- * partition p with the decisions and offsets; only a commit makes the copy the committed state,
- * and a restore reads the latest committed snapshot back.
+ * hooks. A transaction works on its own copy (`pending`, changed in place ride by ride); its
+ * snapshot goes to `fleet_state` partition p with the decisions and offsets; only a commit makes
+ * the copy the committed state, and a restore reads the latest committed snapshot back.
  */
 export class FleetShards implements PartitionStateHooks {
   private readonly committedShards = new Map<string, ShardState>();
-  private readonly pending = new Map<string, ShardState>();
+  private readonly pending = new Map<string, ShardDraft>();
   private readonly shardDrivers = new Map<number, Driver[]>();
 
   constructor(
@@ -131,11 +133,14 @@ export class FleetShards implements PartitionStateHooks {
 
   begin(topic: string, partition: number): void {
     const committed = this.committedShards.get(keyOf(topic, partition));
-    this.pending.set(keyOf(topic, partition), committed ?? initialShard(this.driversOf(partition)));
+    this.pending.set(
+      keyOf(topic, partition),
+      draftOf(committed ?? initialShard(this.driversOf(partition))),
+    );
   }
 
   /** The state the open transaction of the partition decides against. */
-  current(topic: string, partition: number): ShardState {
+  current(topic: string, partition: number): ShardDraft {
     const state = this.pending.get(keyOf(topic, partition));
     if (!state) throw new Error(`no transaction open for ${topic}/${partition}`);
     return state;
@@ -143,7 +148,7 @@ export class FleetShards implements PartitionStateHooks {
 
   /** Applies a decision's change to the open transaction's copy; committed with it, or dropped. */
   apply(topic: string, partition: number, change: ShardChange): void {
-    this.pending.set(keyOf(topic, partition), evolveShard(this.current(topic, partition), change));
+    applyToDraft(this.current(topic, partition), change);
   }
 
   end(topic: string, partition: number, nextOffset: string): readonly Outgoing[] {
