@@ -16,8 +16,10 @@ export const smtpMailer = (url: string, poolSize: number): Mailer & { close(): v
   return {
     send: async (email) => {
       try {
-        const raw = await mimeOf(email);
-        await transport.sendMail({ envelope: { from: email.from, to: [email.to] }, raw });
+        await transport.sendMail({
+          envelope: { from: email.from, to: [email.to] },
+          raw: mimeOf(email),
+        });
       } catch (error) {
         const code = (error as { responseCode?: number }).responseCode;
         if (code !== undefined && code >= 500) {
