@@ -41,6 +41,18 @@ const readByClient = async (mime: string | Buffer) => {
   };
 };
 
+/** The unfolded header fields a sender chooses, by lower-case name, as written (still encoded). */
+const writtenHeaders = (mime: string) => {
+  const fields = mime.slice(0, mime.indexOf('\r\n\r\n')).replace(/\r\n(?=[ \t])/g, '');
+  const byName = new Map(
+    fields.split('\r\n').map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()] as const;
+    }),
+  );
+  return ['from', 'to', 'subject', 'message-id', 'x-ride-id'].map((name) => byName.get(name));
+};
+
 const confirmation = (driverName: string, overrides: Partial<Email> = {}): Email => ({
   ...confirmationEmail(
     exampleRideConfirmed({ driver: { id: 'drv-1', name: driverName } }).payload,
@@ -57,6 +69,8 @@ const cases: [string, Email][] = [
   ['a driver name of 128 characters (a long subject, long lines)', confirmation('Ab '.repeat(43))],
   ['a name of 128 letters without a space', confirmation('x'.repeat(128))],
   ['markup in the driver name', confirmation('<b>"Bob" & Co</b>')],
+  // nodemailer encodes a broken encoded word (a valid one it takes as encoded already).
+  ['a driver name like a broken encoded word', confirmation('Eve =?utf-8?X?Eve?=')],
   ['a non-ASCII sender name', confirmation('Ada', { from: 'Táxi Kafka <rides@taxi-kafka.local>' })],
   ['an address with a display name', confirmation('Ada', { to: 'Ada L <ada@example.com>' })],
   [
@@ -82,6 +96,17 @@ describe('mimeOf', () => {
 
       expect(ours).toEqual(reference);
       expect(ours).toMatchObject({ subject: email.subject, rideId: email.rideId, attachments: 0 });
+    },
+  );
+
+  it.each(cases)(
+    'when the email has %s, then its headers are encoded as nodemailer encodes them',
+    async (_case, email) => {
+      const reference = (await nodemailerMime(email)).toString();
+
+      const ours = mimeOf(email, at);
+
+      expect(writtenHeaders(ours)).toEqual(writtenHeaders(reference));
     },
   );
 

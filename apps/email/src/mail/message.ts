@@ -11,16 +11,24 @@ import type { Email } from '../domain/compose-email';
 export const BOUNDARY = '=_taxi-kafka-alternative';
 
 const LINE_LENGTH = 76;
-// Only these go out as they are; anything else is encoded by nodemailer's own header encoder.
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+// Only these go out as they are (printable ASCII but the quote, which nodemailer encodes too);
+// anything else is encoded by nodemailer's own header encoder.
+const AS_IS_TEXT = /^[\x20\x21\x23-\x7e]*$/;
 const PLAIN_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+$/;
 const LONG_LINE = new RegExp(`^.{${LINE_LENGTH + 1},}`, 'm');
 const LINE_BREAKS = /\r\n|\r|\n/g;
 
 const header = (key: string, value: string): string => foldLines(`${key}: ${value}`, LINE_LENGTH);
 
+// Text with `=?` goes through nodemailer too: it encodes what a mail client could misread as an
+// encoded word (and, like nodemailer, passes a valid encoded word through).
 const textHeader = (key: string, value: string): string =>
-  header(key, PRINTABLE_ASCII.test(value) ? value : MimeNode.encodeHeaderValue(key, value));
+  header(
+    key,
+    AS_IS_TEXT.test(value) && !value.includes('=?')
+      ? value
+      : MimeNode.encodeHeaderValue(key, value),
+  );
 
 const addressHeader = (key: string, value: string): string =>
   header(key, PLAIN_ADDRESS.test(value) ? value : MimeNode.encodeHeaderValue(key, value));
