@@ -13,7 +13,9 @@ export const emailEnv = withSaslCheck(
       .describe(
         'Mail server, e.g. smtp://user:pass@host:587; unset: write .eml files to OUTBOX_DIR',
       ),
-    SMTP_POOL_SIZE: positiveInt(8).describe('SMTP connections kept open'),
+    SMTP_POOL_SIZE: positiveInt(8).describe(
+      'Most SMTP connections open at once (each closed after 30 s idle)',
+    ),
     OUTBOX_DIR: z
       .string()
       .min(1)

@@ -79,6 +79,27 @@ describe('rejectionEmail', () => {
   );
 });
 
+describe('line length', () => {
+  it('when ride emails are composed from usual values, then no body line is longer than 76 characters, so they go out unencoded', () => {
+    const emails = [
+      confirmationEmail(exampleRideConfirmed().payload, from, domain),
+      rejectionEmail(exampleRideRejected({ reason: 'payment_declined' }).payload, from, domain),
+      rejectionEmail(
+        exampleRideRejected({
+          reason: 'no_driver_available',
+          detail: 'no driver is free near the pickup point',
+        }).payload,
+        from,
+        domain,
+      ),
+    ];
+
+    const lines = emails.flatMap((email) => [...email.text.split('\n'), ...email.html.split('\n')]);
+
+    expect(lines.filter((line) => line.length > 76)).toEqual([]);
+  });
+});
+
 describe('Message-ID', () => {
   it('when the same ride email is composed twice, then both carry the same Message-ID', () => {
     const ride = exampleRideConfirmed().payload;

@@ -36,6 +36,8 @@ const formatTime = (iso: string): string =>
 export const messageIdFor = (rideId: string, kind: Email['kind'], domain: string) =>
   `<${rideId}.${kind}@${domain}>`;
 
+// Lines of at most 76 characters where the values allow: such a body is sent as it is, a longer
+// line makes the whole body quoted-printable, which costs more to build than the rest of the email.
 const htmlPage = (title: string, rows: readonly (readonly [string, string])[], footer: string) =>
   [
     '<!doctype html><html><body style="font-family:sans-serif">',
@@ -43,10 +45,12 @@ const htmlPage = (title: string, rows: readonly (readonly [string, string])[], f
     '<table cellpadding="4">',
     ...rows.map(
       ([label, value]) =>
-        `<tr><th align="left">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
+        `<tr><th align="left">${escapeHtml(label)}</th>\n<td>${escapeHtml(value)}</td></tr>`,
     ),
     '</table>',
-    `<p style="color:#666">${escapeHtml(footer)}</p>`,
+    '<p style="color:#666">',
+    escapeHtml(footer),
+    '</p>',
     '</body></html>',
   ].join('\n');
 
@@ -67,7 +71,7 @@ export const confirmationEmail = (ride: RideConfirmation, from: string, domain: 
     ['Distance', `${ride.distanceKm.toFixed(1)} km`],
     ['Ride id', ride.rideId],
   ] as const;
-  const footer = 'The fare has been authorized on your card and is charged at the end of the ride.';
+  const footer = 'The fare is authorized on your card and charged at the end of the ride.';
   return {
     to: ride.customerEmail,
     from,
@@ -88,7 +92,8 @@ const REASONS: Record<RideRejection['reason'], string> = {
 export const rejectionEmail = (ride: RideRejection, from: string, domain: string): Email => {
   const title = 'We could not book your ride';
   const rows = [
-    ['Reason', `${REASONS[ride.reason]} (${ride.detail})`],
+    ['Reason', REASONS[ride.reason]],
+    ['Detail', ride.detail],
     ['Requested at', formatTime(ride.requestedAt)],
     ['Ride id', ride.rideId],
   ] as const;
