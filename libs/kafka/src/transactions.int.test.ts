@@ -13,7 +13,11 @@ import type { RunningConsumer } from './consumer';
 import { DLQ_HEADERS } from './dead-letter';
 import { KafkaRuntimeError } from './errors';
 import { createPublisher } from './publisher';
-import { outgoing, startTransactionalConsumer } from './transactional-consumer';
+import {
+  outgoing,
+  startTransactionalConsumer,
+  type TransactionalConsumerOptions,
+} from './transactional-consumer';
 
 describe('Kafka transactions', () => {
   let kafka: Kafka;
@@ -28,6 +32,25 @@ describe('Kafka transactions', () => {
     await Promise.all(running.splice(0).map((c) => c.stop()));
     await Promise.all(collectors.splice(0).map((c) => c.stop()));
   });
+
+  type Input = typeof topics.rideRequested;
+
+  /** A transactional consumer of `input` in a group and with transactional ids of its own. */
+  const startConsumer = async (
+    input: Input,
+    options: Pick<TransactionalConsumerOptions<Input>, 'process' | 'onFatal' | 'state'>,
+  ) =>
+    running.push(
+      await startTransactionalConsumer({
+        kafka,
+        groupId: uniqueName('group'),
+        contracts: [input],
+        service: 'test',
+        logger: testLogger(),
+        transactionalIdPrefix: uniqueName('tx'),
+        ...options,
+      }),
+    );
 
   it('when a transaction is open, then read-committed consumers see its messages only after commit, and never after abort', async () => {
     const contract = await isolatedContract(kafka, topics.rideRequested);
@@ -80,22 +103,14 @@ describe('Kafka transactions', () => {
     const outputs = await collect(kafka, [output.name]);
     const deadLetters = await collect(kafka, [input.deadLetter.name]);
     collectors.push(outputs, deadLetters);
-    running.push(
-      await startTransactionalConsumer({
-        kafka,
-        groupId: uniqueName('group'),
-        contracts: [input],
-        service: 'test',
-        logger: testLogger(),
-        transactionalIdPrefix: uniqueName('tx'),
-        onFatal: (error) => {
-          throw error;
-        },
-        process: (event) => [
-          outgoing(output, { ...event, correlationId: `out-${event.correlationId}` }),
-        ],
-      }),
-    );
+    await startConsumer(input, {
+      onFatal: (error) => {
+        throw error;
+      },
+      process: (event) => [
+        outgoing(output, { ...event, correlationId: `out-${event.correlationId}` }),
+      ],
+    });
 
     await publisher.publish(input, events.slice(0, 25));
     const raw = kafka.producer();
@@ -121,26 +136,18 @@ describe('Kafka transactions', () => {
     const publisher = await createPublisher({ kafka, logger: testLogger() });
     let fail!: (error: unknown) => void;
     const fatal = new Promise<unknown>((resolve) => (fail = resolve));
-    running.push(
-      await startTransactionalConsumer({
-        kafka,
-        groupId: uniqueName('group'),
-        contracts: [input],
-        service: 'test',
-        logger: testLogger(),
-        transactionalIdPrefix: uniqueName('tx'),
-        onFatal: fail,
-        process: () => [],
-        state: {
-          restore: () => Promise.resolve(),
-          begin: () => undefined,
-          // A snapshot this code built wrong: no retry can make it valid.
-          end: () => [outgoing(snapshots, { ...freshRideRequested(), correlationId: '' })],
-          committed: () => undefined,
-          aborted: () => undefined,
-        },
-      }),
-    );
+    await startConsumer(input, {
+      onFatal: fail,
+      process: () => [],
+      state: {
+        restore: () => Promise.resolve(),
+        begin: () => undefined,
+        // A snapshot this code built wrong: no retry can make it valid.
+        end: () => [outgoing(snapshots, { ...freshRideRequested(), correlationId: '' })],
+        committed: () => undefined,
+        aborted: () => undefined,
+      },
+    });
 
     await publisher.publish(input, [freshRideRequested()]);
     await publisher.disconnect();
