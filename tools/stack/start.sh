@@ -30,8 +30,8 @@ cat <<TXT
 TXT
 
 names=rides,transaction,email,analytics,web
-# The heap as the images size it (Dockerfile, ADR 017).
-node="node --max-old-space-size=128 --max-semi-space-size=4"
+# The heap and malloc as the images set them (Dockerfile, ADR 017 and 019).
+node="env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=128 --max-semi-space-size=4"
 commands=("$node dist/apps/rides/main.js" "$node dist/apps/transaction/main.js"
   "$node dist/apps/email/main.js" "$node dist/apps/analytics/main.js" "$node dist/apps/web/main.js")
 if [[ -n "${DEMO:-}" ]]; then

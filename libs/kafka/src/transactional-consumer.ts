@@ -8,6 +8,7 @@ import { encodeAll, groupByTopic } from './publisher';
 import { processInSpan, startTransactionSpan } from './tracing';
 import {
   startManualCommitMember,
+  type FetchSettings,
   type OnLag,
   type SupervisedConsumer,
 } from './supervised-consumer';
@@ -77,6 +78,8 @@ export interface TransactionalConsumerOptions<Contract extends TopicContract> {
   readonly sessionTimeoutMs?: number;
   /** Reports consumer lag per partition after each batch (for a metric). */
   readonly onLag?: OnLag;
+  /** How much a fetch brings; default BATCH_FIRST_FETCH. */
+  readonly fetch?: FetchSettings;
 }
 
 /**
@@ -244,6 +247,7 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     onFatal: options.onFatal,
     onLag: options.onLag,
+    fetch: options.fetch,
     eachBatch,
   });
   membership.current = supervised;

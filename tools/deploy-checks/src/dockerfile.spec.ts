@@ -44,6 +44,21 @@ describe('the Dockerfile', () => {
     ).toEqual(image);
   });
 
+  it('when a service runs in the image, by npm start or in the tests, then malloc is set alike', () => {
+    // `MALLOC_X=1` in the Dockerfile and start.sh, `MALLOC_X: '1'` in the e2e tests' spawn env.
+    const mallocSettings = (text: string) =>
+      [...text.matchAll(/\b(MALLOC_[A-Z_]+)['"]?\s*[:=]\s*['"]?(\d+)/g)]
+        .map((match) => `${match[1]}=${match[2]}`)
+        .sort();
+    const image = mallocSettings(args('ENV').join('\n'));
+
+    expect(image).toEqual(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072']);
+    expect(mallocSettings(readWorkspaceFile('tools/stack/start.sh'))).toEqual(image);
+    expect(
+      mallocSettings(readWorkspaceFile('apps/pipeline-e2e/src/support/service-process.ts')),
+    ).toEqual(image);
+  });
+
   it('when the runtime image is assembled, then it holds production dependencies only', () => {
     const installs = args('RUN').filter((run) => run.includes('npm '));
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { decode, newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
 import { readPartitionTails, type Kafka, type Publisher, type TailRecord } from '@taxi/kafka';
-import { emailKey, type SentLedger } from '../domain/send-ride-emails';
+import type { SentLedger } from '../domain/send-ride-emails';
+import { ledgerKey } from './ledger-key';
 import { RecentKeys } from './recent-keys';
 
 export interface KafkaSentLedger extends SentLedger {
@@ -44,7 +45,7 @@ export const createSentLedger = (deps: {
 
   const readRecord = (message: TailRecord): string | undefined => {
     const decoded = decode(topics.emailsSent, message.value);
-    if (decoded.ok) return emailKey(decoded.value.payload);
+    if (decoded.ok) return ledgerKey(decoded.value.payload);
     logger.warn(
       { offset: message.offset, reason: decoded.error.reason },
       'ignoring unreadable ledger record',
@@ -54,12 +55,12 @@ export const createSentLedger = (deps: {
 
   return {
     status: (partition, email) => {
-      const key = emailKey(email);
+      const key = ledgerKey(email);
       if (recorded.get(partition)?.has(key)) return 'recorded';
       return sentHere.has(key) ? 'sent_not_recorded' : 'unknown';
     },
     noteSent: (email) => {
-      sentHere.add(emailKey(email));
+      sentHere.add(ledgerKey(email));
     },
     recordSent: async (partition, sent, sentAt) => {
       const events: EmailSentEvent[] = sent.map(({ email, correlationId }) => ({
@@ -74,8 +75,9 @@ export const createSentLedger = (deps: {
       await deps.publisher.publish(topics.emailsSent, events);
       const keys = partitionKeys(partition);
       for (const { email } of sent) {
-        keys.add(emailKey(email));
-        sentHere.delete(emailKey(email));
+        const key = ledgerKey(email);
+        keys.add(key);
+        sentHere.delete(key);
       }
     },
     restore: async (assignment) => {

@@ -17,6 +17,11 @@ export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics' | 'web
 /** One service running as its own Node process from its build output, with its JSON logs parsed. */
 /** The heap as the images size it (Dockerfile, ADR 017), so tests and the bench run what ships. */
 export const SERVICE_HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
+/**
+ * glibc's malloc as the images set it (Dockerfile, ADR 019): two arenas, not 8 per core, and
+ * allocations of 128 KiB or more mapped on their own, so freed fetch buffers leave RSS.
+ */
+export const SERVICE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
 
 export class ServiceProcess {
   readonly logs: LogLine[] = [];
@@ -57,7 +62,13 @@ export class ServiceProcess {
       [...nodeArgs, path.join(workspaceRoot, 'dist/apps', name, 'main.js')],
       {
         cwd: workspaceRoot,
-        env: { PATH: process.env['PATH'] ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          LOG_FORMAT: 'json',
+          LOG_LEVEL: 'info',
+          ...SERVICE_MALLOC_ENV,
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
