@@ -4,6 +4,7 @@ export * from './dead-letter';
 export * from './errors';
 export * from './inbound';
 export * from './latest-records';
+export * from './partition-states';
 export * from './log-creator';
 export * from './provision';
 export * from './publisher';

@@ -9,8 +9,10 @@ import {
 } from '@taxi/events';
 import {
   outgoing,
-  readLatestRecords,
+  partitionStateKey,
+  readLatestSnapshot,
   startTable,
+  TransactionalStates,
   type PartitionStateHooks,
   type Table,
 } from '@taxi/kafka';
@@ -21,8 +23,6 @@ import {
   type RideOutcomeEvent,
 } from '../domain/partition-state';
 
-const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
-
 /**
  * Analytics state per input partition. The committed state of every partition, from every
  * instance, is in the compacted `analytics_state` topic, the state of input partition p in its
@@ -31,8 +31,9 @@ const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
  * topic, which is what /stats adds up.
  */
 export class PartitionStates implements PartitionStateHooks {
-  private readonly committedStates = new Map<string, AnalyticsPartitionState>();
-  private readonly pending = new Map<string, AnalyticsPartitionState>();
+  private readonly states = new TransactionalStates<AnalyticsPartitionState>(
+    (committed, topic, partition) => cloneState(committed ?? emptyState(topic, partition)),
+  );
 
   private constructor(
     private readonly kafka: Kafka,
@@ -62,30 +63,13 @@ export class PartitionStates implements PartitionStateHooks {
 
   async restore(topic: string, partition: number): Promise<void> {
     const snapshot =
-      (await this.latestSnapshot(topic, partition)) ??
-      (await this.snapshotFromTable(topic, partition));
-    this.committedStates.set(keyOf(topic, partition), snapshot ?? emptyState(topic, partition));
+      (await readLatestSnapshot(this.kafka, this.topics.analyticsState, topic, partition))
+        ?.payload ?? (await this.snapshotFromTable(topic, partition));
+    this.states.restored(topic, partition, snapshot ?? emptyState(topic, partition));
     this.logger.info(
       { topic, partition, nextOffset: snapshot?.nextOffset ?? 'none' },
       'analytics state restored',
     );
-  }
-
-  private async latestSnapshot(topic: string, partition: number) {
-    const key = keyOf(topic, partition);
-    const found = await readLatestRecords({
-      kafka: this.kafka,
-      topic: this.topics.analyticsState.name,
-      partition,
-      keys: [key],
-    });
-    const record = found.get(key);
-    if (!record) return undefined;
-    const decoded = decode(this.topics.analyticsState, record.value);
-    // Never start counting from zero instead: that would lose every count so far.
-    if (!decoded.ok)
-      throw new Error(`unreadable analytics snapshot ${key}: ${decoded.error.reason}`);
-    return decoded.value.payload;
   }
 
   /**
@@ -94,23 +78,19 @@ export class PartitionStates implements PartitionStateHooks {
    */
   private async snapshotFromTable(topic: string, partition: number) {
     await this.table.catchUp();
-    return this.table.get(keyOf(topic, partition))?.payload;
+    return this.table.get(partitionStateKey(topic, partition))?.payload;
   }
 
   begin(topic: string, partition: number): void {
-    const committed =
-      this.committedStates.get(keyOf(topic, partition)) ?? emptyState(topic, partition);
-    this.pending.set(keyOf(topic, partition), cloneState(committed));
+    this.states.begin(topic, partition);
   }
 
   apply(topic: string, partition: number, event: RideOutcomeEvent): void {
-    const state = this.pending.get(keyOf(topic, partition));
-    if (!state) throw new Error(`no transaction open for ${topic}/${partition}`);
-    applyOutcome(state, event);
+    applyOutcome(this.states.open(topic, partition), event);
   }
 
   end(topic: string, partition: number, nextOffset: string) {
-    const state = this.pending.get(keyOf(topic, partition));
+    const state = this.states.draft(topic, partition);
     if (!state) return [];
     state.nextOffset = nextOffset;
     const event: AnalyticsStateEvent = {
@@ -121,13 +101,11 @@ export class PartitionStates implements PartitionStateHooks {
   }
 
   committed(topic: string, partition: number): void {
-    const state = this.pending.get(keyOf(topic, partition));
-    if (state) this.committedStates.set(keyOf(topic, partition), state);
-    this.pending.delete(keyOf(topic, partition));
+    this.states.committed(topic, partition);
   }
 
   aborted(topic: string, partition: number): void {
-    this.pending.delete(keyOf(topic, partition));
+    this.states.aborted(topic, partition);
   }
 
   /**
@@ -135,9 +113,10 @@ export class PartitionStates implements PartitionStateHooks {
    * or this instance's own when it is newer than what the table has read back yet.
    */
   all(): AnalyticsPartitionState[] {
-    const keys = new Set([...this.committedStates.keys(), ...this.table.keys()]);
+    const ownStates = this.states.allCommitted();
+    const keys = new Set([...ownStates.keys(), ...this.table.keys()]);
     return [...keys].flatMap((key) => {
-      const own = this.committedStates.get(key);
+      const own = ownStates.get(key);
       const shared = this.table.get(key)?.payload;
       if (!own || !shared) return own ?? shared ?? [];
       return BigInt(own.nextOffset) > BigInt(shared.nextOffset) ? own : shared;

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import {
-  decode,
   newEnvelope,
   type FleetPartitionState,
   type FleetStateEvent,
@@ -8,7 +7,8 @@ import {
 } from '@taxi/events';
 import {
   outgoing,
-  readLatestRecords,
+  readLatestSnapshot,
+  TransactionalStates,
   type Kafka,
   type Outgoing,
   type PartitionStateHooks,
@@ -24,8 +24,6 @@ import {
   type ShardDraft,
   type ShardState,
 } from '../domain/shard';
-
-const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
 
 export const toSnapshot = (
   source: { topic: string; partition: number },
@@ -72,8 +70,9 @@ export const fromSnapshot = (
  * the copy the committed state, and a restore reads the latest committed snapshot back.
  */
 export class FleetShards implements PartitionStateHooks {
-  private readonly committedShards = new Map<string, ShardState>();
-  private readonly pending = new Map<string, ShardDraft>();
+  private readonly shards = new TransactionalStates<ShardState, ShardDraft>(
+    (committed, _topic, partition) => draftOf(committed ?? initialShard(this.driversOf(partition))),
+  );
   private readonly shardDrivers = new Map<number, Driver[]>();
 
   constructor(
@@ -97,33 +96,26 @@ export class FleetShards implements PartitionStateHooks {
   }
 
   async restore(topic: string, partition: number): Promise<void> {
-    const key = keyOf(topic, partition);
-    const { fleetState } = this.deps.topics;
-    const found = await readLatestRecords({
-      kafka: this.deps.kafka,
-      topic: fleetState.name,
+    const snapshot = await readLatestSnapshot(
+      this.deps.kafka,
+      this.deps.topics.fleetState,
+      topic,
       partition,
-      keys: [key],
-    });
-    const record = found.get(key);
+    );
     const drivers = this.driversOf(partition);
-    if (!record) {
-      this.committedShards.set(key, initialShard(drivers));
+    if (!snapshot) {
+      this.shards.restored(topic, partition, initialShard(drivers));
       this.deps.logger.info({ topic, partition }, 'no fleet snapshot yet: every driver free');
       return;
     }
-    const decoded = decode(fleetState, record.value);
-    // Never start from an empty fleet instead: that would free every busy driver.
-    if (!decoded.ok)
-      throw new Error(`unreadable ${fleetState.name} snapshot ${key}: ${decoded.error.reason}`);
-    const state = fromSnapshot(drivers, decoded.value.payload);
-    this.committedShards.set(key, state);
+    const state = fromSnapshot(drivers, snapshot.payload);
+    this.shards.restored(topic, partition, state);
     const now = Date.now();
     this.deps.logger.info(
       {
         topic,
         partition,
-        nextOffset: decoded.value.payload.nextOffset,
+        nextOffset: snapshot.payload.nextOffset,
         drivers: state.drivers.size,
         busy: [...state.drivers.values()].filter((driver) => driver.busyUntil > now).length,
       },
@@ -132,18 +124,12 @@ export class FleetShards implements PartitionStateHooks {
   }
 
   begin(topic: string, partition: number): void {
-    const committed = this.committedShards.get(keyOf(topic, partition));
-    this.pending.set(
-      keyOf(topic, partition),
-      draftOf(committed ?? initialShard(this.driversOf(partition))),
-    );
+    this.shards.begin(topic, partition);
   }
 
   /** The state the open transaction of the partition decides against. */
   current(topic: string, partition: number): ShardDraft {
-    const state = this.pending.get(keyOf(topic, partition));
-    if (!state) throw new Error(`no transaction open for ${topic}/${partition}`);
-    return state;
+    return this.shards.open(topic, partition);
   }
 
   /** Applies a decision's change to the open transaction's copy; committed with it, or dropped. */
@@ -152,7 +138,7 @@ export class FleetShards implements PartitionStateHooks {
   }
 
   end(topic: string, partition: number, nextOffset: string): readonly Outgoing[] {
-    const state = this.pending.get(keyOf(topic, partition));
+    const state = this.shards.draft(topic, partition);
     if (!state) return [];
     const event: FleetStateEvent = {
       ...newEnvelope('fleet.partition_state', `fleet-${topic}-${partition}`),
@@ -162,12 +148,10 @@ export class FleetShards implements PartitionStateHooks {
   }
 
   committed(topic: string, partition: number): void {
-    const state = this.pending.get(keyOf(topic, partition));
-    if (state) this.committedShards.set(keyOf(topic, partition), state);
-    this.pending.delete(keyOf(topic, partition));
+    this.shards.committed(topic, partition);
   }
 
   aborted(topic: string, partition: number): void {
-    this.pending.delete(keyOf(topic, partition));
+    this.shards.aborted(topic, partition);
   }
 }
