@@ -32,16 +32,22 @@ describe('the Dockerfile', () => {
     expect(bases).toEqual([expect.stringMatching(/^node:24-(bookworm-)?slim$/), bases[0]]);
   });
 
+  /** What `settingsIn` finds in the image's ENV, start.sh and the e2e tests' spawn must agree. */
+  const expectSetAlike = (settingsIn: (text: string) => string[], expected: string[]) => {
+    const image = settingsIn(args('ENV').join('\n'));
+
+    expect(image).toEqual(expected);
+    expect(settingsIn(readWorkspaceFile('tools/stack/start.sh'))).toEqual(image);
+    expect(
+      settingsIn(readWorkspaceFile('apps/pipeline-e2e/src/support/service-process.ts')),
+    ).toEqual(image);
+  };
+
   it('when a service runs in the image, by npm start or in the tests, then its heap is sized alike', () => {
     const heapFlags = (text: string) =>
       [...text.matchAll(/--max-(?:old|semi)-space-size=\d+/g)].map((match) => match[0]).sort();
-    const image = heapFlags(args('ENV').join('\n'));
 
-    expect(image).toEqual(['--max-old-space-size=128', '--max-semi-space-size=4']);
-    expect(heapFlags(readWorkspaceFile('tools/stack/start.sh'))).toEqual(image);
-    expect(
-      heapFlags(readWorkspaceFile('apps/pipeline-e2e/src/support/service-process.ts')),
-    ).toEqual(image);
+    expectSetAlike(heapFlags, ['--max-old-space-size=128', '--max-semi-space-size=4']);
   });
 
   it('when a service runs in the image, by npm start or in the tests, then malloc is set alike', () => {
@@ -50,13 +56,8 @@ describe('the Dockerfile', () => {
       [...text.matchAll(/\b(MALLOC_[A-Z_]+)['"]?\s*[:=]\s*['"]?(\d+)/g)]
         .map((match) => `${match[1]}=${match[2]}`)
         .sort();
-    const image = mallocSettings(args('ENV').join('\n'));
 
-    expect(image).toEqual(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072']);
-    expect(mallocSettings(readWorkspaceFile('tools/stack/start.sh'))).toEqual(image);
-    expect(
-      mallocSettings(readWorkspaceFile('apps/pipeline-e2e/src/support/service-process.ts')),
-    ).toEqual(image);
+    expectSetAlike(mallocSettings, ['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072']);
   });
 
   it('when the runtime image is assembled, then it holds production dependencies only', () => {
