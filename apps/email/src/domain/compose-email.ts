@@ -12,8 +12,14 @@ export interface Email {
   readonly kind: 'confirmation' | 'rejection';
 }
 
+const HTML_SPECIAL = /[&<>"']/;
+const HTML_SPECIALS = /[&<>"']/g;
+
+// Most values hold nothing to escape: testing first spares a copy of each.
 const escapeHtml = (value: string): string =>
-  value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  HTML_SPECIAL.test(value)
+    ? value.replace(HTML_SPECIALS, (char) => `&#${char.charCodeAt(0)};`)
+    : value;
 
 // Building an Intl.NumberFormat costs more than composing the rest of the email: one per currency.
 const moneyFormats = new Map<string, Intl.NumberFormat>();
@@ -27,11 +33,12 @@ export const formatMoney = ({ amount, currency }: { amount: number; currency: st
   return format.format(amount / 100);
 };
 
-const formatTime = (iso: string): string =>
-  new Date(iso)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
+/** `2026-11-21 10:00:01 UTC`, from any ISO time (an offset is converted to UTC). */
+const formatTime = (iso: string): string => {
+  // YYYY-MM-DDTHH:mm:ss.sssZ: the contract's date-times have four-digit years.
+  const utc = new Date(iso).toISOString();
+  return `${utc.slice(0, 10)} ${utc.slice(11, 19)} UTC`;
+};
 
 export const messageIdFor = (rideId: string, kind: Email['kind'], domain: string) =>
   `<${rideId}.${kind}@${domain}>`;
