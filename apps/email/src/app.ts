@@ -75,7 +75,8 @@ export const start = async (
     },
     compose: { from: config.EMAIL_FROM, messageIdDomain: config.MESSAGE_ID_DOMAIN },
     mailer: timed(mailer, metrics),
-    limit: pLimit(config.SEND_CONCURRENCY),
+    // The outbox writes synchronously, one email at a time: nothing to limit, no queue to pay for.
+    limit: config.SMTP_URL ? pLimit(config.SEND_CONCURRENCY) : (work) => work(),
     ledger,
     metrics,
     logger,

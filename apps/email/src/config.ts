@@ -35,7 +35,9 @@ export const emailEnv = withSaslCheck(
     EMAIL_BATCH_SIZE: positiveInt(250).describe(
       'Most emails of one partition sent, then recorded in one ledger write, at a time',
     ),
-    SEND_CONCURRENCY: positiveInt(32).describe('Emails handed to the mail server at once, in all'),
+    SEND_CONCURRENCY: positiveInt(32).describe(
+      'Emails handed to the mail server at once, in all (SMTP only)',
+    ),
     LEDGER_RESTORE_WINDOW: positiveInt(20_000).describe(
       'Ledger records read back per owned partition when partitions are assigned',
     ),
