@@ -54,8 +54,8 @@ const crlf = (body: string): string =>
 /**
  * Whether CRLF-ended lines can go as they are (7bit), as nodemailer decides: plain text by its
  * `isPlainText` (tab, line breaks and 0x20-0x7f), no line longer than 76 characters; and, ours,
- * no boundary. One pass over the characters: the two regular expressions it replaces were a
- * quarter of building the message (the long-line one, `^.{77,}` in multiline mode, most of it).
+ * no boundary. One pass over the characters: the two regular expressions it replaces were about
+ * half of building the message (the long-line one, `^.{77,}` in multiline mode, most of it).
  */
 const sendsAsIs = (lines: string): boolean => {
   let lineLength = 0;
