@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { decode, newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
 import { readPartitionTails, type Kafka, type Publisher, type TailRecord } from '@taxi/kafka';
-import type { SentLedger } from '../domain/send-ride-emails';
-import { ledgerKey } from './ledger-key';
+import { emailKey, type SentLedger } from '../domain/send-ride-emails';
+import { LEDGER_KEY_BYTES, packLedgerKey } from './ledger-key';
 import { RecentKeys } from './recent-keys';
 
 export interface KafkaSentLedger extends SentLedger {
@@ -31,21 +31,25 @@ export const createSentLedger = (deps: {
 }): KafkaSentLedger => {
   const { topics, window, logger } = deps;
   let recorded = new Map<number, RecentKeys>();
-  // Accepted by the mail server, not yet recorded (the ledger write failed and the batch is redone).
+  // Accepted by the mail server, not yet recorded (the ledger write failed and the batch is redone):
+  // a few batches at most, so plain strings.
   const sentHere = new Set<string>();
+  // Every key is packed here, then looked up or copied: packing allocates nothing.
+  const scratch = new Uint8Array(LEDGER_KEY_BYTES);
+  const keyOf = (email: Parameters<typeof packLedgerKey>[0]) => packLedgerKey(email, scratch);
 
   const partitionKeys = (partition: number, into = recorded): RecentKeys => {
     let keys = into.get(partition);
     if (!keys) {
-      keys = new RecentKeys(window);
+      keys = new RecentKeys(window, LEDGER_KEY_BYTES);
       into.set(partition, keys);
     }
     return keys;
   };
 
-  const readRecord = (message: TailRecord): string | undefined => {
+  const readRecord = (message: TailRecord): Uint8Array | undefined => {
     const decoded = decode(topics.emailsSent, message.value);
-    if (decoded.ok) return ledgerKey(decoded.value.payload);
+    if (decoded.ok) return keyOf(decoded.value.payload);
     logger.warn(
       { offset: message.offset, reason: decoded.error.reason },
       'ignoring unreadable ledger record',
@@ -55,12 +59,11 @@ export const createSentLedger = (deps: {
 
   return {
     status: (partition, email) => {
-      const key = ledgerKey(email);
-      if (recorded.get(partition)?.has(key)) return 'recorded';
-      return sentHere.has(key) ? 'sent_not_recorded' : 'unknown';
+      if (recorded.get(partition)?.has(keyOf(email))) return 'recorded';
+      return sentHere.has(emailKey(email)) ? 'sent_not_recorded' : 'unknown';
     },
     noteSent: (email) => {
-      sentHere.add(ledgerKey(email));
+      sentHere.add(emailKey(email));
     },
     recordSent: async (partition, sent, sentAt) => {
       const events: EmailSentEvent[] = sent.map(({ email, correlationId }) => ({
@@ -75,9 +78,8 @@ export const createSentLedger = (deps: {
       await deps.publisher.publish(topics.emailsSent, events);
       const keys = partitionKeys(partition);
       for (const { email } of sent) {
-        const key = ledgerKey(email);
-        keys.add(key);
-        sentHere.delete(key);
+        keys.add(keyOf(email));
+        sentHere.delete(emailKey(email));
       }
     },
     restore: async (assignment) => {
