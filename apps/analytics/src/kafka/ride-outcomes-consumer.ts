@@ -6,6 +6,9 @@ import type { RideOutcomeEvent } from '../domain/partition-state';
 import type { AnalyticsMetrics } from '../metrics';
 import type { PartitionStates } from './partition-states';
 
+/** More than a fetched batch of one partition holds (1 MiB, about 1,100 outcomes). */
+const MAX_OUTCOMES_PER_TRANSACTION = 5_000;
+
 /**
  * ride_confirmed / ride_rejected → per-partition aggregates. Each transaction writes the new
  * state and the consumed offsets together, so every outcome is counted exactly once.
@@ -32,6 +35,9 @@ export const startRideOutcomesConsumer = (deps: {
     logger: deps.logger,
     transactionalIdPrefix: deps.transactionalIdPrefix,
     partitionsConsumedConcurrently: 4,
+    // A transaction here writes one snapshot whatever the number of outcomes it counts, and costs
+    // the same handful of broker requests: one per fetched batch (at most 1 MiB), not per 500.
+    maxMessagesPerTransaction: MAX_OUTCOMES_PER_TRANSACTION,
     onFatal: deps.onFatal,
     state: deps.states,
     process: (event, context) => {
