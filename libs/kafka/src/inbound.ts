@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import { decode, type EventOf, type TopicContract } from '@taxi/events';
 import type { DeadLetterReason } from './dead-letter';
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-type Level = (typeof LEVELS)[number];
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** What a handler logs a message's lines with: the service logger's level methods. */
 export type MessageLogger = Pick<Logger, Level>;

@@ -3,7 +3,6 @@ import { Partitioners, type PartitionerArgs, type PartitionMetadata } from 'kafk
 import { keyPartitioner, murmur2, stopIdleRequestQueueTimer } from './kafkajs-fixes';
 
 // kafkajs' own classes, as the fixes reach them.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options: object) => {
   pending: unknown[];
   throttledUntil: number;

@@ -26,7 +26,6 @@ export const stopIdleRequestQueueTimer = (): void => {
   if (idleLoopStopped) return;
   idleLoopStopped = true;
   // A module of kafkajs' own, not of its typed API: the patch has to reach the class it uses.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RequestQueue = require('kafkajs/src/network/requestQueue') as {
     prototype: RequestQueueInternals;
   };
