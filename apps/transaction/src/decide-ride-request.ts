@@ -33,7 +33,7 @@ export const decideRideRequest =
     switch (outcome.kind) {
       case 'confirmed': {
         const { driver, pickupEta, fare } = outcome.event.payload;
-        deps.metrics.decisions.inc({ outcome: 'confirmed', reason: '' });
+        deps.metrics.decided.confirmed.inc();
         deps.metrics.fares.observe(fare.amount);
         context.logger.info(
           { rideId, driverId: driver.id, etaSeconds: pickupEta.seconds, fare },
@@ -43,12 +43,12 @@ export const decideRideRequest =
       }
       case 'rejected': {
         const { reason, detail } = outcome.event.payload;
-        deps.metrics.decisions.inc({ outcome: 'rejected', reason });
+        deps.metrics.decided.rejected[reason].inc();
         context.logger.info({ rideId, reason, detail }, 'ride rejected');
         return [outgoing(deps.topics.rideRejected, outcome.event)];
       }
       case 'duplicate': {
-        deps.metrics.decisions.inc({ outcome: 'duplicate', reason: '' });
+        deps.metrics.decided.duplicate.inc();
         context.logger.warn({ rideId }, 'ride already decided, duplicate request ignored');
         return [];
       }

@@ -1,5 +1,12 @@
-import { Kafka, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import {
+  Kafka,
+  type KafkaConfig,
+  type Producer,
+  type ProducerConfig,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from 'pino';
+import { keyPartitioner, stopIdleRequestQueueTimer } from './kafkajs-fixes';
 import { pinoLogCreator } from './log-creator';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -13,8 +20,16 @@ export interface KafkaConnectionConfig {
   readonly retries?: number;
 }
 
+/** Every producer partitions with `keyPartitioner` unless told otherwise (ADR 024). */
+class KeyPartitionedKafka extends Kafka {
+  override producer(config?: ProducerConfig): Producer {
+    return super.producer({ createPartitioner: keyPartitioner, ...config });
+  }
+}
+
 /** One Kafka client per process; its logs go to the service logger under `component: kafka`. */
 export const createKafka = (config: KafkaConnectionConfig, logger: Logger): Kafka => {
+  stopIdleRequestQueueTimer();
   const options: KafkaConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],
@@ -25,5 +40,5 @@ export const createKafka = (config: KafkaConnectionConfig, logger: Logger): Kafk
     retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: config.retries ?? 8 },
   };
   if (config.sasl) options.sasl = config.sasl as SASLOptions;
-  return new Kafka(options);
+  return new KeyPartitionedKafka(options);
 };

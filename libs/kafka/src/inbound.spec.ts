@@ -16,7 +16,7 @@ const valid = () => {
 };
 
 describe('decodeInbound', () => {
-  it('when a valid message is decoded, then no child logger is made until the handler logs', () => {
+  it('when a valid message is decoded, then no logger is made for it', () => {
     const logger = pino({ level: 'silent' });
     const child = jest.spyOn(logger, 'child');
 
@@ -26,22 +26,50 @@ describe('decodeInbound', () => {
     expect(child).not.toHaveBeenCalled();
   });
 
-  it('when the handler logs, then the line carries event id, correlation id and source, made once', () => {
-    const logger = pino({ level: 'silent' });
+  it('when the handler logs, then the line carries event id, correlation id and source, and no child logger is made', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
     const child = jest.spyOn(logger, 'child');
 
     const inbound = decodeInbound(byTopic, contract.name, 3, valid(), logger);
     if (!inbound.ok) throw new Error('expected a decoded event');
-    const first = inbound.context.logger;
-    const second = inbound.context.logger;
+    inbound.context.logger.info({ rideId: 'r-1' }, 'ride confirmed');
+    inbound.context.logger.warn('no fields, %s', 'formatted');
+    inbound.context.logger.debug({ rideId: 'r-1' }, 'below the level');
 
-    expect(first).toBe(second);
-    expect(child).toHaveBeenCalledTimes(1);
-    expect(first.bindings()).toEqual({
+    expect(child).not.toHaveBeenCalled();
+    const fields = {
       eventId: exampleRideRequested().eventId,
       correlationId: exampleRideRequested().correlationId,
       source: `${contract.name}/3@41`,
-    });
+    };
+    expect(lines).toEqual([
+      expect.objectContaining({ ...fields, rideId: 'r-1', msg: 'ride confirmed', level: 30 }),
+      expect.objectContaining({ ...fields, msg: 'no fields, formatted', level: 40 }),
+    ]);
+  });
+
+  it('when the handler logs an error by itself, then the line reads as pino words an error, with the fields', () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
+
+    const inbound = decodeInbound(byTopic, contract.name, 3, valid(), logger);
+    if (!inbound.ok) throw new Error('expected a decoded event');
+    inbound.context.logger.error(new Error('broken'));
+
+    expect(lines).toEqual([
+      expect.objectContaining({
+        correlationId: exampleRideRequested().correlationId,
+        msg: 'broken',
+        err: expect.objectContaining({ message: 'broken' }),
+      }),
+    ]);
   });
 
   it('when a message is not valid JSON, then it says why (malformed_json)', () => {

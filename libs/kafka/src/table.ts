@@ -79,6 +79,9 @@ export const startTable = async <Value>(options: TableOptions<Value>): Promise<T
         wake();
       }),
     run: {
+      // The group is this reader's alone and never reused (it always reads from the beginning):
+      // committing its offsets would only add a request per fetch, and records the broker keeps.
+      autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) {
           const key = message.key?.toString();
