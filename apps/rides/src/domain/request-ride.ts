@@ -30,12 +30,12 @@ export const requestRide = async (
   context: { correlationId: string; idempotencyKey?: string | undefined },
   deps: RequestRideDeps,
 ): Promise<AcceptedRide> => {
-  const fingerprint = requestFingerprint(input);
-  // A fresh random id cannot be known yet: only a retry (same key, same id) needs the lookups,
-  // which keeps the read model off the path of a plain request.
+  // A fresh random id cannot be known yet: only a retry (same key, same id) needs the lookups and
+  // what was asked for, which keeps the read model and a SHA-256 off the path of a plain request.
   if (!context.idempotencyKey) {
-    return publishRequest(input, randomUUID(), fingerprint, context.correlationId, deps);
+    return publishRequest(input, randomUUID(), undefined, context.correlationId, deps);
   }
+  const fingerprint = requestFingerprint(input);
   const rideId = rideIdForKey(input.customerId, context.idempotencyKey);
   const known = deps.store.get(rideId);
   if (known) {
@@ -64,7 +64,7 @@ export const requestRide = async (
 const publishRequest = async (
   input: RideRequestInput,
   rideId: string,
-  fingerprint: string,
+  fingerprint: string | undefined,
   correlationId: string,
   deps: RequestRideDeps,
 ): Promise<AcceptedRide> => {

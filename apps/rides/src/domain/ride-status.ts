@@ -38,5 +38,6 @@ export type RideChange =
 /** What accepting a ride needs of the read model: a lookup, and to note a ride just accepted. */
 export interface RideStatusStore {
   get(rideId: string): StoredRide | undefined;
-  requested(rideId: string, requestedAt: string, fingerprint: string): void;
+  /** `fingerprint` only for a request with an idempotency key: no retry can name a random id. */
+  requested(rideId: string, requestedAt: string, fingerprint?: string): void;
 }

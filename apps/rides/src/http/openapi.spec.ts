@@ -23,12 +23,15 @@ const servedRoutes = (router: Router): string[] =>
   );
 
 const source = (file: string) => readFileSync(path.join(__dirname, file), 'utf8');
-/** Status codes written in a piece of route code: `sendError(res, 4xx` and `.status(2xx)`. */
+/**
+ * Status codes written in a piece of route code: `sendError(res, 4xx`, `.status(2xx)` and
+ * `.writeHead(2xx`.
+ */
 const statusesIn = (code: string): string[] => [
   ...new Set(
-    [...code.matchAll(/sendError\(\s*res,\s*(\d{3})|\.status\((\d{3})\)/g)].map(
-      (match) => match[1] ?? (match[2] as string),
-    ),
+    [
+      ...code.matchAll(/sendError\(\s*res,\s*(\d{3})|\.status\((\d{3})\)|\.writeHead\((\d{3})/g),
+    ].map((match) => match[1] ?? match[2] ?? (match[3] as string)),
   ),
 ];
 

@@ -178,7 +178,7 @@ export class RideStore implements RideStatusStore {
    * Notes a ride this instance just accepted, so that it is answered before the feed reads it
    * back from the topic. Kept in memory only: the topic, not this note, is the record.
    */
-  requested(rideId: string, requestedAt: string, fingerprint: string): void {
+  requested(rideId: string, requestedAt: string, fingerprint?: string): void {
     this.pending.delete(rideId);
     this.pending.set(rideId, { rideId, status: 'requested', requestedAt, fingerprint });
     if (this.pending.size > MAX_PENDING) {
