@@ -3,6 +3,7 @@ import { eventually } from '@taxi/testing';
 import { getJson, rideRequest } from '../support/rides-client';
 import { SERVICE_NAMES, startStack, type Stack, type StackOptions } from '../support/stack';
 import type { Stats } from '../support/verify';
+import { cpuBudget, readCpu } from './cpu-budget';
 import { metricSum, processUsage } from './service-usage';
 import type { BenchSettings } from './settings';
 
@@ -17,13 +18,36 @@ const cpuSeconds = async (stack: Stack) =>
     ),
   );
 
-/** Each service's CPU seconds per 1,000 rides between two readings. */
-const cpuPer1000 = (before: Record<string, number>, after: Record<string, number>, rides: number) =>
-  Object.fromEntries(
-    Object.keys(after).map((name) => [
-      name,
-      Number(((((after[name] ?? 0) - (before[name] ?? 0)) / Math.max(rides, 1)) * 1000).toFixed(3)),
-    ]),
+/** CPU seconds so far of every service, of the broker and of this process (autocannon's worker too). */
+const readAllCpu = async (stack: Stack) => ({
+  services: await cpuSeconds(stack),
+  others: await readCpu(),
+});
+
+/**
+ * Where the CPU went per 1,000 rides between two readings: each service, the broker, and this
+ * process, which is mostly autocannon (it shares the cores with what it measures).
+ */
+const budgetBetween = (
+  before: Awaited<ReturnType<typeof readAllCpu>>,
+  after: Awaited<ReturnType<typeof readAllCpu>>,
+  rides: number,
+) =>
+  cpuBudget(
+    Object.fromEntries(
+      Object.keys(after.services).map((name) => [
+        name,
+        Number(
+          (
+            (((after.services[name] ?? 0) - (before.services[name] ?? 0)) / Math.max(rides, 1)) *
+            1000
+          ).toFixed(3),
+        ),
+      ]),
+    ),
+    before.others,
+    after.others,
+    Math.max(rides, 1),
   );
 
 /**
@@ -83,6 +107,7 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
   const stack = await startStack({ countOnlySmtp: true, ...(env && { env }) });
   try {
     const started = Date.now();
+    const cpuAtStart = await readAllCpu(stack);
     await ridesLoopDelayMs(stack);
     const full = await post(stack, {
       connections: settings.connections,
@@ -93,7 +118,7 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
     await carried(stack, accepted, settings.timeoutMs);
     const endToEndSeconds = (Date.now() - started) / 1000;
 
-    const cpuBefore = await cpuSeconds(stack);
+    const cpuBefore = await readAllCpu(stack);
     await ridesLoopDelayMs(stack);
     const steady = await post(stack, {
       connections: settings.connections,
@@ -102,7 +127,8 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
     });
     const steadyLoopDelay = await ridesLoopDelayMs(stack);
     await carried(stack, accepted + steady['2xx'], settings.timeoutMs);
-    const cpuAfter = await cpuSeconds(stack);
+    const cpuAfter = await readAllCpu(stack);
+    const steadyPerSecond = steady['2xx'] / settings.httpSeconds;
     return {
       fullLoad: {
         connections: settings.connections,
@@ -114,16 +140,24 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
         non2xx: full.non2xx,
         errors: full.errors,
         endToEndRidesPerSecond: Math.round(accepted / endToEndSeconds),
+        /** From the first request until the last ride was carried; batches are large here. */
+        cpuBudget: budgetBetween(cpuAtStart, cpuBefore, accepted),
       },
       steady: {
         targetPerSecond: settings.steadyRate,
-        acceptedPerSecond: Math.round(steady['2xx'] / settings.httpSeconds),
+        acceptedPerSecond: Math.round(steadyPerSecond),
+        /**
+         * autocannon sends a connection's next request only once the previous one is answered, so
+         * when the service falls behind the target rate, the requests it could not take are never
+         * sent and never timed: below 1, the latencies flatter the service.
+         */
+        achievedShareOfTarget: Number((steadyPerSecond / settings.steadyRate).toFixed(2)),
         latencyMs: latency(steady),
         ridesEventLoopDelayMs: steadyLoopDelay,
         non2xx: steady.non2xx,
         errors: steady.errors,
         /** Includes carrying each ride to the end; at this rate batches are small. */
-        cpuSecondsPer1000Rides: cpuPer1000(cpuBefore, cpuAfter, steady['2xx']),
+        cpuBudget: budgetBetween(cpuBefore, cpuAfter, steady['2xx']),
       },
     };
   } finally {
