@@ -51,6 +51,17 @@ describe('rides HTTP API', () => {
     expect(event.correlationId).toBe('corr-abc');
   });
 
+  it('when a valid ride is posted, then the 202 is UTF-8 JSON of the length it declares', async () => {
+    const response = await post(JSON.stringify(validBody));
+
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.status).toBe(202);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(response.headers.get('content-length'))).toBe(bytes.length);
+    expect(response.headers.get('idempotent-replayed')).toBeNull();
+    expect(JSON.parse(bytes.toString('utf8'))).toMatchObject({ status: 'requested' });
+  });
+
   it('when the ride was accepted, then GET /rides/{id} reports it as requested', async () => {
     const created = await json(await post(JSON.stringify(validBody)));
 
