@@ -37,6 +37,10 @@ export const readCpu = async (): Promise<CpuReading> => {
   };
 };
 
+/** CPU seconds per 1,000 rides, to the millisecond: the unit of every CPU figure in the report. */
+export const per1000Rides = (cpuSeconds: number, rides: number): number =>
+  Number(((cpuSeconds / Math.max(rides, 1)) * 1000).toFixed(3));
+
 /**
  * Where the machine's CPU went per 1,000 rides: every service, the broker and the load, and what
  * that total allows on this machine's cores if nothing else ran. The end-to-end rate cannot beat
@@ -48,12 +52,11 @@ export const cpuBudget = (
   after: CpuReading,
   rides: number,
 ) => {
-  const per1000 = (seconds: number) => Number(((seconds / rides) * 1000).toFixed(3));
   const parts: Record<string, number> = {};
   for (const [service, cost] of Object.entries(services)) if (cost !== null) parts[service] = cost;
   if (before.broker !== undefined && after.broker !== undefined)
-    parts['broker'] = per1000(after.broker - before.broker);
-  parts['bench'] = per1000(after.bench - before.bench);
+    parts['broker'] = per1000Rides(after.broker - before.broker, rides);
+  parts['bench'] = per1000Rides(after.bench - before.bench, rides);
   const total = Number(
     Object.values(parts)
       .reduce((sum, cost) => sum + cost, 0)

@@ -3,7 +3,7 @@ import { eventually } from '@taxi/testing';
 import { getJson, rideRequest } from '../support/rides-client';
 import { SERVICE_NAMES, startStack, type Stack, type StackOptions } from '../support/stack';
 import type { Stats } from '../support/verify';
-import { cpuBudget, readCpu } from './cpu-budget';
+import { cpuBudget, per1000Rides, readCpu } from './cpu-budget';
 import { metricSum, processUsage } from './service-usage';
 import type { BenchSettings } from './settings';
 
@@ -37,17 +37,12 @@ const budgetBetween = (
     Object.fromEntries(
       Object.keys(after.services).map((name) => [
         name,
-        Number(
-          (
-            (((after.services[name] ?? 0) - (before.services[name] ?? 0)) / Math.max(rides, 1)) *
-            1000
-          ).toFixed(3),
-        ),
+        per1000Rides((after.services[name] ?? 0) - (before.services[name] ?? 0), rides),
       ]),
     ),
     before.others,
     after.others,
-    Math.max(rides, 1),
+    rides,
   );
 
 /**

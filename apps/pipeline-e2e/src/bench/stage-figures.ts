@@ -1,4 +1,5 @@
 import type { ServiceName } from '../support/service-process';
+import { per1000Rides } from './cpu-budget';
 import { STAGES, STAGE_NAMES, type Sample, type StageName } from './service-usage';
 
 /** Peak rates are taken over windows at least this long, to smooth out batch boundaries. */
@@ -57,7 +58,7 @@ export const stageFigures = (
       cpuSecondsPer1000Rides:
         cpuStart === undefined || cpuEnd === undefined
           ? null
-          : round(((cpuEnd - cpuStart) / rides) * 1000, 3),
+          : per1000Rides(cpuEnd - cpuStart, rides),
     };
   }
   return figures;
