@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { Partitioners, type PartitionerArgs, type PartitionMetadata } from 'kafkajs';
-import { keyPartitioner, murmur2, stopIdleRequestQueueTimer } from './kafkajs-fixes';
+import {
+  keyPartitioner,
+  mendRequestEncoder,
+  murmur2,
+  stopIdleRequestQueueTimer,
+} from './kafkajs-fixes';
 
 // kafkajs' own classes, as the fixes reach them.
 const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options: object) => {
@@ -10,6 +15,34 @@ const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options
   scheduleCheckPendingRequests(): void;
   destroy(): void;
 };
+
+type Encoded = { buffer: Buffer };
+type RequestOf<Args> = (args: Args) => { encode(): Promise<Encoded> | Encoded };
+interface ProduceArgs {
+  acks: number;
+  timeout: number;
+  transactionalId: string | null;
+  topicData: {
+    topic: string;
+    partitions: { partition: number; firstSequence: number; messages: object[] }[];
+  }[];
+}
+const Encoder = require('kafkajs/src/protocol/encoder') as {
+  toString(): string;
+  prototype: { ensureAvailable: unknown; writeUVarInt: unknown };
+};
+const produceV3 =
+  require('kafkajs/src/protocol/requests/produce/v3/request') as RequestOf<ProduceArgs>;
+const produceV7 =
+  require('kafkajs/src/protocol/requests/produce/v7/request') as RequestOf<ProduceArgs>;
+const txnOffsetCommit =
+  require('kafkajs/src/protocol/requests/txnOffsetCommit/v0/request') as RequestOf<{
+    transactionalId: string;
+    groupId: string;
+    producerId: number;
+    producerEpoch: number;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }>;
 
 const partitions = (count: number): PartitionMetadata[] =>
   Array.from({ length: count }, (_, partition) => ({
@@ -112,5 +145,96 @@ describe('stopIdleRequestQueueTimer', () => {
 
     expect(throttled.throttleCheckTimeoutId).not.toBeNull();
     throttled.destroy();
+  });
+});
+
+describe('mendRequestEncoder', () => {
+  const bytesOrText = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 2_000 }),
+    fc.uint8Array({ maxLength: 3_000 }).map((bytes) => Buffer.from(bytes)),
+  );
+  const message = fc.record({
+    key: fc.oneof(fc.constant(null), fc.uuid(), bytesOrText),
+    value: fc.oneof(fc.constant(null), bytesOrText),
+    headers: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 20 }),
+      fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc.array(fc.string({ maxLength: 40 }), { maxLength: 3 }),
+      ),
+      { maxKeys: 6 },
+    ),
+    timestamp: fc.integer({ min: 0, max: 2 ** 42 }).map(String),
+  });
+  const produce = fc.record({
+    acks: fc.constantFrom(-1, 1),
+    timeout: fc.nat(),
+    transactionalId: fc.oneof(fc.constant(null), fc.string({ maxLength: 60 })),
+    topicData: fc.array(
+      fc.record({
+        topic: fc.string({ minLength: 1, maxLength: 40 }),
+        partitions: fc.array(
+          fc.record({
+            partition: fc.nat(100),
+            firstSequence: fc.nat(),
+            messages: fc.array(message, { minLength: 1, maxLength: 40 }),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+  });
+  const offsets = fc.record({
+    transactionalId: fc.string({ maxLength: 60 }),
+    groupId: fc.string({ maxLength: 60 }),
+    producerId: fc.nat(),
+    producerEpoch: fc.nat(30_000),
+    topics: fc.array(
+      fc.record({
+        topic: fc.string({ maxLength: 40 }),
+        partitions: fc.array(fc.record({ partition: fc.nat(), offset: fc.nat().map(String) }), {
+          maxLength: 20,
+        }),
+      }),
+      { maxLength: 5 },
+    ),
+  });
+  const encodeAll = async (
+    produces: ProduceArgs[],
+    commits: Parameters<typeof txnOffsetCommit>[0][],
+  ): Promise<Buffer[]> => [
+    ...(await Promise.all(produces.map(async (args) => (await produceV3(args).encode()).buffer))),
+    ...(await Promise.all(produces.map(async (args) => (await produceV7(args).encode()).buffer))),
+    ...(await Promise.all(
+      commits.map(async (args) => (await txnOffsetCommit(args).encode()).buffer),
+    )),
+  ];
+
+  it("when requests are encoded with the mend, then their bytes are the ones kafkajs' own encoder writes", async () => {
+    const produces = fc.sample(produce, { numRuns: 300, seed: 28 });
+    const commits = fc.sample(offsets, { numRuns: 300, seed: 28 });
+    const before = await encodeAll(produces, commits);
+
+    mendRequestEncoder();
+    const after = await encodeAll(produces, commits);
+
+    expect(after.length).toBe(before.length);
+    after.forEach((bytes, index) => expect(bytes.equals(before[index] as Buffer)).toBe(true));
+  });
+
+  it('when kafkajs is upgraded, then this fails until the mend is checked against its Encoder', () => {
+    // The mend relies on the constructor sizing its first buffer through nextPowerOfTwo and on
+    // every other allocation going through ensureAvailable.
+    const source = Encoder.toString();
+
+    expect(source).toContain('this.buf = Buffer.alloc(Encoder.nextPowerOfTwo(initialSize))');
+    expect(source.match(/Buffer\.(alloc|from)/g)).toEqual([
+      'Buffer.alloc',
+      'Buffer.alloc',
+      'Buffer.from',
+      'Buffer.from',
+    ]);
+    expect(Encoder.prototype.ensureAvailable).toBeInstanceOf(Function);
   });
 });

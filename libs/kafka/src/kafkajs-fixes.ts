@@ -1,8 +1,8 @@
 import { Partitioners, type ICustomPartitioner, type PartitionerArgs } from 'kafkajs';
 
 /**
- * Two costs of kafkajs 2.2.4 (its last release) that every service paid per connection and per
- * message, mended here so that nothing else has to know (ADR 024).
+ * Costs of kafkajs 2.2.4 (its last release) that every service paid per connection and per
+ * message, mended here so that nothing else has to know (ADR 024, ADR 028).
  */
 
 /** The part of kafkajs' RequestQueue (src/network/requestQueue) that the fix below touches. */
@@ -33,6 +33,60 @@ export const stopIdleRequestQueueTimer = (): void => {
   RequestQueue.prototype.scheduleCheckPendingRequests = function (this: RequestQueueInternals) {
     const idle = this.pending.length === 0 && this.throttledUntil <= Date.now();
     if (!idle) schedule.call(this);
+  };
+};
+
+/** The part of kafkajs' Encoder (src/protocol/encoder) that the fix below touches. */
+interface EncoderInternals {
+  buf: Buffer;
+  offset: number;
+  ensureAvailable(length: number): void;
+  writeUVarInt(value: number): EncoderInternals;
+}
+
+interface EncoderClass {
+  prototype: EncoderInternals;
+  nextPowerOfTwo(value: number): number;
+}
+
+let encoderMended = false;
+
+/** The smallest buffer an encoder grows to: kafkajs' own first size. */
+const FIRST_ENCODER_BYTES = 512;
+
+/**
+ * kafkajs encodes every record, and each of its headers, with an Encoder of its own whose
+ * constructor allocates a zero-filled 512-byte buffer outside Node's pool, and writes every varint
+ * through a `Buffer.from` of a fresh array: six buffers and a dozen small ones per record, copied
+ * into the request and dropped. Here an encoder starts empty (its constructor sizes its buffer
+ * with `Encoder.nextPowerOfTwo`, made 0) and takes a buffer at its first write with
+ * `Buffer.allocUnsafe`, from Node's pool when small; varints are written in place. Skipping the
+ * zero-fill is safe because an encoder only ever hands out what it wrote (`buf.slice(0, offset)`,
+ * every byte of it written). The bytes of a request are the same: the spec compares them.
+ */
+export const mendRequestEncoder = (): void => {
+  if (encoderMended) return;
+  encoderMended = true;
+  // A module of kafkajs' own, not of its typed API: the patch has to reach the class it uses.
+  const Encoder = require('kafkajs/src/protocol/encoder') as EncoderClass;
+  const powerOfTwoAbove = Encoder.nextPowerOfTwo;
+  Encoder.nextPowerOfTwo = () => 0;
+  Encoder.prototype.ensureAvailable = function (this: EncoderInternals, length: number) {
+    const needed = this.offset + length;
+    if (needed <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(FIRST_ENCODER_BYTES, powerOfTwoAbove(needed)));
+    this.buf.copy(grown, 0, 0, this.offset);
+    this.buf = grown;
+  };
+  Encoder.prototype.writeUVarInt = function (this: EncoderInternals, value: number) {
+    this.ensureAvailable(5); // an unsigned 32-bit varint takes at most 5 bytes
+    let rest = value;
+    while ((rest & 0xffffff80) !== 0) {
+      this.buf[this.offset++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
+    }
+    this.buf[this.offset++] = rest & 0x7f;
+    return this;
   };
 };
 
