@@ -41,10 +41,13 @@ export const outgoing = <Contract extends TopicContract>(
  */
 export interface PartitionStateHooks {
   /**
-   * Awaited before the first transaction of a partition after each (re)join, once the
-   * partition's producer has fenced any earlier owner: restore the partition's state here.
+   * Awaited before the first transaction of a partition after each (re)join or failed
+   * transaction, once the partition's producer has fenced any earlier owner and completed its
+   * last transaction: restore the partition's state here, and return the input offset it covers
+   * up to (the snapshot's `nextOffset`; undefined when there is none). Messages below it were
+   * processed by a committed transaction and are skipped.
    */
-  restore(topic: string, partition: number): Promise<void>;
+  restore(topic: string, partition: number): Promise<string | undefined>;
   /** A transaction starts: work on a copy of the partition's committed state. */
   begin(topic: string, partition: number): void;
   /** Extra outputs at the end of the transaction (the state snapshot at `nextOffset`). */
@@ -96,15 +99,38 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
   // Set once the group is started; batches only run after that.
   const membership: { current?: SupervisedConsumer } = {};
   const producers = new Map<string, Promise<Producer>>();
-  const restoredIn = new Map<string, number>();
+  /** Per partition: the generation its state was restored in, and the offset that state covers. */
+  const restoredIn = new Map<string, { generation: number; covers?: bigint }>();
 
-  const restoreIfNeeded = async (topic: string, partition: number) => {
-    if (!options.state) return;
+  /** The offset below which the partition's restored state already holds every message. */
+  const restoreIfNeeded = async (topic: string, partition: number): Promise<bigint | undefined> => {
+    if (!options.state) return undefined;
     const key = `${topic}/${partition}`;
     const generation = membership.current?.generation() ?? 0;
-    if (restoredIn.get(key) === generation) return;
-    await options.state.restore(topic, partition);
-    restoredIn.set(key, generation);
+    const restored = restoredIn.get(key);
+    if (restored?.generation === generation) return restored.covers;
+    const covers = await options.state.restore(topic, partition);
+    const entry = { generation, covers: covers === undefined ? undefined : BigInt(covers) };
+    restoredIn.set(key, entry);
+    return entry.covers;
+  };
+
+  /**
+   * kafkajs cannot ask for stable offsets (KIP-447): a member that joins while the broker is still
+   * completing the last transaction of a partition (after a broker restart, say) is handed the
+   * offset from before it, and fetches again messages that transaction committed. The state
+   * restored with the same transaction knows better; the duplicate guard of the state itself
+   * (transaction's last 256 rides) is too short for a batch of 430.
+   */
+  const alreadyCommitted = (
+    messages: EachBatchPayload['batch']['messages'],
+    covers: bigint | undefined,
+  ): number => {
+    if (covers === undefined) return 0;
+    let skipped = 0;
+    while (skipped < messages.length && BigInt(messages[skipped]?.offset ?? '0') < covers)
+      skipped++;
+    return skipped;
   };
 
   const producerFor = (topic: string, partition: number): Promise<Producer> => {
@@ -169,11 +195,21 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
 
   const runTransaction = async (
     payload: EachBatchPayload,
-    messages: EachBatchPayload['batch']['messages'],
+    all: EachBatchPayload['batch']['messages'],
   ): Promise<boolean> => {
     const { batch } = payload;
     const producer = await producerFor(batch.topic, batch.partition);
-    await restoreIfNeeded(batch.topic, batch.partition);
+    const covers = await restoreIfNeeded(batch.topic, batch.partition);
+    const skipped = alreadyCommitted(all, covers);
+    if (skipped > 0) {
+      logger.warn(
+        { topic: batch.topic, partition: batch.partition, from: all[0]?.offset, skipped },
+        'skipping messages a committed transaction already processed',
+      );
+      payload.resolveOffset(all[skipped - 1]?.offset as string);
+    }
+    const messages = all.slice(skipped);
+    if (messages.length === 0) return true;
     const transaction = await producer.transaction();
     const traced = startTransactionSpan(batch.topic, batch.partition, groupId, messages); // tracing
     options.state?.begin(batch.topic, batch.partition);

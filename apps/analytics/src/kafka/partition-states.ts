@@ -61,7 +61,8 @@ export class PartitionStates implements PartitionStateHooks {
     return new PartitionStates(kafka, table, topics, logger);
   }
 
-  async restore(topic: string, partition: number): Promise<void> {
+  /** Returns the input offset the restored state covers up to (none: undefined). */
+  async restore(topic: string, partition: number): Promise<string | undefined> {
     const snapshot =
       (await readLatestSnapshot(this.kafka, this.topics.analyticsState, topic, partition))
         ?.payload ?? (await this.snapshotFromTable(topic, partition));
@@ -70,6 +71,7 @@ export class PartitionStates implements PartitionStateHooks {
       { topic, partition, nextOffset: snapshot?.nextOffset ?? 'none' },
       'analytics state restored',
     );
+    return snapshot?.nextOffset;
   }
 
   /**

@@ -95,7 +95,8 @@ export class FleetShards implements PartitionStateHooks {
     return drivers;
   }
 
-  async restore(topic: string, partition: number): Promise<void> {
+  /** Returns the input offset the restored snapshot covers up to (none: undefined). */
+  async restore(topic: string, partition: number): Promise<string | undefined> {
     const snapshot = await readLatestSnapshot(
       this.deps.kafka,
       this.deps.topics.fleetState,
@@ -106,7 +107,7 @@ export class FleetShards implements PartitionStateHooks {
     if (!snapshot) {
       this.shards.restored(topic, partition, initialShard(drivers));
       this.deps.logger.info({ topic, partition }, 'no fleet snapshot yet: every driver free');
-      return;
+      return undefined;
     }
     const state = fromSnapshot(drivers, snapshot.payload);
     this.shards.restored(topic, partition, state);
@@ -121,6 +122,7 @@ export class FleetShards implements PartitionStateHooks {
       },
       'fleet shard restored',
     );
+    return snapshot.payload.nextOffset;
   }
 
   begin(topic: string, partition: number): void {
