@@ -14,6 +14,8 @@ export class LocalBroker {
     const broker = new LocalBroker({
       ...process.env,
       KAFKA_PORT: String(port),
+      // Its own controller port too: one inherited from the shared broker's settings would clash.
+      KAFKA_CONTROLLER_PORT: String(port + 1),
       KAFKA_DATA_DIR: path.join(workspaceRoot, `.kafka/fault-${port}`),
     });
     await broker.kafka('reset');
