@@ -6,7 +6,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import { keyPartitioner, stopIdleRequestQueueTimer } from './kafkajs-fixes';
+import { keyPartitioner, stopIdleRequestQueueTimer, writeVarintsInPlace } from './kafkajs-fixes';
 import { pinoLogCreator } from './log-creator';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -30,6 +30,7 @@ class KeyPartitionedKafka extends Kafka {
 /** One Kafka client per process; its logs go to the service logger under `component: kafka`. */
 export const createKafka = (config: KafkaConnectionConfig, logger: Logger): Kafka => {
   stopIdleRequestQueueTimer();
+  writeVarintsInPlace();
   const options: KafkaConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],

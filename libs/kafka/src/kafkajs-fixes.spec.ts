@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { Partitioners, type PartitionerArgs, type PartitionMetadata } from 'kafkajs';
-import { keyPartitioner, murmur2, stopIdleRequestQueueTimer } from './kafkajs-fixes';
+import {
+  keyPartitioner,
+  murmur2,
+  stopIdleRequestQueueTimer,
+  writeVarintsInPlace,
+} from './kafkajs-fixes';
 
 // kafkajs' own classes, as the fixes reach them.
 const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options: object) => {
@@ -9,6 +14,28 @@ const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options
   throttleCheckTimeoutId: unknown;
   scheduleCheckPendingRequests(): void;
   destroy(): void;
+};
+
+interface Encoder {
+  buffer: Buffer;
+  writeVarInt(value: number): Encoder;
+  writeUVarInt(value: number): Encoder;
+  writeVarLong(value: unknown): Encoder;
+}
+const Encoder = require('kafkajs/src/protocol/encoder') as {
+  new (): Encoder;
+  prototype: Encoder;
+  sizeOfVarLong(value: unknown): number;
+};
+const Long = require('kafkajs/src/utils/long') as { fromValue(value: number | bigint): unknown };
+const produceRequest = require('kafkajs/src/protocol/requests/produce/v3/request') as (
+  request: object,
+) => { encode(): Promise<Buffer> };
+// kafkajs' own encoding, kept before the fix replaces it.
+const kafkajsEncoding = {
+  writeUVarInt: Encoder.prototype.writeUVarInt,
+  writeVarLong: Encoder.prototype.writeVarLong,
+  sizeOfVarLong: Encoder.sizeOfVarLong,
 };
 
 const partitions = (count: number): PartitionMetadata[] =>
@@ -112,5 +139,67 @@ describe('stopIdleRequestQueueTimer', () => {
 
     expect(throttled.throttleCheckTimeoutId).not.toBeNull();
     throttled.destroy();
+  });
+});
+
+describe('writeVarintsInPlace', () => {
+  beforeAll(() => writeVarintsInPlace());
+  const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+
+  it("when a varint is written, then its bytes are kafkajs' own", () => {
+    fc.assert(
+      fc.property(int32, (value) => {
+        const theirs = kafkajsEncoding.writeUVarInt.call(new Encoder(), value).buffer;
+        expect(new Encoder().writeUVarInt(value).buffer).toEqual(theirs);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("when a varlong is written, then its bytes and size are kafkajs' own", () => {
+    const value = fc.oneof(
+      int32,
+      fc.maxSafeInteger(),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((big) => Long.fromValue(big)),
+    );
+    fc.assert(
+      fc.property(value, (varlong) => {
+        const theirs = kafkajsEncoding.writeVarLong.call(new Encoder(), varlong).buffer;
+        expect(new Encoder().writeVarLong(varlong).buffer).toEqual(theirs);
+        expect(Encoder.sizeOfVarLong(varlong)).toBe(
+          kafkajsEncoding.sizeOfVarLong.call(Encoder, varlong),
+        );
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("when a produce request is encoded, then its bytes are kafkajs' own", async () => {
+    const messages = Array.from({ length: 20 }, (_, i) => ({
+      key: `ride-${i}`,
+      value: Buffer.from(JSON.stringify({ ride: i, text: 'x'.repeat(i * 20) })),
+      headers: { 'event-type': 'ride.requested', 'event-id': `event-${i}` },
+      timestamp: String(1_790_000_000_000 + i * 37),
+    }));
+    const encode = () =>
+      produceRequest({
+        acks: -1,
+        timeout: 30_000,
+        topicData: [{ topic: 'rides', partitions: [{ partition: 0, firstSequence: 7, messages }] }],
+      }).encode();
+    const ours = await encode();
+    const fixed = {
+      writeUVarInt: Encoder.prototype.writeUVarInt,
+      writeVarLong: Encoder.prototype.writeVarLong,
+      sizeOfVarLong: Encoder.sizeOfVarLong,
+    };
+    const use = ({ writeUVarInt, writeVarLong, sizeOfVarLong }: typeof fixed) => {
+      Object.assign(Encoder.prototype, { writeUVarInt, writeVarLong });
+      Encoder.sizeOfVarLong = sizeOfVarLong;
+    };
+    use(kafkajsEncoding);
+    const theirs = await encode().finally(() => use(fixed));
+
+    expect(ours).toEqual(theirs);
   });
 });
