@@ -78,16 +78,8 @@ export const start = async (
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
-  app.use(
-    opsRoutes(registry, [
-      { name: 'kafka_producer', ready: publisher.isConnected },
-      { name: 'read_model_consumer', ready: readModel.isReady },
-      // Until then a ride this instance has not read yet would be answered 404.
-      { name: 'read_model_caught_up', ready: readModel.isCaughtUp },
-    ]),
-  );
-  app.use(openApiRoute());
-  app.use(traceHttpRequests()); // tracing: after the ops routes, so probes make no traces
+  // The API's own routes first: a ride request then skips the probes' and the spec's routers,
+  // about a tenth of what a request allocates (ADR 026). They trace themselves.
   app.use(
     ridesRoutes({
       requestRide: (input, context) =>
@@ -108,6 +100,16 @@ export const start = async (
       maxBodyBytes: config.MAX_BODY_BYTES,
     }),
   );
+  app.use(
+    opsRoutes(registry, [
+      { name: 'kafka_producer', ready: publisher.isConnected },
+      { name: 'read_model_consumer', ready: readModel.isReady },
+      // Until then a ride this instance has not read yet would be answered 404.
+      { name: 'read_model_caught_up', ready: readModel.isCaughtUp },
+    ]),
+  );
+  app.use(openApiRoute());
+  app.use(traceHttpRequests()); // the 405s and 404s below; after the ops routes: probes make no traces
   app.use(methodNotAllowed());
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such route' });

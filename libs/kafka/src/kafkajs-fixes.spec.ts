@@ -27,9 +27,23 @@ interface ProduceArgs {
     partitions: { partition: number; firstSequence: number; messages: object[] }[];
   }[];
 }
+interface EncoderInstance {
+  buffer: Buffer;
+  writeUVarInt(value: number): EncoderInstance;
+  writeVarLong(value: unknown): EncoderInstance;
+}
 const Encoder = require('kafkajs/src/protocol/encoder') as {
+  new (): EncoderInstance;
   toString(): string;
-  prototype: { ensureAvailable: unknown; writeUVarInt: unknown };
+  prototype: EncoderInstance & { ensureAvailable: unknown };
+  sizeOfVarLong(value: unknown): number;
+};
+const Long = require('kafkajs/src/utils/long') as { fromValue(value: number | bigint): unknown };
+// kafkajs' own encoding, kept before the mend replaces it.
+const kafkajsEncoding = {
+  writeUVarInt: Encoder.prototype.writeUVarInt,
+  writeVarLong: Encoder.prototype.writeVarLong,
+  sizeOfVarLong: Encoder.sizeOfVarLong,
 };
 const produceV3 =
   require('kafkajs/src/protocol/requests/produce/v3/request') as RequestOf<ProduceArgs>;
@@ -236,5 +250,38 @@ describe('mendRequestEncoder', () => {
       'Buffer.from',
     ]);
     expect(Encoder.prototype.ensureAvailable).toBeInstanceOf(Function);
+  });
+
+  describe('once mended', () => {
+    beforeAll(() => mendRequestEncoder());
+    const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+
+    it("when a varint is written, then its bytes are kafkajs' own", () => {
+      fc.assert(
+        fc.property(int32, (value) => {
+          const theirs = kafkajsEncoding.writeUVarInt.call(new Encoder(), value).buffer;
+          expect(new Encoder().writeUVarInt(value).buffer).toEqual(theirs);
+        }),
+        { numRuns: 5000 },
+      );
+    });
+
+    it("when a varlong is written, then its bytes and size are kafkajs' own", () => {
+      const value = fc.oneof(
+        int32,
+        fc.maxSafeInteger(),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((big) => Long.fromValue(big)),
+      );
+      fc.assert(
+        fc.property(value, (varlong) => {
+          const theirs = kafkajsEncoding.writeVarLong.call(new Encoder(), varlong).buffer;
+          expect(new Encoder().writeVarLong(varlong).buffer).toEqual(theirs);
+          expect(Encoder.sizeOfVarLong(varlong)).toBe(
+            kafkajsEncoding.sizeOfVarLong.call(Encoder, varlong),
+          );
+        }),
+        { numRuns: 5000 },
+      );
+    });
   });
 });

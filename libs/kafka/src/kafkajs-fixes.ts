@@ -2,7 +2,7 @@ import { Partitioners, type ICustomPartitioner, type PartitionerArgs } from 'kaf
 
 /**
  * Costs of kafkajs 2.2.4 (its last release) that every service paid per connection and per
- * message, mended here so that nothing else has to know (ADR 024, ADR 028).
+ * message, mended here so that nothing else has to know (ADR 024, 026, 028).
  */
 
 /** The part of kafkajs' RequestQueue (src/network/requestQueue) that the fix below touches. */
@@ -41,13 +41,24 @@ interface EncoderInternals {
   buf: Buffer;
   offset: number;
   ensureAvailable(length: number): void;
+  writeVarInt(value: number): EncoderInternals;
   writeUVarInt(value: number): EncoderInternals;
+  writeVarLong(value: unknown): EncoderInternals;
 }
 
 interface EncoderClass {
   prototype: EncoderInternals;
   nextPowerOfTwo(value: number): number;
+  sizeOfVarInt(value: number): number;
+  sizeOfVarLong(value: unknown): number;
 }
+
+/** A 32-bit value takes at most five 7-bit groups. */
+const MAX_VARINT_BYTES = 5;
+
+/** A zigzag varlong of a value in 32 bits is byte for byte its zigzag varint. */
+const fitsInInt32 = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31;
 
 let encoderMended = false;
 
@@ -57,12 +68,14 @@ const FIRST_ENCODER_BYTES = 512;
 /**
  * kafkajs encodes every record, and each of its headers, with an Encoder of its own whose
  * constructor allocates a zero-filled 512-byte buffer outside Node's pool, and writes every varint
- * through a `Buffer.from` of a fresh array: six buffers and a dozen small ones per record, copied
- * into the request and dropped. Here an encoder starts empty (its constructor sizes its buffer
- * with `Encoder.nextPowerOfTwo`, made 0) and takes a buffer at its first write with
- * `Buffer.allocUnsafe`, from Node's pool when small; varints are written in place. Skipping the
- * zero-fill is safe because an encoder only ever hands out what it wrote (`buf.slice(0, offset)`,
- * every byte of it written). The bytes of a request are the same: the spec compares them.
+ * through a `Buffer.from` of a fresh array, and every varlong (a record's timestamp delta, a small
+ * number) through a chain of 64-bit `Long` objects: six buffers and a dozen small ones per record,
+ * copied into the request and dropped. Here an encoder starts empty (its constructor sizes its
+ * buffer with `Encoder.nextPowerOfTwo`, made 0) and takes a buffer at its first write with
+ * `Buffer.allocUnsafe`, from Node's pool when small; varints are written in place, and a varlong
+ * that fits in 32 bits as the varint it is. Skipping the zero-fill is safe because an encoder
+ * only ever hands out what it wrote (`buf.slice(0, offset)`, every byte of it written). The bytes
+ * of a request are the same: the spec compares them (ADR 026, 028).
  */
 export const mendRequestEncoder = (): void => {
   if (encoderMended) return;
@@ -79,7 +92,7 @@ export const mendRequestEncoder = (): void => {
     this.buf = grown;
   };
   Encoder.prototype.writeUVarInt = function (this: EncoderInternals, value: number) {
-    this.ensureAvailable(5); // an unsigned 32-bit varint takes at most 5 bytes
+    this.ensureAvailable(MAX_VARINT_BYTES);
     let rest = value;
     while ((rest & 0xffffff80) !== 0) {
       this.buf[this.offset++] = (rest & 0x7f) | 0x80;
@@ -88,6 +101,13 @@ export const mendRequestEncoder = (): void => {
     this.buf[this.offset++] = rest & 0x7f;
     return this;
   };
+  const { writeVarLong } = Encoder.prototype;
+  const { sizeOfVarLong } = Encoder;
+  Encoder.prototype.writeVarLong = function (this: EncoderInternals, value: unknown) {
+    return fitsInInt32(value) ? this.writeVarInt(value) : writeVarLong.call(this, value);
+  };
+  Encoder.sizeOfVarLong = (value: unknown) =>
+    fitsInInt32(value) ? Encoder.sizeOfVarInt(value) : sizeOfVarLong.call(Encoder, value);
 };
 
 /**

@@ -44,9 +44,11 @@ describe('startStoreFeed', () => {
     store: ReturnType<typeof memoryStore>,
     apply = store.apply,
     maxEventsPerApply?: number,
+    partitionsConsumedConcurrently?: number,
   ) =>
     startStoreFeed({
       ...(maxEventsPerApply !== undefined && { maxEventsPerApply }),
+      ...(partitionsConsumedConcurrently !== undefined && { partitionsConsumedConcurrently }),
       kafka,
       contracts: [contract],
       service: 'test',
@@ -126,6 +128,34 @@ describe('startStoreFeed', () => {
 
     expect(store.resets()).toBe(1);
     expect([...store.rideIds].sort()).toEqual([...rides].sort());
+  });
+
+  it('when a fetch brings the batches of several partitions, then each slice is applied on a turn of the event loop of its own', async () => {
+    const store = memoryStore();
+    const rides = await publishRides(120); // about 20 per partition: every partition in one fetch
+    // Counts the turns of the event loop: an immediate armed again from itself runs once a turn.
+    let turns = 0;
+    const tick = () => {
+      turns += 1;
+      ticker = setImmediate(tick);
+    };
+    let ticker = setImmediate(tick);
+    const turnOfEachApply: number[] = [];
+
+    const started = await feed(
+      store,
+      (batch) => {
+        turnOfEachApply.push(turns);
+        store.apply(batch);
+      },
+      10,
+      6,
+    );
+    await started.caughtUp().finally(() => clearImmediate(ticker));
+
+    expect([...store.rideIds].sort()).toEqual([...rides].sort());
+    expect(turnOfEachApply.length).toBeGreaterThan(contract.partitions);
+    expect(new Set(turnOfEachApply).size).toBe(turnOfEachApply.length);
   });
 
   it('when a fetched batch holds more events than maxEventsPerApply, then it is applied in slices, each with the position after its last event', async () => {

@@ -1,5 +1,5 @@
 import type { RideConfirmedEvent, RideRejectedEvent, RideRequestedEvent } from '@taxi/events';
-import { requestFingerprint } from './idempotency';
+import { isKeyedRideId, requestFingerprint } from './idempotency';
 import type { RideChange } from './ride-status';
 
 export type RideEvent = RideRequestedEvent | RideConfirmedEvent | RideRejectedEvent;
@@ -12,7 +12,10 @@ export const rideChangeOf = (event: RideEvent): RideChange => {
         kind: 'requested',
         rideId: event.payload.rideId,
         requestedAt: event.payload.requestedAt,
-        fingerprint: requestFingerprint(event.payload),
+        // A SHA-256 per ride only where a retry can name it (ADR 026).
+        fingerprint: isKeyedRideId(event.payload.rideId)
+          ? requestFingerprint(event.payload)
+          : undefined,
       };
     case 'ride.confirmed': {
       const ride = event.payload;

@@ -18,6 +18,12 @@ export const rideIdForKey = (customerId: string, key: string): string => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 };
 
+/**
+ * True for a ride id `rideIdForKey` makes (a v5 UUID). Any other id was drawn at random (v4) for a
+ * request without a key: no retry can ever name it, so nothing needs its fingerprint.
+ */
+export const isKeyedRideId = (rideId: string): boolean => rideId.charAt(14) === '5';
+
 /** Identifies what was asked for, so a key reused for a different ride is caught. */
 export const requestFingerprint = (input: RideRequestInput): string =>
   createHash('sha256')

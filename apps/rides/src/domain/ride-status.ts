@@ -32,7 +32,13 @@ export type RideOutcome = Extract<RideStatus, { status: 'confirmed' | 'rejected'
  * "requested", and a request only fills in what was asked for (its fingerprint) if missing.
  */
 export type RideChange =
-  | { kind: 'requested'; rideId: string; requestedAt: string; fingerprint: string }
+  | {
+      kind: 'requested';
+      rideId: string;
+      requestedAt: string;
+      /** Only for a ride an idempotency key named: no retry can name a random id. */
+      fingerprint: string | undefined;
+    }
   | { kind: 'decided'; outcome: RideOutcome };
 
 /** What accepting a ride needs of the read model: a lookup, and to note a ride just accepted. */

@@ -1,5 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { fieldIssues } from '@taxi/events';
+import { traceHttpRequests } from '@taxi/service-kit';
 import { IDEMPOTENCY_KEY, IdempotencyConflictError } from '../domain/idempotency';
 import type { AcceptedRide } from '../domain/request-ride';
 import { rideRequestInputSchema, type RideRequestInput } from '../domain/ride-request-input';
@@ -38,7 +39,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
   const router = Router();
-  // The route before it answers 415 to any other media type, so the parser need not check again.
+  // `jsonOnly` before it answers 415 to any other media type, so the parser need not check again.
   const json = express.json({ limit: deps.maxBodyBytes, strict: false, type: () => true });
   // Bound once: a labelled `inc` hashes its labels on every call.
   const outcome = (name: string) => deps.metrics.requests.labels({ outcome: name });
@@ -49,13 +50,15 @@ export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
   ];
   const invalid = () => invalidCount.inc();
 
-  router.post('/rides', (req, res, next) => {
+  // The app mounts these routes before the probes, so they trace themselves: probes make no traces.
+  const traced = traceHttpRequests();
+  const jsonOnly = (req: Request, res: Response, next: () => void) => {
     if (req.is('application/json')) return next();
     invalid();
     sendError(res, 415, 'unsupported_media_type', 'send the ride request as application/json');
-  });
+  };
 
-  router.post('/rides', json, async (req: Request, res: Response) => {
+  router.post('/rides', traced, jsonOnly, json, async (req: Request, res: Response) => {
     const parsed = rideRequestInputSchema.safeParse(req.body);
     if (!parsed.success) {
       invalid();
@@ -124,7 +127,7 @@ export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
       .end(body);
   });
 
-  router.get('/rides/:rideId', (req: Request<{ rideId: string }>, res: Response) => {
+  router.get('/rides/:rideId', traced, (req: Request<{ rideId: string }>, res: Response) => {
     const { rideId } = req.params;
     if (!UUID.test(rideId)) {
       return sendError(res, 400, 'validation_failed', 'rideId must be a UUID', [

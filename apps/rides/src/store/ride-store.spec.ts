@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exampleRideConfirmed, exampleRideRejected, exampleRideRequested } from '@taxi/events';
 import { rideChangeOf } from '../domain/apply-ride-event';
+import { rideIdForKey } from '../domain/idempotency';
 import type { RideChange } from '../domain/ride-status';
 import { pruneRides } from './prune';
 import { machineBootTime, RideStore, STORE_FILE, StoreInUseError } from './ride-store';
 
-const RIDE = '0b7f4f5e-4a3c-4a55-9a43-6f2b1f1f0c01';
+/** Named by an idempotency key, so the store keeps what was asked for. */
+const RIDE = rideIdForKey('cust-42', 'key-1');
 const OTHER = '0b7f4f5e-4a3c-4a55-9a43-6f2b1f1f0c02';
 const requestedAt = '2026-11-21T10:00:00.000Z';
 
@@ -50,6 +52,14 @@ describe('ride store', () => {
       fingerprint: requested(RIDE).fingerprint,
     });
     expect(store.status(RIDE)).toEqual({ rideId: RIDE, status: 'requested', requestedAt });
+  });
+
+  it('when a request with a random ride id is applied, then no fingerprint is kept for it', () => {
+    store.applyBatch([requested(OTHER)], at('ride_details', 0, 1));
+
+    expect(requested(RIDE).fingerprint).toEqual(expect.any(String));
+    expect(store.get(OTHER)).toEqual({ rideId: OTHER, status: 'requested', requestedAt });
+    expect(store.get(OTHER)).not.toHaveProperty('fingerprint');
   });
 
   it('when the outcome is applied after the request, then the outcome wins and the fingerprint stays', () => {

@@ -198,7 +198,7 @@ export class RideStore implements RideStatusStore {
             change.rideId,
             change.requestedAt,
             Date.parse(change.requestedAt),
-            change.fingerprint,
+            change.fingerprint ?? null,
           );
           this.pending.delete(change.rideId);
         } else {
@@ -252,15 +252,13 @@ const prepare = (db: DatabaseSync) => ({
     VALUES (?, 'requested', ?, ?, ?)
     ON CONFLICT (ride_id) DO UPDATE SET fingerprint = coalesce(fingerprint, excluded.fingerprint)
   `),
-  // An outcome always wins, and keeps the fingerprint of a request that came first.
+  // An outcome always wins, and keeps the fingerprint of a request that came first. It carries
+  // its request's requestedAt, so a row the request made keeps its own: rewriting requested_ms
+  // would move the ride in the rides_by_age index for nothing.
   upsertDecided: db.prepare(`
     INSERT INTO rides (ride_id, status, requested_at, requested_ms, outcome)
     VALUES (?, ?, ?, ?, ?)
-    ON CONFLICT (ride_id) DO UPDATE SET
-      status = excluded.status,
-      requested_at = excluded.requested_at,
-      requested_ms = excluded.requested_ms,
-      outcome = excluded.outcome
+    ON CONFLICT (ride_id) DO UPDATE SET status = excluded.status, outcome = excluded.outcome
   `),
   savePosition: db.prepare(`
     INSERT INTO positions (topic, partition, next_offset) VALUES (?, ?, ?)
