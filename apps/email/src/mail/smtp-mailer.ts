@@ -1,3 +1,5 @@
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import addressparser from 'nodemailer/lib/addressparser';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -21,6 +23,29 @@ const envelopeAddress = (value: string): string => {
   const [first] = addressparser(value, { flatten: true });
   if (!first?.address) throw new PermanentMailError(`not an email address: ${value}`);
   return first.address;
+};
+
+/**
+ * A socket that holds back what is written to it while a stream is piped into it, and writes it in
+ * one go when that stream unpipes. nodemailer pipes each message through its dot-stuffing stream,
+ * which pushes the message, then the closing `.` line: two writes (two system calls and two
+ * segments for the server to read) where one does (decision 027). A piped stream unpipes when it
+ * ends; one destroyed before that (its message failed) releases the socket when it closes.
+ */
+const socketWritingEachMessageOnce = (): Socket => {
+  const socket = new Socket();
+  socket.on('pipe', (message: Readable) => {
+    socket.cork();
+    let corked = true;
+    const release = () => {
+      if (!corked) return;
+      corked = false;
+      socket.uncork();
+    };
+    socket.once('unpipe', release);
+    message.once('close', release);
+  });
+  return socket;
 };
 
 const sendOver = (connection: Connection, envelope: { from: string; to: string[] }, raw: string) =>
@@ -56,7 +81,10 @@ export const smtpMailer = (url: string, poolSize: number): Mailer & { close(): v
     max: poolSize,
     propagateCreateError: true,
     create: (done) => {
-      const connection: Connection = { smtp: new SMTPConnection(options), broken: false };
+      const connection: Connection = {
+        smtp: new SMTPConnection({ ...options, socket: socketWritingEachMessageOnce() }),
+        broken: false,
+      };
       let settled = false;
       const settle = (error: Error | null) => {
         if (settled) return;
