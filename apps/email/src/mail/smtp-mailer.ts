@@ -53,14 +53,24 @@ const sendOver = (connection: Connection, envelope: { from: string; to: string[]
     connection.smtp.send(envelope, raw, (error) => (error ? reject(error) : resolve())),
   );
 
-/** RSET after a refused email, so the connection can carry the next one. */
+/**
+ * RSET after a refused email, so the connection can carry the next one. A connection lost before
+ * the server answers settles it too: nodemailer then drops the RSET's reply handler without calling
+ * it, and the send (and with it the partition's batch) would wait forever.
+ */
 const resetAfterRefusal = (connection: Connection) =>
-  new Promise<void>((resolve) =>
-    connection.smtp.reset((error) => {
-      if (error) connection.broken = true;
+  new Promise<void>((resolve) => {
+    const settle = (broken: boolean) => {
+      connection.smtp.off('end', lost);
+      connection.smtp.off('error', lost);
+      if (broken) connection.broken = true;
       resolve();
-    }),
-  );
+    };
+    const lost = () => settle(true);
+    connection.smtp.once('end', lost);
+    connection.smtp.once('error', lost);
+    connection.smtp.reset((error) => settle(Boolean(error)));
+  });
 
 /**
  * Speaks SMTP to the server in `url` over a pool of `poolSize` connections that stay open.
