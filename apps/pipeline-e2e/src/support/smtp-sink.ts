@@ -1,4 +1,4 @@
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import PostalMime, { type Email } from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
 
@@ -7,21 +7,6 @@ export interface ReceivedEmail {
   readonly parsed: Email;
   readonly header: (name: string) => string | undefined;
 }
-
-/**
- * smtp-server writes each reply on its own: a pipelining client's MAIL FROM, RCPT TO and DATA
- * arrive in one read and were answered in three writes. Holding the socket's writes while a read
- * is handled sends them in one, as RFC 2920 has a server do (replies buffered, all sent once the
- * input read is worked off). Added once smtp-server reads the socket (its pipe resumes it), before
- * its own listener; released in the same turn of the event loop.
- */
-const answerEachReadInOneWrite = (socket: Socket) =>
-  socket.once('resume', () =>
-    socket.prependListener('data', () => {
-      socket.cork();
-      process.nextTick(() => socket.uncork());
-    }),
-  );
 
 /** A real SMTP server on loopback that keeps every email it accepts, parsed. */
 export class SmtpSink {
@@ -90,7 +75,6 @@ export class SmtpSink {
         });
       },
     });
-    server.server.on('connection', answerEachReadInOneWrite);
     // A client killed mid-conversation (the fault tests do that) resets its connection: expected.
     server.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') throw error;
