@@ -13,8 +13,8 @@ export const emailEnv = withSaslCheck(
       .describe(
         'Mail server, e.g. smtp://user:pass@host:587; unset: write .eml files to OUTBOX_DIR',
       ),
-    SMTP_POOL_SIZE: positiveInt(8).describe(
-      'Most SMTP connections open at once (each closed after 30 s idle)',
+    SMTP_POOL_SIZE: positiveInt(32).describe(
+      'Most SMTP connections open at once (each closed after 30 s idle); below SEND_CONCURRENCY, emails wait for one',
     ),
     OUTBOX_DIR: z
       .string()

@@ -1,3 +1,5 @@
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import addressparser from 'nodemailer/lib/addressparser';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -23,19 +25,52 @@ const envelopeAddress = (value: string): string => {
   return first.address;
 };
 
+/**
+ * A socket that holds back what is written to it while a stream is piped into it, and writes it in
+ * one go when that stream unpipes. nodemailer pipes each message through its dot-stuffing stream,
+ * which pushes the message, then the closing `.` line: two writes (two system calls and two
+ * segments for the server to read) where one does (decision 027). A piped stream unpipes when it
+ * ends; one destroyed before that (its message failed) releases the socket when it closes.
+ */
+const socketWritingEachMessageOnce = (): Socket => {
+  const socket = new Socket();
+  socket.on('pipe', (message: Readable) => {
+    socket.cork();
+    let corked = true;
+    const release = () => {
+      if (!corked) return;
+      corked = false;
+      socket.uncork();
+    };
+    socket.once('unpipe', release);
+    message.once('close', release);
+  });
+  return socket;
+};
+
 const sendOver = (connection: Connection, envelope: { from: string; to: string[] }, raw: string) =>
   new Promise<void>((resolve, reject) =>
     connection.smtp.send(envelope, raw, (error) => (error ? reject(error) : resolve())),
   );
 
-/** RSET after a refused email, so the connection can carry the next one. */
+/**
+ * RSET after a refused email, so the connection can carry the next one. A connection lost before
+ * the server answers settles it too: nodemailer then drops the RSET's reply handler without calling
+ * it, and the send (and with it the partition's batch) would wait forever.
+ */
 const resetAfterRefusal = (connection: Connection) =>
-  new Promise<void>((resolve) =>
-    connection.smtp.reset((error) => {
-      if (error) connection.broken = true;
+  new Promise<void>((resolve) => {
+    const settle = (broken: boolean) => {
+      connection.smtp.off('end', lost);
+      connection.smtp.off('error', lost);
+      if (broken) connection.broken = true;
       resolve();
-    }),
-  );
+    };
+    const lost = () => settle(true);
+    connection.smtp.once('end', lost);
+    connection.smtp.once('error', lost);
+    connection.smtp.reset((error) => settle(Boolean(error)));
+  });
 
 /**
  * Speaks SMTP to the server in `url` over a pool of `poolSize` connections that stay open.
@@ -56,7 +91,10 @@ export const smtpMailer = (url: string, poolSize: number): Mailer & { close(): v
     max: poolSize,
     propagateCreateError: true,
     create: (done) => {
-      const connection: Connection = { smtp: new SMTPConnection(options), broken: false };
+      const connection: Connection = {
+        smtp: new SMTPConnection({ ...options, socket: socketWritingEachMessageOnce() }),
+        broken: false,
+      };
       let settled = false;
       const settle = (error: Error | null) => {
         if (settled) return;

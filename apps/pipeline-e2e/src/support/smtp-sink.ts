@@ -36,6 +36,10 @@ export class SmtpSink {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      // Nobody reads the client's host name: no reverse DNS lookup per connection.
+      disableReverseLookup: true,
+      // Every sender is accepted at once; smtp-server's default answers a turn of the event loop later.
+      onMailFrom: (_address, _session, callback) => callback(),
       onRcptTo: (_address, _session, callback) => {
         const code = sink.refusedRecipients.get(_address.address) ?? sink.refuseWith;
         if (code === undefined) return callback();

@@ -1,0 +1,1 @@
+module.exports = require('../../tools/jest/int.js')(__dirname, 'email');
