@@ -30,8 +30,8 @@ export const LATENCY_FIRST_FETCH: FetchSettings = {
 };
 
 /**
- * For the group members that process the pipeline (ADR 012, ADR 025): a fetch waits for 512 KiB
- * (about 850 ride events) or 500 ms, so a consumer that keeps up with its input pays the fixed cost
+ * For the group members that process the pipeline (ADR 012, ADR 025): a fetch waits for 256 KiB
+ * (about 430 ride events) or 500 ms, so a consumer that keeps up with its input pays the fixed cost
  * of a fetch and of a transaction per hundred messages rather than per twenty. At 1,000 rides/s,
  * 64 KiB / 200 ms made transactions of about 20 rides each, and the broker's CPU per ride (it
  * works per request, ADR 024) three times what it is now. An idle hop adds up to 500 ms; a busy
@@ -40,7 +40,22 @@ export const LATENCY_FIRST_FETCH: FetchSettings = {
 export const BATCH_FIRST_FETCH: FetchSettings = {
   ...LATENCY_FIRST_FETCH,
   maxWaitTimeInMs: 500,
-  minBytes: 512 * 1024,
+  minBytes: 256 * 1024,
+};
+
+/**
+ * `minBytes` above `maxBytesPerPartition` is a fetch that one partition can never fill: whenever
+ * the backlog sits on fewer partitions than it takes (the last ones to drain always do), every
+ * fetch waits out `maxWaitTimeInMs` with data ready. Email did, at 512 KiB against 128 KiB per
+ * partition: its last few thousand emails went out at 200-400 a second on an idle machine (ADR 025).
+ */
+export const checkFetchSettings = (fetch: FetchSettings): FetchSettings => {
+  if (fetch.minBytes > fetch.maxBytesPerPartition) {
+    throw new Error(
+      `fetch minBytes (${fetch.minBytes}) must not exceed maxBytesPerPartition (${fetch.maxBytesPerPartition}): one partition could never fill a fetch`,
+    );
+  }
+  return fetch;
 };
 
 /** Session timeout and a heartbeat a third of it (kafkajs defaults: 30 s and 3 s), and fetches. */
@@ -50,7 +65,7 @@ export const sessionSettings = (
 ) => ({
   sessionTimeout: sessionTimeoutMs,
   heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
-  ...fetch,
+  ...checkFetchSettings(fetch),
 });
 
 export interface SupervisedConsumerOptions {
