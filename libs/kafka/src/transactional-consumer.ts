@@ -127,10 +127,8 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     covers: bigint | undefined,
   ): number => {
     if (covers === undefined) return 0;
-    let skipped = 0;
-    while (skipped < messages.length && BigInt(messages[skipped]?.offset ?? '0') < covers)
-      skipped++;
-    return skipped;
+    const first = messages.findIndex((message) => BigInt(message.offset) >= covers);
+    return first === -1 ? messages.length : first;
   };
 
   const producerFor = (topic: string, partition: number): Promise<Producer> => {
