@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import PostalMime, { type Email } from 'postal-mime';
 import { SMTPServer } from 'smtp-server';
 
@@ -7,6 +7,26 @@ export interface ReceivedEmail {
   readonly parsed: Email;
   readonly header: (name: string) => string | undefined;
 }
+
+/**
+ * The replies to what one read brought go out in one write, as a production MTA sends them:
+ * Postfix's smtpd flushes its replies only once it has read all the pipelined input it holds.
+ * smtp-server writes each reply as it is made, so a client's pipelined MAIL, RCPT and DATA got
+ * three writes (and the client three wake-ups) where one does.
+ */
+export const replyOncePerRead = (socket: Socket): void => {
+  let corked = false;
+  const flush = () => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.prependListener('data', () => {
+    if (corked) return;
+    corked = true;
+    socket.cork();
+    setImmediate(flush);
+  });
+};
 
 /** A real SMTP server on loopback that keeps every email it accepts, parsed. */
 export class SmtpSink {
@@ -79,6 +99,7 @@ export class SmtpSink {
     server.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') throw error;
     });
+    server.server.on('connection', replyOncePerRead);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const sink = new SmtpSink(server, (server.server.address() as AddressInfo).port);
     return sink;
