@@ -40,7 +40,8 @@ ARG APP
 # growing the heap until the kernel kills the pod. glibc's malloc (ADR 019): two arenas instead of
 # eight per core, and Buffers of 128 KiB or more (fetch responses) in mappings of their own,
 # returned to the kernel when freed. tools/stack/start.sh and the e2e tests run the services with
-# the same flags and settings (tools/deploy-checks keeps the three in step).
+# the same flags and settings (tools/deploy-checks keeps the three in step). rides' deployments
+# set NODE_OPTIONS to these flags with 16 MB semi-spaces (ADR 029).
 ENV NODE_ENV=production \
     NODE_OPTIONS="--enable-source-maps --max-old-space-size=128 --max-semi-space-size=4" \
     MALLOC_ARENA_MAX=2 \

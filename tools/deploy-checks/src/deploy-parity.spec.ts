@@ -33,6 +33,17 @@ describe('deployParityProblems', () => {
     ]);
   });
 
+  it('when NODE_OPTIONS is set, then Node reads it and it is no problem', () => {
+    const deployed = environment({
+      variables: {
+        BROKERS: { value: 'kafka:9092' },
+        NODE_OPTIONS: { value: '--max-semi-space-size=16' },
+      },
+    });
+
+    expect(deployParityProblems(schema, deployed)).toEqual([]);
+  });
+
   it('when a variable without a default is not set, then it is named', () => {
     expect(deployParityProblems(schema, environment({ variables: {} }))).toEqual([
       'BROKERS has no default and is not set',

@@ -19,6 +19,12 @@ const configProblems = (error: unknown): { variable: string; message: string }[]
 const isUnknownSecret = (value: DeployedValue) => 'secret' in value && value.value === undefined;
 
 /**
+ * Read by Node itself, not by the service: a deployment may tune the runtime (rides' heap flags,
+ * ADR 029) without the service's config schema knowing.
+ */
+const READ_BY_NODE = ['NODE_OPTIONS'];
+
+/**
  * What is wrong with a deployed environment for this schema: variables the service does not
  * read, variables without a default that are not set, values that do not parse, ports that are
  * not the one the service listens on (values are read with readConfig, as the service reads them
@@ -29,7 +35,7 @@ export const deployParityProblems = (
   schema: EnvSchema,
   deployed: DeployedEnvironment,
 ): string[] => {
-  const accepted = Object.keys(schema.shape);
+  const accepted = [...Object.keys(schema.shape), ...READ_BY_NODE];
   const problems = [...deployed.unreadable];
   for (const name of Object.keys(deployed.variables))
     if (!accepted.includes(name)) problems.push(`${name} is set, but the service does not read it`);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readWorkspaceFile, workspaceRoot } from './deploy-files';
+import { deployedEnvironments } from './deployed-environments';
 import { baseImage, lintDockerfile, parseDockerfile, stages } from './dockerfile';
 
 const dockerfile = () => readWorkspaceFile('Dockerfile');
@@ -44,10 +45,41 @@ describe('the Dockerfile', () => {
   };
 
   it('when a service runs in the image, by npm start or in the tests, then its heap is sized alike', () => {
+    // rides' own young generation is the next test's.
     const heapFlags = (text: string) =>
-      [...text.matchAll(/--max-(?:old|semi)-space-size=\d+/g)].map((match) => match[0]).sort();
+      text
+        .split('\n')
+        .filter((line) => !/rides/i.test(line))
+        .flatMap((line) => [...line.matchAll(/--max-(?:old|semi)-space-size=\d+/g)])
+        .map((match) => match[0])
+        .sort();
 
     expectSetAlike(heapFlags, ['--max-old-space-size=128', '--max-semi-space-size=4']);
+  });
+
+  it('when rides is deployed, started by npm start or tested, then it has the image heap with 16 MB semi-spaces', () => {
+    const imageOptions = /NODE_OPTIONS="([^"]*)"/.exec(args('ENV').join('\n'))?.[1];
+    const ridesOptions = imageOptions?.replace(
+      '--max-semi-space-size=4',
+      '--max-semi-space-size=16',
+    );
+    const ridesFlag = (text: string, declaration: RegExp) => declaration.exec(text)?.[1];
+
+    expect(ridesOptions).toContain('--max-semi-space-size=16');
+    for (const deployed of deployedEnvironments('rides'))
+      expect([deployed.where, deployed.variables['NODE_OPTIONS']]).toEqual([
+        deployed.where,
+        { value: ridesOptions },
+      ]);
+    expect(ridesFlag(readWorkspaceFile('tools/stack/start.sh'), /^rides_heap="([^"]*)"$/m)).toBe(
+      '--max-semi-space-size=16',
+    );
+    expect(
+      ridesFlag(
+        readWorkspaceFile('apps/pipeline-e2e/src/support/service-process.ts'),
+        /RIDES_HEAP_FLAGS = \['([^']*)'\]/,
+      ),
+    ).toBe('--max-semi-space-size=16');
   });
 
   it('when a service runs in the image, by npm start or in the tests, then malloc is set alike', () => {

@@ -17,6 +17,8 @@ export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics' | 'web
 /** One service running as its own Node process from its build output, with its JSON logs parsed. */
 /** The heap as the images size it (Dockerfile, ADR 017), so tests and the bench run what ships. */
 export const SERVICE_HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
+/** rides' young generation, as docker-compose.yml and k8s set it (ADR 029; a later flag wins). */
+const RIDES_HEAP_FLAGS = ['--max-semi-space-size=16'];
 /**
  * glibc's malloc as the images set it (Dockerfile, ADR 019): two arenas, not 8 per core, and
  * allocations of 128 KiB or more mapped on their own, so freed fetch buffers leave RSS.
@@ -52,6 +54,7 @@ export class ServiceProcess {
     // folder of its own (the bench does that); {name} is the service's name.
     const nodeArgs = [
       ...SERVICE_HEAP_FLAGS,
+      ...(name === 'rides' ? RIDES_HEAP_FLAGS : []),
       ...(process.env['E2E_NODE_ARGS'] ?? '')
         .split(' ')
         .filter(Boolean)
