@@ -48,6 +48,8 @@ export const benchSettings = () => ({
   rssCheckpoint: positive('BENCH_RSS_CHECKPOINT', 100_000),
   /** HTTP mode: seconds of full load, then seconds at the steady rate. */
   httpSeconds: positive('BENCH_SECONDS', 20),
+  /** HTTP mode: seconds of full load first, unmeasured, so that nothing measured is compiling. */
+  warmUpSeconds: positive('BENCH_WARMUP_SECONDS', 15),
   connections: positive('BENCH_CONNECTIONS', 64),
   steadyRate: positive('BENCH_STEADY_RATE', 1_000),
   /** Broker ceiling: records for kafka-producer-perf-test. */
