@@ -41,11 +41,11 @@ export const emailFor = (
  * Fewer, fuller fetches: a fetch waits for 128 KiB (about 175 outcome events, what one partition
  * may bring) or 500 ms, whichever comes first, instead of returning after every event; an idle
  * partition's email waits at most those 500 ms (ADR 025: at 1,000 rides/s, 64 KiB / 200 ms meant a
- * ledger publish and an offset commit per 20 emails). A fetch brings at most 128 KiB per partition (about 175 events) and 1 MiB
- * in all: everything fetched is held decoded in memory until it is emailed, and what a backlog
- * peaks at stays in RSS (V8's page pool, malloc). kafkajs' 1 MiB per partition over 12 partitions
- * kept the heap above 150 MB; halving 256 KiB / 2 MiB cut email's growth from 100k to 1M rides
- * from +22 % to +13–18 % at the same CPU per email (ADR 021).
+ * ledger publish and an offset commit per 20 emails). A fetch brings at most those 128 KiB per
+ * partition and 1 MiB in all: everything fetched is held decoded in memory until it is emailed,
+ * and what a backlog peaks at stays in RSS (V8's page pool, malloc). kafkajs' 1 MiB per partition
+ * over 12 partitions kept the heap above 150 MB; halving 256 KiB / 2 MiB cut email's growth from
+ * 100k to 1M rides from +22 % to +13–18 % at the same CPU per email (ADR 021).
  */
 export const emailFetchSettings: FetchSettings = {
   minBytes: 128 * 1024,

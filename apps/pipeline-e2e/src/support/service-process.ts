@@ -14,7 +14,6 @@ export interface LogLine {
 /** The pipeline's services, and the web page that shows them. */
 export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics' | 'web';
 
-/** One service running as its own Node process from its build output, with its JSON logs parsed. */
 /** The heap as the images size it (Dockerfile, ADR 017), so tests and the bench run what ships. */
 export const SERVICE_HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
 /** rides' young generation, as docker-compose.yml and k8s set it (ADR 029; a later flag wins). */
@@ -25,6 +24,7 @@ const RIDES_HEAP_FLAGS = ['--max-semi-space-size=16'];
  */
 export const SERVICE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
 
+/** One service running as its own Node process from its build output, with its JSON logs parsed. */
 export class ServiceProcess {
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];
