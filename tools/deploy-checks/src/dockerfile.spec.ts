@@ -50,22 +50,28 @@ describe('the Dockerfile', () => {
       text
         .split('\n')
         .filter((line) => !/rides/i.test(line))
-        .flatMap((line) => [...line.matchAll(/--max-(?:old|semi)-space-size=\d+/g)])
+        .flatMap((line) => [
+          ...line.matchAll(/--(?:max-(?:old|semi)-space-size|heap-growing-percent)=\d+/g),
+        ])
         .map((match) => match[0])
         .sort();
 
-    expectSetAlike(heapFlags, ['--max-old-space-size=128', '--max-semi-space-size=4']);
+    expectSetAlike(heapFlags, [
+      '--heap-growing-percent=100',
+      '--max-old-space-size=128',
+      '--max-semi-space-size=4',
+    ]);
   });
 
-  it('when rides is deployed, started by npm start or tested, then it has the image heap with 16 MB semi-spaces', () => {
+  it('when rides is deployed, started by npm start or tested, then it has the image heap with 16 MB semi-spaces and V8 growing it', () => {
     const imageOptions = /NODE_OPTIONS="([^"]*)"/.exec(args('ENV').join('\n'))?.[1];
-    const ridesOptions = imageOptions?.replace(
-      '--max-semi-space-size=4',
-      '--max-semi-space-size=16',
-    );
+    const ridesOptions = imageOptions
+      ?.replace('--max-semi-space-size=4', '--max-semi-space-size=16')
+      .replace(' --heap-growing-percent=100', '');
     const ridesFlag = (text: string, declaration: RegExp) => declaration.exec(text)?.[1];
 
     expect(ridesOptions).toContain('--max-semi-space-size=16');
+    expect(ridesOptions).not.toContain('--heap-growing-percent');
     for (const deployed of deployedEnvironments('rides'))
       expect([deployed.where, deployed.variables['NODE_OPTIONS']]).toEqual([
         deployed.where,
