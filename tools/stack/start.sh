@@ -30,14 +30,12 @@ cat <<TXT
 TXT
 
 names=rides,transaction,email,analytics,web
-# The heap and malloc as the images set them (Dockerfile, ADR 017, 019 and 030); rides with 16 MB
-# semi-spaces and V8's own growing, as docker-compose.yml and k8s run it (ADR 029).
-node="env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=128"
-heap="--max-semi-space-size=4 --heap-growing-percent=100"
+# The heap and malloc as the images set them (Dockerfile, ADR 017 and 019); rides with 16 MB
+# semi-spaces, as docker-compose.yml and k8s run it (ADR 029; a later flag wins).
+node="env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=128 --max-semi-space-size=4"
 rides_heap="--max-semi-space-size=16"
-commands=("$node $rides_heap dist/apps/rides/main.js" "$node $heap dist/apps/transaction/main.js"
-  "$node $heap dist/apps/email/main.js" "$node $heap dist/apps/analytics/main.js"
-  "$node $heap dist/apps/web/main.js")
+commands=("$node $rides_heap dist/apps/rides/main.js" "$node dist/apps/transaction/main.js"
+  "$node dist/apps/email/main.js" "$node dist/apps/analytics/main.js" "$node dist/apps/web/main.js")
 if [[ -n "${DEMO:-}" ]]; then
   names="$names,demo"
   commands+=("node tools/demo/ride-stream.ts")

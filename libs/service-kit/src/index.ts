@@ -1,4 +1,5 @@
 export * from './config';
+export * from './heap';
 export * from './http-server';
 export * from './lifecycle';
 export * from './logger';

@@ -14,15 +14,9 @@ export interface LogLine {
 /** The pipeline's services, and the web page that shows them. */
 export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics' | 'web';
 
-/** The old space as the images cap it (Dockerfile, ADR 017): tests and the bench run what ships. */
-const OLD_SPACE_FLAG = '--max-old-space-size=128';
-/** The image's whole heap: 4 MB semi-spaces, and the old space grown by 100 % (ADR 030). */
-export const SERVICE_HEAP_FLAGS = [
-  OLD_SPACE_FLAG,
-  '--max-semi-space-size=4',
-  '--heap-growing-percent=100',
-];
-/** rides' young generation, as docker-compose.yml and k8s set it; V8 grows its heap (ADR 029). */
+/** The heap as the images size it (Dockerfile, ADR 017), so tests and the bench run what ships. */
+export const SERVICE_HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
+/** rides' young generation, as docker-compose.yml and k8s set it (ADR 029; a later flag wins). */
 const RIDES_HEAP_FLAGS = ['--max-semi-space-size=16'];
 /**
  * glibc's malloc as the images set it (Dockerfile, ADR 019): two arenas, not 8 per core, and
@@ -59,7 +53,8 @@ export class ServiceProcess {
     // E2E_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof/{name}" profiles every service into a
     // folder of its own (the bench does that); {name} is the service's name.
     const nodeArgs = [
-      ...(name === 'rides' ? [OLD_SPACE_FLAG, ...RIDES_HEAP_FLAGS] : SERVICE_HEAP_FLAGS),
+      ...SERVICE_HEAP_FLAGS,
+      ...(name === 'rides' ? RIDES_HEAP_FLAGS : []),
       ...(process.env['E2E_NODE_ARGS'] ?? '')
         .split(' ')
         .filter(Boolean)
