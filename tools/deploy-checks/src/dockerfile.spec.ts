@@ -11,6 +11,8 @@ const args = (keyword: string) =>
   runtimeStage()
     .filter((instruction) => instruction.keyword === keyword)
     .map((instruction) => instruction.args);
+/** The runtime image's NODE_OPTIONS, as its ENV sets it. */
+const imageNodeOptions = () => /NODE_OPTIONS="([^"]*)"/.exec(args('ENV').join('\n'))?.[1] ?? '';
 
 describe('the Dockerfile', () => {
   it('when linted with dockerfile-utils at its strictest, then it is clean', () => {
@@ -59,8 +61,7 @@ describe('the Dockerfile', () => {
   });
 
   it('when rides is deployed, started by npm start or tested, then it has the image heap with 16 MB semi-spaces', () => {
-    const imageOptions = /NODE_OPTIONS="([^"]*)"/.exec(args('ENV').join('\n'))?.[1];
-    const ridesOptions = imageOptions?.replace(
+    const ridesOptions = imageNodeOptions().replace(
       '--max-semi-space-size=4',
       '--max-semi-space-size=16',
     );
@@ -91,12 +92,11 @@ describe('the Dockerfile', () => {
         env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: nodeOptions },
         encoding: 'utf8',
       }).stderr;
-    const imageOptions = /NODE_OPTIONS="([^"]*)"/.exec(args('ENV').join('\n'))?.[1] ?? '';
     const ridesOptions = deployedEnvironments('rides').map(
       (deployed) => deployed.variables['NODE_OPTIONS']?.value ?? '',
     );
 
-    for (const options of [imageOptions, ...ridesOptions])
+    for (const options of [imageNodeOptions(), ...ridesOptions])
       expect([options, stderrOf(options)]).toEqual([options, '']);
     // The check can fail: a V8 flag outside Node's list is refused there.
     expect(stderrOf('--heap-growing-percent=100')).toMatch(/not allowed in NODE_OPTIONS/);
