@@ -57,3 +57,20 @@ const isTopicExistsError = (error: unknown): boolean => {
   const text = JSON.stringify(error, Object.getOwnPropertyNames(error ?? {}));
   return text.includes('TOPIC_ALREADY_EXISTS') || text.includes('already exists');
 };
+
+/**
+ * Deletes every topic whose name starts with `prefix`; returns their names. For runs that made
+ * topics of their own (the bench's million-ride runs leave gigabytes behind otherwise).
+ */
+export const deleteTopicsWithPrefix = async (kafka: Kafka, prefix: string): Promise<string[]> => {
+  if (prefix === '') throw new Error('refusing to delete every topic: the prefix is empty');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    return topics;
+  } finally {
+    await admin.disconnect();
+  }
+};

@@ -4,6 +4,7 @@ import { getJson, rideRequest } from '../support/rides-client';
 import { SERVICE_NAMES, startStack, type Stack, type StackOptions } from '../support/stack';
 import type { Stats } from '../support/verify';
 import { cpuBudget, per1000Rides, readCpu } from './cpu-budget';
+import { dropTopics } from './drop-topics';
 import { metricSum, processUsage } from './service-usage';
 import type { BenchSettings } from './settings';
 
@@ -169,5 +170,6 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
     };
   } finally {
     await stack.stop();
+    await dropTopics(stack.brokers, stack.prefix);
   }
 };

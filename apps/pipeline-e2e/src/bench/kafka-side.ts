@@ -14,6 +14,7 @@ import { sampleStack, STAGE_NAMES, type Sample } from './service-usage';
 import { nextBottleneck, stageFigures } from './stage-figures';
 import { restartTimes } from './restart-times';
 import { cpuBudget, readCpu } from './cpu-budget';
+import { dropTopics } from './drop-topics';
 
 /**
  * Rides per publish, and publishes in flight: the publisher gathers what waits into one produce
@@ -147,6 +148,7 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
     };
   } finally {
     await stack.stop();
+    await dropTopics(stack.brokers, stack.prefix);
     await rm(outboxDir, { recursive: true, force: true });
   }
 };

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { createKafka, ensureTopics } from '@taxi/kafka';
 import { workspaceRoot } from '../support/workspace';
 import { measureBrokerCeiling } from './broker-ceiling';
+import { dropTopics } from './drop-topics';
 import { summariseProfiles } from './cpu-profile';
 import { runHttp } from './http-mode';
 import { runKafkaSide } from './kafka-side';
@@ -35,7 +36,11 @@ const ceiling = async (brokers: string, records: number) => {
     { replicationFactor: 1 },
     pino({ level: 'error' }),
   );
-  return measureBrokerCeiling(brokers, topic, records);
+  try {
+    return await measureBrokerCeiling(brokers, topic, records);
+  } finally {
+    await dropTopics(brokers, topic);
+  }
 };
 
 const main = async () => {
