@@ -30,9 +30,9 @@ cat <<TXT
 TXT
 
 names=rides,transaction,email,analytics,web
-# The heap and malloc as the images set them (Dockerfile, ADR 017 and 019); rides with 16 MB
+# The heap and malloc as the images set them (Dockerfile, ADR 017, 019 and 031); rides with 16 MB
 # semi-spaces, as docker-compose.yml and k8s run it (ADR 029; a later flag wins).
-node="env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 node --max-old-space-size=128 --max-semi-space-size=4"
+node="env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 node --max-old-space-size=128 --max-semi-space-size=4"
 rides_heap="--max-semi-space-size=16"
 commands=("$node $rides_heap dist/apps/rides/main.js" "$node dist/apps/transaction/main.js"
   "$node dist/apps/email/main.js" "$node dist/apps/analytics/main.js" "$node dist/apps/web/main.js")

@@ -109,7 +109,7 @@ describe('the Dockerfile', () => {
         .map((match) => `${match[1]}=${match[2]}`)
         .sort();
 
-    expectSetAlike(mallocSettings, ['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072']);
+    expectSetAlike(mallocSettings, ['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=65536']);
   });
 
   it('when the runtime image is assembled, then it holds production dependencies only', () => {

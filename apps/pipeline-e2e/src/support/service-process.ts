@@ -19,10 +19,11 @@ export const SERVICE_HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space
 /** rides' young generation, as docker-compose.yml and k8s set it (ADR 029; a later flag wins). */
 const RIDES_HEAP_FLAGS = ['--max-semi-space-size=16'];
 /**
- * glibc's malloc as the images set it (Dockerfile, ADR 019): two arenas, not 8 per core, and
- * allocations of 128 KiB or more mapped on their own, so freed fetch buffers leave RSS.
+ * glibc's malloc as the images set it (Dockerfile, ADR 019 and 031): two arenas, not 8 per core,
+ * and allocations of 64 KiB or more (socket reads, fetch responses) mapped on their own, so that
+ * freed buffers leave RSS instead of leaving holes in the brk heap.
  */
-export const SERVICE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+export const SERVICE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
 
 /** One service running as its own Node process from its build output, with its JSON logs parsed. */
 export class ServiceProcess {
