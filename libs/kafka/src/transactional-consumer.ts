@@ -102,13 +102,25 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
   /** Per partition: the generation its state was restored in, and the offset that state covers. */
   const restoredIn = new Map<string, { generation: number; covers?: bigint }>();
 
-  /** The offset below which the partition's restored state already holds every message. */
+  /**
+   * The offset below which the partition's restored state already holds every message.
+   *
+   * Before reading the state back, the partition gets a new producer: its InitProducerId returns
+   * only once the coordinator has completed the transactional id's last transaction, markers
+   * written. A broker that stopped after acknowledging a commit completes it some time after it
+   * restarts; until then the snapshot it wrote (and its consumed offsets) cannot be read
+   * committed, and a restore reading then got the snapshot before it (the broker-outage fault
+   * test: 11 rides decided twice in one run, analytics 9 rides short in another). A producer kept
+   * from before the outage had no such wait.
+   */
   const restoreIfNeeded = async (topic: string, partition: number): Promise<bigint | undefined> => {
     if (!options.state) return undefined;
     const key = `${topic}/${partition}`;
     const generation = membership.current?.generation() ?? 0;
     const restored = restoredIn.get(key);
     if (restored?.generation === generation) return restored.covers;
+    await dropProducer(topic, partition);
+    await producerFor(topic, partition);
     const covers = await options.state.restore(topic, partition);
     const entry = { generation, covers: covers === undefined ? undefined : BigInt(covers) };
     restoredIn.set(key, entry);
@@ -196,8 +208,8 @@ export const startTransactionalConsumer = async <Contract extends TopicContract>
     all: EachBatchPayload['batch']['messages'],
   ): Promise<boolean> => {
     const { batch } = payload;
-    const producer = await producerFor(batch.topic, batch.partition);
     const covers = await restoreIfNeeded(batch.topic, batch.partition);
+    const producer = await producerFor(batch.topic, batch.partition);
     const skipped = alreadyCommitted(all, covers);
     if (skipped > 0) {
       logger.warn(
