@@ -32,7 +32,8 @@ export interface TopicInfo {
 
 const SHOWN_CONFIGS = ['cleanup.policy', 'retention.ms', 'min.compaction.lag.ms', 'segment.ms'];
 
-const withAdmin = async <T>(
+/** Runs `use` with a connected admin client, disconnected afterwards whatever happens. */
+export const withAdmin = async <T>(
   kafka: Kafka,
   use: (admin: ReturnType<Kafka['admin']>) => Promise<T>,
 ) => {

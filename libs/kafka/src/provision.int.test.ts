@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { createTopic, eventually, testKafka, uniqueName } from '@taxi/testing';
+import { listTopics } from './inspect';
 import { deleteTopicsWithPrefix } from './provision';
 
 describe('deleteTopicsWithPrefix', () => {
@@ -9,15 +10,7 @@ describe('deleteTopicsWithPrefix', () => {
     kafka = testKafka();
   });
 
-  const topicNames = async (): Promise<string[]> => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      return await admin.listTopics();
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  const topicNames = () => listTopics(kafka);
 
   it("when a run's topics share a prefix, then those are deleted and a topic outside it is kept", async () => {
     const prefix = `${uniqueName('run')}.`;

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { TopicSettings } from '@taxi/events';
+import { withAdmin } from './inspect';
 
 export interface ProvisionOptions {
   readonly replicationFactor: number;
@@ -64,13 +65,9 @@ const isTopicExistsError = (error: unknown): boolean => {
  */
 export const deleteTopicsWithPrefix = async (kafka: Kafka, prefix: string): Promise<string[]> => {
   if (prefix === '') throw new Error('refusing to delete every topic: the prefix is empty');
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics });
     return topics;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 };
