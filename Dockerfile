@@ -39,8 +39,8 @@ ARG APP
 # 4 MB semi-spaces and an old space of at most 128 MB, so a backlog makes V8 collect instead of
 # growing the heap until the kernel kills the pod. glibc's malloc (ADR 019, 031): two arenas
 # instead of eight per core, and allocations of 64 KiB or more (every socket read's buffer, fetch
-# responses) in mappings of their own, returned to the kernel when freed. tools/stack/start.sh and
-# the e2e tests run the services with the same flags and settings (tools/deploy-checks keeps the
+# responses) in mappings of their own, returned to the kernel when freed. tools/dev-env/stack/start.sh and
+# the e2e tests run the services with the same flags and settings (tools/test-suites/deploy-checks keeps the
 # three in step). rides' deployments set NODE_OPTIONS to these flags with 16 MB semi-spaces
 # (ADR 029). How far the old space grows before V8 marks it again is set by each service's main.ts
 # (ADR 030, 031): Node refuses that flag here.

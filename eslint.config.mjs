@@ -25,6 +25,7 @@ export default [
             },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib'] },
             {
               sourceTag: 'layer:contract',
@@ -53,7 +54,13 @@ export default [
   },
   {
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/*.int.test.ts', 'apps/*-e2e/**', 'libs/testing/**'],
+    ignores: [
+      '**/*.spec.ts',
+      '**/*.int.test.ts',
+      'apps/*-e2e/**',
+      'apps/bench/**',
+      'libs/testing/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

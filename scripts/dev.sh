@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one entry point on a fresh machine: brings Node 24 and the npm packages, then runs an npm
-# script with them. Java 17+ and Maven are needed for the local Kafka broker (tools/kafka).
+# script with them. Java 17+ and Maven are needed for the local Kafka broker (tools/dev-env/kafka).
 #
 #   bash scripts/dev.sh test     # every check and test, against a real local Kafka
 #   bash scripts/dev.sh start    # the whole stack on a local Kafka; Ctrl-C stops it

@@ -1,1 +1,1 @@
-module.exports = require('../../tools/jest/int.js')(__dirname, 'email');
+module.exports = require('../../tools/test-infra/jest/int.js')(__dirname, 'email');

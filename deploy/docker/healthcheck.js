@@ -1,6 +1,6 @@
 // The image's HEALTHCHECK: exits 0 when the service answers GET /healthz with 2xx within 2 s.
 // The port is HTTP_PORT as the service reads it, else the service's default port
-// (tools/deploy-checks keeps these defaults equal to the config schemas).
+// (tools/test-suites/deploy-checks keeps these defaults equal to the config schemas).
 const defaultPorts = { rides: 3000, transaction: 3001, email: 3002, analytics: 3003, web: 3004 };
 const port = process.env.HTTP_PORT || defaultPorts[process.env.TAXI_SERVICE];
 

@@ -1,1 +1,1 @@
-module.exports = require('../../tools/jest/unit.js')(__dirname, 'service-kit');
+module.exports = require('../../tools/test-infra/jest/unit.js')(__dirname, 'service-kit');

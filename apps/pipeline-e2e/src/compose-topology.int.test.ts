@@ -2,9 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { getJson, postRide, rideRequest } from './support/rides-client';
-import { startService, type ServiceName, type ServiceProcess } from './support/service-process';
-import { SmtpSink } from './support/smtp-sink';
+import {
+  getJson,
+  postRide,
+  rideRequest,
+  startService,
+  type ServiceName,
+  type ServiceProcess,
+  SmtpSink,
+} from '@taxi/stack-harness';
 import { eventually } from '@taxi/testing';
 import { composeEnvironment } from './support/compose-environment';
 

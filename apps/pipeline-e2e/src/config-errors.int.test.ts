@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import type { ServiceName } from './support/service-process';
-import { workspaceRoot } from './support/workspace';
+import { type ServiceName, workspaceRoot } from '@taxi/stack-harness';
 
 /** Runs a built service with the given environment; resolves with its exit code and stderr. */
 const runWith = (service: ServiceName, env: Record<string, string>) =>

@@ -1,6 +1,5 @@
 import { decode, topicsFor } from '@taxi/events';
-import { getJson, postRide, rideRequest } from './support/rides-client';
-import { startStack, type Stack } from './support/stack';
+import { getJson, postRide, rideRequest, startStack, type Stack } from '@taxi/stack-harness';
 import { collect, eventually, testKafka } from '@taxi/testing';
 
 interface Stats {

@@ -1,10 +1,14 @@
 import type { Kafka } from 'kafkajs';
 import { eventually, testKafka, uniqueName } from '@taxi/testing';
-import { sendRides } from './support/load';
-import { Outcomes } from './support/outcomes';
-import { getJson } from './support/rides-client';
-import { ServiceProcess, type LogLine } from './support/service-process';
-import { startStack, type Stack } from './support/stack';
+import {
+  sendRides,
+  Outcomes,
+  getJson,
+  ServiceProcess,
+  type LogLine,
+  startStack,
+  type Stack,
+} from '@taxi/stack-harness';
 
 type RideAnswer = { status: number; body: { rideId: string; status: string } };
 type Readiness = { status: number; body: { checks: Record<string, boolean> } };

@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { eventually } from '@taxi/testing';
-import { OtelCollector, SpanKind, type ExportedSpan } from './support/otel-collector';
-import { postRide, rideRequest } from './support/rides-client';
-import { SERVICE_NAMES, startStack, type Stack } from './support/stack';
+import {
+  OtelCollector,
+  SpanKind,
+  type ExportedSpan,
+  postRide,
+  rideRequest,
+  SERVICE_NAMES,
+  startStack,
+  type Stack,
+} from '@taxi/stack-harness';
 
 /** What the caller of POST /rides sends: the ride's trace starts in the test. */
 const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshotPath } from './support/browser';
-import { startService, type ServiceProcess } from './support/service-process';
-import { startStack, type Stack } from './support/stack';
-import { workspaceRoot } from './support/workspace';
+import {
+  launchBrowser,
+  screenshotPath,
+  startService,
+  type ServiceProcess,
+  startStack,
+  type Stack,
+  workspaceRoot,
+} from '@taxi/stack-harness';
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -131,15 +136,19 @@ describe('the web page, in a browser, on the running pipeline', () => {
       page.$eval(`#${id}`, (element) => Number(element.textContent ?? 'NaN'));
     const confirmedBefore = await count('confirmed-count');
 
-    const demo = spawn(process.execPath, [path.join(workspaceRoot, 'tools/demo/ride-stream.ts')], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        RIDES_URL: stack.ridesUrl,
-        DEMO_RATE: '20',
-        DEMO_LIMIT: '80',
+    const demo = spawn(
+      process.execPath,
+      [path.join(workspaceRoot, 'tools/dev-env/demo/ride-stream.ts')],
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          RIDES_URL: stack.ridesUrl,
+          DEMO_RATE: '20',
+          DEMO_LIMIT: '80',
+        },
+        stdio: 'ignore',
       },
-      stdio: 'ignore',
-    });
+    );
     try {
       await page.waitForFunction(
         (before) => Number(document.getElementById('confirmed-count')?.textContent) >= before + 40,

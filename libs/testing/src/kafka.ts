@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 import type { TopicContract } from '@taxi/events';
 import { uniqueName } from './names';
 
-/** The broker the integration run was given (tools/with-kafka.sh sets it). */
+/** The broker the integration run was given (tools/dev-env/with-kafka.sh sets it). */
 export const testBrokers = (): string[] => {
   const brokers = process.env['KAFKA_BROKERS'];
   if (!brokers)

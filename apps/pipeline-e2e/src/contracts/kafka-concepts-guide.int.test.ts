@@ -2,9 +2,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { eventually, uniqueName } from '@taxi/testing';
 import { guideSteps, outputPattern } from '../support/guide';
-import { SERVICE_NAMES, startStack, type Stack } from '../support/stack';
-import type { ServiceName } from '../support/service-process';
-import { workspaceRoot } from '../support/workspace';
+import {
+  SERVICE_NAMES,
+  startStack,
+  type Stack,
+  type ServiceName,
+  workspaceRoot,
+} from '@taxi/stack-harness';
 
 const GUIDE = 'docs/kafka-concepts.md';
 /** `taxi` in the guide is the built CLI (what `npm link` or `npm run taxi --` run). */

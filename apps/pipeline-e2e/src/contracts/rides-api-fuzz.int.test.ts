@@ -2,14 +2,17 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { uniqueName } from '@taxi/testing';
-import { startService, type ServiceProcess } from '../support/service-process';
-import { workspaceRoot } from '../support/workspace';
+import { startService, type ServiceProcess, workspaceRoot } from '@taxi/stack-harness';
 
-/** Runs tools/fuzz/schemathesis.sh against a URL; resolves with its exit code and output. */
+/** Runs tools/test-infra/fuzz/schemathesis.sh against a URL; resolves with its exit code and output. */
 const schemathesis = async (baseUrl: string): Promise<{ code: number | null; output: string }> => {
-  const child = spawn('bash', [path.join(workspaceRoot, 'tools/fuzz/schemathesis.sh'), baseUrl], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'bash',
+    [path.join(workspaceRoot, 'tools/test-infra/fuzz/schemathesis.sh'), baseUrl],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -17,10 +17,14 @@ import {
   FAULT_TEST_TIMEOUT_MS,
   fastFailover,
 } from '../support/fault-suite';
-import { recordFigures } from '../support/figures';
-import { waitForGroupCaughtUp } from '../support/settle';
-import { startService, type LogLine, type ServiceProcess } from '../support/service-process';
-import { SmtpSink } from '../support/smtp-sink';
+import {
+  recordFigures,
+  waitForGroupCaughtUp,
+  startService,
+  type LogLine,
+  type ServiceProcess,
+  SmtpSink,
+} from '@taxi/stack-harness';
 
 const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000);
 

@@ -1,8 +1,12 @@
 import { faultSuite, FAULT_TEST_TIMEOUT_MS, fastFailover } from '../support/fault-suite';
-import { recordFigures } from '../support/figures';
-import { sendRides } from '../support/load';
-import type { LogLine, ServiceProcess } from '../support/service-process';
-import { exactlyOnce, settleAndCount } from '../support/verify';
+import {
+  recordFigures,
+  sendRides,
+  type LogLine,
+  type ServiceProcess,
+  exactlyOnce,
+  settleAndCount,
+} from '@taxi/stack-harness';
 
 /** Small on purpose: 30 drivers (5 per partition) and bursts over three times that. */
 const FLEET_SIZE = 30;

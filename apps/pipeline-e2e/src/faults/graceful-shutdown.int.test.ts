@@ -1,8 +1,11 @@
 import { faultSuite, FAULT_TEST_TIMEOUT_MS } from '../support/fault-suite';
-import { recordFigures } from '../support/figures';
-import { sendRides } from '../support/load';
-import type { ServiceName } from '../support/service-process';
-import { exactlyOnce, settleAndCount } from '../support/verify';
+import {
+  recordFigures,
+  sendRides,
+  type ServiceName,
+  exactlyOnce,
+  settleAndCount,
+} from '@taxi/stack-harness';
 
 const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000) / 2;
 

@@ -4,12 +4,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { topicsFor } from '@taxi/events';
 import { DLQ_HEADERS } from '@taxi/kafka';
-import { recordFigures } from '../support/figures';
-import { sendRides } from '../support/load';
-import { getJson, postRide, rideRequest } from '../support/rides-client';
-import { waitForGroupCaughtUp } from '../support/settle';
-import type { Stats } from '../support/verify';
-import { workspaceRoot } from '../support/workspace';
+import {
+  recordFigures,
+  sendRides,
+  getJson,
+  postRide,
+  rideRequest,
+  waitForGroupCaughtUp,
+  type Stats,
+  workspaceRoot,
+} from '@taxi/stack-harness';
 import { eventually } from '@taxi/testing';
 
 const run = promisify(execFile);

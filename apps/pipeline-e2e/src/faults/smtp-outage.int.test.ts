@@ -1,7 +1,5 @@
 import { faultSuite, FAULT_TEST_TIMEOUT_MS } from '../support/fault-suite';
-import { recordFigures } from '../support/figures';
-import { sendRides } from '../support/load';
-import { exactlyOnce, settleAndCount } from '../support/verify';
+import { recordFigures, sendRides, exactlyOnce, settleAndCount } from '@taxi/stack-harness';
 
 const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000) / 3;
 

@@ -5,10 +5,15 @@ import {
   FAULT_TEST_TIMEOUT_MS,
   fastFailover,
 } from '../support/fault-suite';
-import { recordFigures } from '../support/figures';
-import { sendRides } from '../support/load';
-import type { LogLine, ServiceName, ServiceProcess } from '../support/service-process';
-import { exactlyOnce, settleAndCount } from '../support/verify';
+import {
+  recordFigures,
+  sendRides,
+  type LogLine,
+  type ServiceName,
+  type ServiceProcess,
+  exactlyOnce,
+  settleAndCount,
+} from '@taxi/stack-harness';
 
 const RIDES = Number(process.env['FAULT_RIDES'] ?? 3000) / 2;
 const CONSUMERS: ServiceName[] = ['transaction', 'email', 'analytics'];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { workspaceRoot } from './workspace';
+import { workspaceRoot } from '@taxi/stack-harness';
 
 interface ComposeFile {
   services: Record<string, { environment?: Record<string, string | number | boolean> } | undefined>;
@@ -9,7 +9,7 @@ interface ComposeFile {
 
 /**
  * The variables docker-compose.yml gives a service (`<<` merge keys resolved, as Compose does).
- * Whether they match the service's config schema is tools/deploy-checks' job; this run only
+ * Whether they match the service's config schema is tools/test-suites/deploy-checks' job; this run only
  * starts the services with them.
  */
 export const composeEnvironment = (service: string): Record<string, string> => {

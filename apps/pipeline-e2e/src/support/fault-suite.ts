@@ -1,7 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { testKafka, uniqueName } from '@taxi/testing';
-import { Outcomes } from './outcomes';
-import { startStack, type Stack, type StackOptions } from './stack';
+import { Outcomes, startStack, type Stack, type StackOptions } from '@taxi/stack-harness';
 
 export interface FaultSuite {
   readonly stack: Stack;

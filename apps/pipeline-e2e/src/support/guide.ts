@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { workspaceRoot } from './workspace';
+import { workspaceRoot } from '@taxi/stack-harness';
 
 export interface GuideStep {
   /** The shell command as the guide shows it. */

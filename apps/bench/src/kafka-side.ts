@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import pino from 'pino';
+import { newEnvelope, topicsFor, type RideRequestedEvent } from '@taxi/events';
+import { createKafka, createPublisher } from '@taxi/kafka';
+import {
+  rideRequest,
+  type ServiceName,
+  startStack,
+  type Stack,
+  type StackOptions,
+  workspaceRoot,
+} from '@taxi/stack-harness';
+import type { BenchSettings } from './settings';
+import { sampleStack, STAGE_NAMES, type Sample } from './service-usage';
+import { nextBottleneck, stageFigures } from './stage-figures';
+import { restartTimes } from './restart-times';
+import { cpuBudget, readCpu } from './cpu-budget';
+import { dropTopics } from './drop-topics';
+
+/**
+ * Rides per publish, and publishes in flight: the publisher gathers what waits into one produce
+ * request, so about (in flight − 1) × chunk rides per request. kafkajs groups a request's messages
+ * per partition by copying the partition's list for every message (quadratic in the request), so
+ * 8 × 1,000 (7,000 rides a request) spent more on that copying than 4 × 500 does on the extra
+ * requests; 4 × 500 still writes several times faster than the pipeline decides.
+ */
+const CHUNK = 500;
+const CHUNKS_IN_FLIGHT = 4;
+const SAMPLE_EVERY_MS = 1_000;
+
+/** Ride `n`: in the fleet's area, every 10th card declined (as the HTTP load does). */
+const rideEvent = (n: number, now: Date): RideRequestedEvent => {
+  const body = rideRequest({
+    customerId: `bench-${n % 997}`,
+    customerEmail: `rider${n}@example.com`,
+    paymentToken: n % 10 === 9 ? 'tok_chargeDeclined' : 'tok_visa',
+  });
+  return {
+    ...newEnvelope('ride.requested', `bench-${n}`, now),
+    payload: { ...body, rideId: randomUUID(), requestedAt: now.toISOString() },
+  };
+};
+
+/**
+ * Writes `rides` valid ride requests to ride_details the way the rides service does (the shared
+ * idempotent publisher: schema-checked, acks from all replicas), with a few chunks in flight.
+ */
+const writeRides = async (stack: Stack, rides: number): Promise<{ seconds: number }> => {
+  const logger = pino({ level: 'error' });
+  const kafka = createKafka({ brokers: stack.brokers.split(','), clientId: 'bench' }, logger);
+  const publisher = await createPublisher({ kafka, logger, timeoutMs: 60_000 });
+  const topic = topicsFor(stack.prefix).rideRequested;
+  const started = Date.now();
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < rides) {
+        const from = next;
+        next = Math.min(rides, next + CHUNK);
+        const now = new Date();
+        const events: RideRequestedEvent[] = [];
+        for (let n = from; n < next; n += 1) events.push(rideEvent(n, now));
+        await publisher.publish(topic, events);
+      }
+    };
+    await Promise.all(Array.from({ length: CHUNKS_IN_FLIGHT }, worker));
+  } finally {
+    await publisher.disconnect();
+  }
+  return { seconds: (Date.now() - started) / 1000 };
+};
+
+const rssOf = (sample: Sample | undefined) =>
+  sample
+    ? Object.fromEntries(
+        Object.entries(sample.usage).map(([service, usage]) => [service, usage.rssMb]),
+      )
+    : null;
+
+/**
+ * Kafka-side mode: N rides straight to ride_details, then samples every service once a second
+ * until each ride is decided, emailed and counted (and seen by the rides read model); then
+ * restarts rides, email and transaction one at a time on that history.
+ */
+export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['env']) => {
+  const outboxDir = path.join(workspaceRoot, `tmp/bench-outbox-${process.pid}`);
+  const stack = await startStack({
+    ...(settings.email === 'outbox' ? { outboxDir } : { countOnlySmtp: true }),
+    ...(env && { env }),
+  });
+  try {
+    const { rides } = settings;
+    const startedAt = Date.now();
+    const firstSample = await sampleStack(stack, startedAt);
+    if (!firstSample) throw new Error('the services do not answer on /metrics');
+    const samples: Sample[] = [firstSample];
+    const cpuBefore = await readCpu();
+    const writing = writeRides(stack, rides);
+    // Awaited after the wait below; a failure must end the wait (and stop the stack) at once.
+    let writeFailure: unknown;
+    writing.catch((error: unknown) => (writeFailure = error));
+    let checkpoint: Sample | undefined;
+    const deadline = startedAt + settings.timeoutMs;
+    for (;;) {
+      await delay(SAMPLE_EVERY_MS);
+      if (writeFailure !== undefined) throw writeFailure;
+      if (Date.now() > deadline)
+        throw new Error(
+          `not done after ${settings.timeoutMs} ms: ${JSON.stringify(samples.at(-1))}`,
+        );
+      const sample = await sampleStack(stack, startedAt);
+      if (!sample) continue;
+      samples.push(sample);
+      if (!checkpoint && sample.counts.counted >= settings.rssCheckpoint) checkpoint = sample;
+      if (STAGE_NAMES.every((stage) => sample.counts[stage] >= rides)) break;
+    }
+    const cpuAfter = await readCpu();
+    const written = await writing;
+    const figures = stageFigures(samples, rides);
+    const endToEnd = Math.max(
+      figures.decided.doneAfterSeconds ?? 0,
+      figures.emailed.doneAfterSeconds ?? 0,
+      figures.counted.doneAfterSeconds ?? 0,
+    );
+    const smtpReceived = settings.email === 'smtp' ? stack.smtp.count : undefined;
+    const restarts = await restartTimes(stack, ['rides', 'email', 'transaction'] as ServiceName[]);
+    return {
+      rides,
+      email: settings.email,
+      ...(smtpReceived !== undefined && { smtpReceived }),
+      writtenPerSecond: Math.round(rides / written.seconds),
+      endToEndSeconds: endToEnd,
+      endToEndRidesPerSecond: Math.round(rides / endToEnd),
+      stages: figures,
+      nextBottleneck: nextBottleneck(figures),
+      cpuBudget: cpuBudget(
+        Object.fromEntries(
+          Object.values(figures).map((stage) => [stage.service, stage.cpuSecondsPer1000Rides]),
+        ),
+        cpuBefore,
+        cpuAfter,
+        rides,
+      ),
+      rssMb: {
+        [`at${settings.rssCheckpoint}`]: rssOf(checkpoint),
+        [`at${rides}`]: rssOf(samples[samples.length - 1]),
+      },
+      restartToReadySeconds: restarts,
+    };
+  } finally {
+    await stack.stop();
+    await dropTopics(stack.brokers, stack.prefix);
+    await rm(outboxDir, { recursive: true, force: true });
+  }
+};

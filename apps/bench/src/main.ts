@@ -1,0 +1,80 @@
+// `npm run bench`: what this machine's broker, and the pipeline on it, can do. Everything runs
+// here (broker, four services, SMTP server, load) and shares the cores. Prints a JSON report,
+// also written to tmp/bench-<time>.json; asserts nothing. Modes and knobs: docs/benchmarks.md.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { createKafka, ensureTopics } from '@taxi/kafka';
+import { workspaceRoot } from '@taxi/stack-harness';
+import { measureBrokerCeiling } from './broker-ceiling';
+import { dropTopics } from './drop-topics';
+import { summariseProfiles } from './cpu-profile';
+import { runHttp } from './http-mode';
+import { runKafkaSide } from './kafka-side';
+import { benchSettings } from './settings';
+import { withTracing } from './tracing';
+
+const machine = () => ({
+  cores: os.cpus().length,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  /** Load averages (1, 5, 15 min) at the start: anything else busy skews every figure. */
+  loadAverageAtStart: os.loadavg().map((load) => Number(load.toFixed(2))),
+});
+
+const ceiling = async (brokers: string, records: number) => {
+  const topic = `bench-ceiling-${Date.now()}`;
+  const kafka = createKafka(
+    { brokers: brokers.split(','), clientId: 'bench' },
+    pino({ level: 'error' }),
+  );
+  // As many partitions as ride_details, so the comparison is like for like.
+  await ensureTopics(
+    kafka,
+    [{ name: topic, partitions: 6, config: {} }],
+    { replicationFactor: 1 },
+    pino({ level: 'error' }),
+  );
+  try {
+    return await measureBrokerCeiling(brokers, topic, records);
+  } finally {
+    await dropTopics(brokers, topic);
+  }
+};
+
+const main = async () => {
+  const settings = benchSettings();
+  const brokers = process.env['KAFKA_BROKERS'];
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run through `npm run bench`');
+  const stamp = new Date().toISOString().replaceAll(':', '-');
+  const profileDir = path.join(workspaceRoot, 'tmp', `bench-profile-${stamp}`);
+  if (settings.cpuProfile)
+    process.env['E2E_NODE_ARGS'] = `--cpu-prof --cpu-prof-dir=${profileDir}/{name}`;
+
+  const report: Record<string, unknown> = { at: new Date().toISOString(), machine: machine() };
+  if (settings.modes.includes('ceiling'))
+    report['brokerCeiling'] = await ceiling(brokers, settings.ceilingRecords);
+  if (settings.modes.includes('kafka'))
+    report['kafkaSide'] = await withTracing(settings, (env) => runKafkaSide(settings, env));
+  if (settings.modes.includes('http'))
+    report['http'] = await withTracing(settings, (env) => runHttp(settings, env));
+  if (settings.cpuProfile) {
+    const services = readdirSync(profileDir);
+    report['cpuProfiles'] = Object.fromEntries(
+      await Promise.all(
+        services.map(async (name) => [name, await summariseProfiles(path.join(profileDir, name))]),
+      ),
+    );
+  }
+
+  const file = path.join(workspaceRoot, 'tmp', `bench-${stamp}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\nreport: ${file}\n`);
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,1 @@
+module.exports = require('../jest/int.js')(__dirname, 'stack-harness');

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `npm test`: formatting, lint (module boundaries enforced), types, unit tests, integration and
+# end-to-end tests against a real Kafka broker, then the container test (`docker compose up` of the
+# images built here; skipped with a one-line reason where no Docker engine can be had); ends with
+# one summary line over all jest runs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=true
+export TEST_RESULTS_FILE="$PWD/tmp/test-results.jsonl"
+rm -f "$TEST_RESULTS_FILE"
+
+step() { printf '\n\033[1m━━ %s\033[0m\n' "$*"; }
+step "format";       npx prettier --check . --log-level warn
+step "lint";         npx nx run-many -t lint --output-style=stream
+step "typecheck";    npx nx run-many -t typecheck --output-style=stream
+step "unit tests";   npx nx run-many -t test --output-style=stream
+step "OpenTelemetry Collector for the tracing tests (built once, then cached)"
+bash tools/test-infra/otel/build-collector.sh
+step "integration and end-to-end tests (real Kafka)"
+int_status=0
+bash tools/dev-env/with-kafka.sh npx nx run-many -t int --parallel=1 --output-style=stream || int_status=$?
+step "containers: docker compose up of docker-compose.yml, images built here"
+containers_status=0
+bash tools/test-suites/containers/test.sh || containers_status=$?
+step "summary"
+node tools/test-infra/jest/print-summary.js
+((int_status != 0)) && exit "$int_status"
+exit "$containers_status"

@@ -1,1 +1,0 @@
-module.exports = require('../../tools/jest/unit.js')(__dirname, 'workspace-checks');
