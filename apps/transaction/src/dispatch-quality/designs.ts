@@ -38,12 +38,15 @@ export const cellPartition = (
 const byRideId = (request: SimRequest, partitions: number) =>
   keyPartition(request.rideId, partitions);
 
-const NO_FORWARD: DispatchPolicy = { maxHops: 0, minForwardGainKm: 0 };
+const NO_FORWARD: DispatchPolicy = { maxHops: 0, minForwardGainKm: 0, claimMs: 0 };
 
 export type Forwarding = Omit<DispatchPolicy, 'homeOf'>;
 
-/** Forwarding as ADR 038 chooses: any saving is worth a hop; after 6 hops, own drivers or none. */
-export const FORWARDING: Forwarding = { maxHops: 6, minForwardGainKm: 0 };
+/**
+ * Forwarding as ADR 038 chooses: any saving is worth a hop; after 6 hops, own drivers or none; a
+ * driver forwarded for is left alone here for 1 s (a hop and a view lag, measured at 0.5 s each).
+ */
+export const FORWARDING: Forwarding = { maxHops: 6, minForwardGainKm: 0, claimMs: 1_000 };
 
 /** Today (ADR 008): requests keyed by ride id, driver i owned by partition i mod N, no forwarding. */
 export const dealByIndexDesign: Design = {

@@ -26,6 +26,7 @@ const busy = (position: Coordinates): DriverState => ({ busyUntil: nowMs + 1, po
 const stateOf = (drivers: Record<string, DriverState>): DispatchState => ({
   drivers: new Map(Object.entries(drivers)),
   rides: new Map(),
+  claims: new Map(),
 });
 const viewOf = (partitions: Record<number, Record<string, DriverState>>): FleetView =>
   new Map(
@@ -35,7 +36,7 @@ const viewOf = (partitions: Record<number, Record<string, DriverState>>): FleetV
     ]),
   );
 
-const forwarding: DispatchPolicy = { maxHops: 6, minForwardGainKm: 0 };
+const forwarding: DispatchPolicy = { maxHops: 6, minForwardGainKm: 0, claimMs: 0 };
 const contextAt = (partition: number, policy: DispatchPolicy = forwarding): DispatchContext => ({
   partition,
   nowMs,
@@ -157,7 +158,7 @@ describe('decideDispatch', () => {
   it('when forwarding is off (a hop limit of 0, ADR 008), then the view is never used', () => {
     const state = stateOf({ own: free(north(8)) });
     const view = viewOf({ 1: { near: free(north(1)) } });
-    const noForward = { maxHops: 0, minForwardGainKm: 0 };
+    const noForward = { maxHops: 0, minForwardGainKm: 0, claimMs: 0 };
 
     const withOwn = decideDispatch(request, state, view, contextAt(0, noForward));
     const withoutOwn = decideDispatch(request, stateOf({}), view, contextAt(0, noForward));
@@ -174,10 +175,28 @@ describe('decideDispatch', () => {
       request,
       state,
       view,
-      contextAt(0, { maxHops: 6, minForwardGainKm: 0.5 }),
+      contextAt(0, { maxHops: 6, minForwardGainKm: 0.5, claimMs: 0 }),
     );
 
     expect(decision.outcome).toMatchObject({ kind: 'assigned', assignment: { driverId: 'own' } });
+  });
+
+  it('when a ride was just forwarded for a driver, then the next ride here leaves that driver alone until the claim ends, though the view still shows them free', () => {
+    const policy = { ...forwarding, claimMs: 1_000 };
+    const view = viewOf({ 1: { near: free(north(1)) }, 2: { next: free(north(2)) } });
+    const first = decideDispatch(request, stateOf({}), view, contextAt(0, policy));
+    const after = evolveDispatch(stateOf({}), first.change ?? {});
+    const second: DispatchInput = { kind: 'request', ride: { ...ride, rideId: 'ride-2' } };
+
+    const meanwhile = decideDispatch(second, after, view, contextAt(0, policy));
+    const later = decideDispatch(second, after, view, {
+      ...contextAt(0, policy),
+      nowMs: nowMs + 1_000,
+    });
+
+    expect(first.change?.claimed).toEqual({ driverId: 'near', untilMs: nowMs + 1_000 });
+    expect(meanwhile.outcome).toMatchObject({ kind: 'forwarded', to: 2 });
+    expect(later.outcome).toMatchObject({ kind: 'forwarded', to: 1 });
   });
 
   it('when the stale view still lists an own driver under another partition, then the exact state decides and nothing is forwarded for them', () => {

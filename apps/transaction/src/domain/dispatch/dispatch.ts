@@ -22,6 +22,12 @@ export interface DispatchState {
    * was decided here (a ride may come back to a partition that passed it on).
    */
   readonly rides: ReadonlyMap<string, RideHandling>;
+  /**
+   * Other partitions' drivers this partition forwarded a ride for, until when (epoch ms): the
+   * view still shows them free, so the next rides here would chase them too. A hint, never a
+   * booking: only the owner assigns.
+   */
+  readonly claims: ReadonlyMap<string, number>;
 }
 
 /**
@@ -72,6 +78,11 @@ export interface DispatchPolicy {
   /** A forward must save at least this many km over the best own driver (0: any saving). */
   readonly minForwardGainKm: number;
   /**
+   * How long a driver asked for by a forward is left alone by this partition's next rides: until
+   * the view shows the outcome (a hop and a view lag). 0: no claims.
+   */
+  readonly claimMs: number;
+  /**
    * The partition that should own a driver who drops off at `position`; undefined: a driver
    * stays with the partition that assigned them (no hand-overs).
    */
@@ -117,6 +128,8 @@ export interface DispatchChange {
   readonly released?: string;
   /** A driver arriving by hand-over. */
   readonly received?: { readonly driverId: string } & DriverState;
+  /** Another partition's driver a ride was forwarded for, left alone here until then. */
+  readonly claimed?: { readonly driverId: string; readonly untilMs: number };
 }
 
 export interface DispatchDecision {
@@ -163,7 +176,12 @@ const nearestElsewhere = (
   for (const [owner, drivers] of view) {
     if (owner === context.partition) continue;
     for (const [driverId, driver] of drivers) {
-      if (!isFree(driver, context.nowMs) || excluded.has(driverId) || state.drivers.has(driverId))
+      if (
+        !isFree(driver, context.nowMs) ||
+        excluded.has(driverId) ||
+        state.drivers.has(driverId) ||
+        (state.claims.get(driverId) ?? 0) > context.nowMs
+      )
         continue;
       const km = distanceKm(driver.position, pickup);
       if (km <= context.maxPickupKm && (!best || km < best.km)) best = { driverId, km, owner };
@@ -266,22 +284,32 @@ export const decideDispatch = (
     };
     return {
       outcome: { kind: 'forwarded', to: elsewhere.owner, forward },
-      change: { ride: { rideId: ride.rideId, handling: 'forwarded' } },
+      change: {
+        ride: { rideId: ride.rideId, handling: 'forwarded' },
+        ...(policy.claimMs > 0
+          ? { claimed: { driverId: elsewhere.driverId, untilMs: context.nowMs + policy.claimMs } }
+          : {}),
+      },
     };
   }
   if (own) return assign(ride, own, hops, context);
   return { outcome: { kind: 'no-driver', hops }, change: { ride: decided(ride) } };
 };
 
+/** Claims that ended this long before the newest one are forgotten. */
+const CLAIMS_KEPT_MS = 60_000;
+
 /** A copy of a partition's state that changes in place: one transaction's working state. */
 export interface DispatchDraft extends DispatchState {
   readonly drivers: Map<string, DriverState>;
   readonly rides: Map<string, RideHandling>;
+  readonly claims: Map<string, number>;
 }
 
 export const dispatchDraftOf = (state: DispatchState): DispatchDraft => ({
   drivers: new Map(state.drivers),
   rides: new Map(state.rides),
+  claims: new Map(state.claims),
 });
 
 /** Applies a change to a draft in place, forgetting the oldest decided rides beyond `keep`. */
@@ -299,7 +327,16 @@ export const applyDispatchChange = (
       draft.rides.delete(oldest);
     }
   }
-  const { assigned, released, received } = change;
+  const { assigned, released, received, claimed } = change;
+  if (claimed) {
+    // Claims are made in time order, so the oldest come first: those over are dropped.
+    draft.claims.delete(claimed.driverId);
+    draft.claims.set(claimed.driverId, claimed.untilMs);
+    for (const [driverId, untilMs] of draft.claims) {
+      if (untilMs > claimed.untilMs - CLAIMS_KEPT_MS) break;
+      draft.claims.delete(driverId);
+    }
+  }
   if (assigned)
     draft.drivers.set(assigned.driverId, {
       busyUntil: assigned.busyUntil,

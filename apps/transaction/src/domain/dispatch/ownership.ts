@@ -30,6 +30,7 @@ export const genesisState = (
       .map((driver) => [driver.id, { busyUntil: 0, position: driver.position }]),
   ),
   rides: new Map(),
+  claims: new Map(),
 });
 
 /** A broken ownership invariant: a driver owned twice, or owned by no one with no hand-over in flight. */
