@@ -1,7 +1,8 @@
 // Dispatch quality against the oracle (ADR 038): a deterministic simulation, no Kafka. Run by
 // `npm run bench` (BENCH_MODE=dispatch), or on its own after `nx build transaction`:
-//   node dist/apps/transaction/dispatch-quality.js            a table
-//   DISPATCH_FORMAT=json node dist/apps/transaction/dispatch-quality.js
+//   node dist/apps/transaction/dispatch-quality/main.js                       a table
+//   DISPATCH_FORMAT=json node dist/apps/transaction/dispatch-quality/main.js   JSON on stdout,
+//                                                                          the table on stderr
 // Exit codes: 0 measured, 2 a bad setting (the message names the variable).
 import { z } from 'zod';
 import { formatTable } from './report';
@@ -43,8 +44,8 @@ const report = {
   seconds: Number(((Date.now() - startedAt) / 1000).toFixed(1)),
   rows,
 };
-process.stdout.write(
-  settings.DISPATCH_FORMAT === 'json'
-    ? `${JSON.stringify(report)}\n`
-    : `${formatTable(rows)}\n(${report.seconds} s; ${JSON.stringify(report.settings)})\n`,
-);
+const table = `${formatTable(rows)}\n(${report.seconds} s; ${JSON.stringify(report.settings)})\n`;
+if (settings.DISPATCH_FORMAT === 'json') {
+  process.stderr.write(table);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+} else process.stdout.write(table);
