@@ -8,6 +8,7 @@ import pino from 'pino';
 import { createKafka, ensureTopics } from '@taxi/kafka';
 import { workspaceRoot } from '@taxi/stack-harness';
 import { measureBrokerCeiling } from './broker-ceiling';
+import { measureDispatchQuality } from './dispatch-quality';
 import { dropTopics } from './drop-topics';
 import { summariseProfiles } from './cpu-profile';
 import { runHttp } from './http-mode';
@@ -45,14 +46,18 @@ const ceiling = async (brokers: string, records: number) => {
 
 const main = async () => {
   const settings = benchSettings();
-  const brokers = process.env['KAFKA_BROKERS'];
-  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run through `npm run bench`');
+  const brokers = process.env['KAFKA_BROKERS'] ?? '';
+  if (!brokers && settings.modes.some((mode) => mode !== 'dispatch'))
+    throw new Error('KAFKA_BROKERS is not set: run through `npm run bench`');
   const stamp = new Date().toISOString().replaceAll(':', '-');
   const profileDir = path.join(workspaceRoot, 'tmp', `bench-profile-${stamp}`);
   if (settings.cpuProfile)
     process.env['E2E_NODE_ARGS'] = `--cpu-prof --cpu-prof-dir=${profileDir}/{name}`;
 
   const report: Record<string, unknown> = { at: new Date().toISOString(), machine: machine() };
+  // First, while nothing else runs: a simulation, no broker (ADR 038).
+  if (settings.modes.includes('dispatch'))
+    report['dispatchQuality'] = await measureDispatchQuality();
   if (settings.modes.includes('ceiling'))
     report['brokerCeiling'] = await ceiling(brokers, settings.ceilingRecords);
   if (settings.modes.includes('kafka'))
