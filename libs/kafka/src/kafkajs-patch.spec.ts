@@ -67,7 +67,8 @@ describe('the start-up check', () => {
 
     expect(() => assertKafkajsPatched(installed)).toThrow(
       'kafkajs 2.2.4 is installed without patches/kafkajs+2.2.4.patch applied (ADR 033): run ' +
-        '`npm ci` at the repository root (its postinstall, patch-package, applies the patch)',
+        '`npm ci` at the repository root (its postinstall, patch-package, applies the patch; an ' +
+        'image applies it in the Dockerfile)',
     );
   });
 
@@ -85,8 +86,8 @@ describe('the start-up check', () => {
     expect(problem).toBe(
       'kafkajs 2.3.0 is installed, but libs/kafka runs on kafkajs 2.2.4 with ' +
         'patches/kafkajs+2.2.4.patch (ADR 033): run `npm ci` at the repository root (its ' +
-        'postinstall, patch-package, applies the patch); a new kafkajs version needs the patch ' +
-        'made again for it',
+        'postinstall, patch-package, applies the patch; an image applies it in the Dockerfile); ' +
+        'a new kafkajs version needs the patch made again for it',
     );
     expect(problem).not.toContain('\n');
   });

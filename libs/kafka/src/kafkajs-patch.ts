@@ -35,7 +35,8 @@ export const readInstalledKafkajs = (load: (id: string) => unknown = require): I
 /** One line saying what is wrong with the installed kafkajs and what to run, or undefined. */
 export const kafkajsPatchProblem = (installed: InstalledKafkajs): string | undefined => {
   const remedy =
-    'run `npm ci` at the repository root (its postinstall, patch-package, applies the patch)';
+    'run `npm ci` at the repository root (its postinstall, patch-package, applies the patch; ' +
+    'an image applies it in the Dockerfile)';
   if (installed.version !== PATCHED_KAFKAJS_VERSION)
     return (
       `kafkajs ${installed.version} is installed, but libs/kafka runs on kafkajs ` +
