@@ -1,7 +1,7 @@
 // `npm run bench`: what this machine's broker, and the pipeline on it, can do. Everything runs
 // here (broker, four services, SMTP server, load) and shares the cores. Prints a JSON report,
 // also written to tmp/bench-<time>.json; asserts nothing. Modes and knobs: docs/benchmarks.md.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -85,7 +85,7 @@ const main = async () => {
     profileInto('http');
     report['http'] = await withTracing(settings, (env) => runHttp(settings, env));
   }
-  if (settings.cpuProfile) {
+  if (settings.cpuProfile && existsSync(profileDir)) {
     const summaries: Record<string, Record<string, unknown>> = {};
     for (const mode of readdirSync(profileDir))
       for (const service of readdirSync(path.join(profileDir, mode)))
