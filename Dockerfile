@@ -19,6 +19,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /workspace
 ENV NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 COPY package.json package-lock.json ./
+# Its postinstall applies patches/ to node_modules with patch-package (kafkajs: ADR 033).
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
     NODE_EXTRA_CA_CERTS="$(test -s /run/secrets/ca && echo /run/secrets/ca)" \
     npm ci --no-audit --no-fund
@@ -51,11 +53,17 @@ ENV NODE_ENV=production \
     TAXI_SERVICE=${APP}
 WORKDIR /app
 COPY --from=build /workspace/dist/apps/${APP}/package.json /workspace/dist/apps/${APP}/package-lock.json ./
+# The production install gets the workspace's patches too (kafkajs: ADR 033; the service refuses
+# to start without it), applied by the same patch-package, mounted from the build stage for this
+# step only. The patch file stays in the image beside what it changed.
+COPY patches ./patches
 # npm is needed for this install only; removed afterwards, it is one tool less that can run in
 # production (its files stay in the base image's layers: this is not about size).
 RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
+    --mount=type=bind,from=build,source=/workspace/node_modules,target=/tmp/build/node_modules \
     NODE_EXTRA_CA_CERTS="$(test -s /run/secrets/ca && echo /run/secrets/ca)" \
     npm ci --omit=dev --no-audit --no-fund \
+    && node /tmp/build/node_modules/patch-package/index.js --error-on-fail --error-on-warn \
     && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
         /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 COPY --from=build /workspace/dist/apps/${APP}/ ./

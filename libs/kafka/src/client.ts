@@ -6,7 +6,8 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import { keyPartitioner, mendRequestEncoder, stopIdleRequestQueueTimer } from './kafkajs-fixes';
+import { assertKafkajsPatched } from './kafkajs-patch';
+import { keyPartitioner } from './partitioner';
 import { pinoLogCreator } from './log-creator';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -27,10 +28,12 @@ class KeyPartitionedKafka extends Kafka {
   }
 }
 
-/** One Kafka client per process; its logs go to the service logger under `component: kafka`. */
+/**
+ * One Kafka client per process; its logs go to the service logger under `component: kafka`.
+ * Throws first if the installed kafkajs is not the patched one (ADR 033).
+ */
 export const createKafka = (config: KafkaConnectionConfig, logger: Logger): Kafka => {
-  stopIdleRequestQueueTimer();
-  mendRequestEncoder();
+  assertKafkajsPatched();
   const options: KafkaConfig = {
     clientId: config.clientId,
     brokers: [...config.brokers],

@@ -120,6 +120,16 @@ describe('the Dockerfile', () => {
     expect(args('COPY').join('\n')).not.toMatch(/node_modules|\/workspace\/(apps|libs)\//);
   });
 
+  it('when the image installs its production dependencies, then it applies patches/ as the workspace install does', () => {
+    // kafkajs runs patched (ADR 033); the service refuses to start on an unpatched one.
+    const [install = ''] = args('RUN').filter((run) => run.includes('npm ci'));
+
+    expect(args('COPY')).toContain('patches ./patches');
+    expect(install).toMatch(
+      /npm ci --omit=dev[^&]*&& node \S+\/patch-package\/index\.js --error-on-fail --error-on-warn/,
+    );
+  });
+
   it('when the container runs, then it is node as PID 1, as a non-root user, with a healthcheck', () => {
     const [user = ''] = args('USER');
 
