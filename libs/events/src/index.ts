@@ -8,3 +8,6 @@ export * from './rides';
 export * from './topics';
 export * from './fixtures';
 export * from './topic-roles';
+export * from './unknown-fields';
+export * from './versions';
+export * from './examples';

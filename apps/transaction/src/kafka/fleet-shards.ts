@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import {
   newEnvelope,
+  unknownFieldsOf,
+  withUnknownFields,
   type FleetPartitionState,
   type FleetStateEvent,
   type Topics,
+  type UnknownFields,
 } from '@taxi/events';
 import {
   outgoing,
@@ -25,20 +28,55 @@ import {
   type ShardState,
 } from '../domain/shard';
 
+/**
+ * The fields of a restored snapshot this version does not know (a newer one wrote it, and this
+ * one was rolled back to): written back with every snapshot of the partition, so that the newer
+ * version finds them again (ADR 040). Positions keep theirs on the objects themselves.
+ */
+export interface CarriedSnapshotFields {
+  readonly payload?: UnknownFields | undefined;
+  readonly source?: UnknownFields | undefined;
+  /** By driver id: the restore matches drivers by id, not by place in the list. */
+  readonly drivers: ReadonlyMap<string, UnknownFields>;
+}
+
+export const carriedFieldsOf = (snapshot: FleetPartitionState): CarriedSnapshotFields => ({
+  payload: unknownFieldsOf(snapshot),
+  source: unknownFieldsOf(snapshot.source),
+  drivers: new Map(
+    snapshot.drivers.flatMap((driver) => {
+      const fields = unknownFieldsOf(driver);
+      return fields ? [[driver.id, fields] as const] : [];
+    }),
+  ),
+});
+
 export const toSnapshot = (
   source: { topic: string; partition: number },
   nextOffset: string,
   state: ShardState,
-): FleetPartitionState => ({
-  source,
-  nextOffset,
-  drivers: [...state.drivers].map(([id, driver]) => ({
-    id,
-    position: driver.position,
-    ...(driver.busyUntil > 0 ? { busyUntil: new Date(driver.busyUntil).toISOString() } : {}),
-  })),
-  decidedRides: [...state.decidedRides],
-});
+  carried?: CarriedSnapshotFields,
+): FleetPartitionState =>
+  withUnknownFields(
+    {
+      source: withUnknownFields({ ...source }, carried?.source),
+      nextOffset,
+      drivers: [...state.drivers].map(([id, driver]) =>
+        withUnknownFields(
+          {
+            id,
+            position: driver.position,
+            ...(driver.busyUntil > 0
+              ? { busyUntil: new Date(driver.busyUntil).toISOString() }
+              : {}),
+          },
+          carried?.drivers.get(id),
+        ),
+      ),
+      decidedRides: [...state.decidedRides],
+    },
+    carried?.payload,
+  );
 
 /** A snapshot back into state, for the shard's drivers as dealt now (others are ignored). */
 export const fromSnapshot = (
@@ -74,6 +112,8 @@ export class FleetShards implements PartitionStateHooks {
     (committed, _topic, partition) => draftOf(committed ?? initialShard(this.driversOf(partition))),
   );
   private readonly shardDrivers = new Map<number, Driver[]>();
+  /** Per partition, what its restored snapshot held that this version does not know. */
+  private readonly carried = new Map<string, CarriedSnapshotFields>();
 
   constructor(
     private readonly deps: {
@@ -104,6 +144,8 @@ export class FleetShards implements PartitionStateHooks {
       partition,
     );
     const drivers = this.driversOf(partition);
+    const key = `${topic}:${partition}`;
+    this.carried.delete(key);
     if (!snapshot) {
       this.shards.restored(topic, partition, initialShard(drivers));
       this.deps.logger.info({ topic, partition }, 'no fleet snapshot yet: every driver free');
@@ -111,6 +153,7 @@ export class FleetShards implements PartitionStateHooks {
     }
     const state = fromSnapshot(drivers, snapshot.payload);
     this.shards.restored(topic, partition, state);
+    this.carried.set(key, carriedFieldsOf(snapshot.payload));
     const now = Date.now();
     this.deps.logger.info(
       {
@@ -144,7 +187,12 @@ export class FleetShards implements PartitionStateHooks {
     if (!state) return [];
     const event: FleetStateEvent = {
       ...newEnvelope('fleet.partition_state', `fleet-${topic}-${partition}`),
-      payload: toSnapshot({ topic, partition }, nextOffset, state),
+      payload: toSnapshot(
+        { topic, partition },
+        nextOffset,
+        state,
+        this.carried.get(`${topic}:${partition}`),
+      ),
     };
     return [outgoing(this.deps.topics.fleetState, event, partition)];
   }
