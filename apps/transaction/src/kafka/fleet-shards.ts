@@ -6,7 +6,6 @@ import {
   type FleetPartitionState,
   type FleetStateEvent,
   type Topics,
-  type UnknownFields,
 } from '@taxi/events';
 import {
   outgoing,
@@ -26,38 +25,30 @@ import {
   type ShardChange,
   type ShardDraft,
   type ShardState,
+  type UnknownSnapshotFields,
 } from '../domain/shard';
 
-/**
- * The fields of a restored snapshot this version does not know (a newer one wrote it, and this
- * one was rolled back to): written back with every snapshot of the partition, so that the newer
- * version finds them again (ADR 040). Positions keep theirs on the objects themselves.
- */
-export interface CarriedSnapshotFields {
-  readonly payload?: UnknownFields | undefined;
-  readonly source?: UnknownFields | undefined;
-  /** By driver id: the restore matches drivers by id, not by place in the list. */
-  readonly drivers: ReadonlyMap<string, UnknownFields>;
-}
-
-export const carriedFieldsOf = (snapshot: FleetPartitionState): CarriedSnapshotFields => ({
-  payload: unknownFieldsOf(snapshot),
-  source: unknownFieldsOf(snapshot.source),
-  drivers: new Map(
+/** What a snapshot holds that this version does not know (ADR 040); undefined: nothing. */
+const unknownFieldsIn = (snapshot: FleetPartitionState): UnknownSnapshotFields | undefined => {
+  const drivers = new Map(
     snapshot.drivers.flatMap((driver) => {
       const fields = unknownFieldsOf(driver);
       return fields ? [[driver.id, fields] as const] : [];
     }),
-  ),
-});
+  );
+  const payload = unknownFieldsOf(snapshot);
+  const source = unknownFieldsOf(snapshot.source);
+  return payload || source || drivers.size > 0 ? { payload, source, drivers } : undefined;
+};
 
+/** A shard's snapshot, with the fields of the one it was restored from this version does not know. */
 export const toSnapshot = (
   source: { topic: string; partition: number },
   nextOffset: string,
   state: ShardState,
-  carried?: CarriedSnapshotFields,
-): FleetPartitionState =>
-  withUnknownFields(
+): FleetPartitionState => {
+  const carried = state.unknownFields;
+  return withUnknownFields(
     {
       source: withUnknownFields({ ...source }, carried?.source),
       nextOffset,
@@ -77,6 +68,7 @@ export const toSnapshot = (
     },
     carried?.payload,
   );
+};
 
 /** A snapshot back into state, for the shard's drivers as dealt now (others are ignored). */
 export const fromSnapshot = (
@@ -84,6 +76,7 @@ export const fromSnapshot = (
   snapshot: FleetPartitionState,
 ): ShardState => {
   const known = new Map(snapshot.drivers.map((driver) => [driver.id, driver]));
+  const unknownFields = unknownFieldsIn(snapshot);
   return {
     drivers: new Map(
       drivers.map((driver) => {
@@ -98,6 +91,7 @@ export const fromSnapshot = (
       }),
     ),
     decidedRides: new Set(snapshot.decidedRides.slice(-DECIDED_RIDES_KEPT)),
+    ...(unknownFields && { unknownFields }),
   };
 };
 
@@ -112,8 +106,6 @@ export class FleetShards implements PartitionStateHooks {
     (committed, _topic, partition) => draftOf(committed ?? initialShard(this.driversOf(partition))),
   );
   private readonly shardDrivers = new Map<number, Driver[]>();
-  /** Per partition, what its restored snapshot held that this version does not know. */
-  private readonly carried = new Map<string, CarriedSnapshotFields>();
 
   constructor(
     private readonly deps: {
@@ -144,8 +136,6 @@ export class FleetShards implements PartitionStateHooks {
       partition,
     );
     const drivers = this.driversOf(partition);
-    const key = `${topic}:${partition}`;
-    this.carried.delete(key);
     if (!snapshot) {
       this.shards.restored(topic, partition, initialShard(drivers));
       this.deps.logger.info({ topic, partition }, 'no fleet snapshot yet: every driver free');
@@ -153,7 +143,6 @@ export class FleetShards implements PartitionStateHooks {
     }
     const state = fromSnapshot(drivers, snapshot.payload);
     this.shards.restored(topic, partition, state);
-    this.carried.set(key, carriedFieldsOf(snapshot.payload));
     const now = Date.now();
     this.deps.logger.info(
       {
@@ -187,12 +176,7 @@ export class FleetShards implements PartitionStateHooks {
     if (!state) return [];
     const event: FleetStateEvent = {
       ...newEnvelope('fleet.partition_state', `fleet-${topic}-${partition}`),
-      payload: toSnapshot(
-        { topic, partition },
-        nextOffset,
-        state,
-        this.carried.get(`${topic}:${partition}`),
-      ),
+      payload: toSnapshot({ topic, partition }, nextOffset, state),
     };
     return [outgoing(this.deps.topics.fleetState, event, partition)];
   }
