@@ -61,6 +61,8 @@ const defineTopic = <Schema extends z.ZodType>(
   config: Record<string, string>,
   schema: Schema,
   keyOf: (event: z.infer<Schema>) => string,
+  /** Only after a breaking change: readers of the adjacent major (ADR 040). */
+  otherMajors?: TopicContract<Schema>['otherMajors'],
 ): TopicContract<Schema> => ({
   name,
   partitions,
@@ -68,6 +70,7 @@ const defineTopic = <Schema extends z.ZodType>(
   schema,
   keyOf,
   deadLetter: deadLetterOf(name),
+  ...(otherMajors && { otherMajors }),
 });
 
 const rideRetention = { 'retention.ms': String(7 * DAY_MS) };
