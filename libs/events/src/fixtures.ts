@@ -151,3 +151,17 @@ export const exampleFleetState = (
     ...overrides,
   },
 });
+
+/**
+ * A ride request as a newer rides might write it (ADR 040): one field more in the envelope
+ * (`traceLevel`), in the payload (`vehicleClass`) and in the pickup (`floor`).
+ */
+export const asWrittenByANewerVersion = (event: RideRequestedEvent) => ({
+  ...event,
+  traceLevel: 'debug',
+  payload: {
+    ...event.payload,
+    vehicleClass: 'xl',
+    pickup: { ...event.payload.pickup, floor: 2 },
+  },
+});

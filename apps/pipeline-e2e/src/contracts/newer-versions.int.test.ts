@@ -1,4 +1,4 @@
-import { decode, topicsFor, type FleetStateEvent, type RideRequestedEvent } from '@taxi/events';
+import { asWrittenByANewerVersion, decode, topicsFor, type FleetStateEvent } from '@taxi/events';
 import { recordFigures, sendRides } from '@taxi/stack-harness';
 import { collect, freshRideRequested, type Collector } from '@taxi/testing';
 import { faultSuite, FAULT_TEST_TIMEOUT_MS } from '../support/fault-suite';
@@ -9,17 +9,6 @@ import { kcatProduce } from '../support/kcat';
 // Before ADR 040, all 50 of 50 such requests went to ride_details.dlq.
 
 const RIDES = 50;
-
-/** A ride request as a newer rides writes it: a field more in the envelope, payload and pickup. */
-const asNewerRides = (event: RideRequestedEvent) => ({
-  ...event,
-  traceLevel: 'debug',
-  payload: {
-    ...event.payload,
-    vehicleClass: 'xl',
-    pickup: { ...event.payload.pickup, floor: 2 },
-  },
-});
 
 type Json = Record<string, unknown>;
 const json = (value: Buffer | null): Json => JSON.parse(value?.toString() ?? 'null') as Json;
@@ -46,7 +35,8 @@ describe('what a newer version wrote, read by this one (ADR 040)', () => {
         stack.brokers,
         names.rideRequested.name,
         requests.map(
-          (request) => `${request.payload.rideId}:${JSON.stringify(asNewerRides(request))}`,
+          (request) =>
+            `${request.payload.rideId}:${JSON.stringify(asWrittenByANewerVersion(request))}`,
         ),
       );
       await outcomes.waitForRides(rideIds);

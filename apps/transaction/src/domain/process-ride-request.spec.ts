@@ -1,4 +1,5 @@
 import {
+  asWrittenByANewerVersion,
   decode,
   encode,
   exampleRideRequested,
@@ -217,17 +218,9 @@ describe('processRideRequest', () => {
   });
 
   describe('a request from a newer rides, with fields this version does not know (ADR 040)', () => {
-    /** As a newer writer sends it: a field more in the envelope, the payload and the pickup. */
     const newer = (overrides: Parameters<typeof exampleRideRequested>[0] = {}) => {
-      const event = exampleRideRequested(overrides);
-      const decoded = decode(
-        topics.rideRequested,
-        JSON.stringify({
-          ...event,
-          traceLevel: 'debug',
-          payload: { ...event.payload, vehicleClass: 'xl', pickup: { ...pickup, floor: 2 } },
-        }),
-      );
+      const event = asWrittenByANewerVersion(exampleRideRequested(overrides));
+      const decoded = decode(topics.rideRequested, JSON.stringify(event));
       if (!decoded.ok) throw new Error(decoded.error.reason);
       return decoded.value;
     };
