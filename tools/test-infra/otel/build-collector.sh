@@ -24,7 +24,7 @@ fi
 echo "› building the OpenTelemetry Collector $version (once, into $cache)" >&2
 mkdir -p "$cache"
 # shellcheck source=scripts/go-toolchain.sh
-source "$here/../../scripts/go-toolchain.sh"
+source "$here/../../../scripts/go-toolchain.sh"
 ensure_go
 export GOBIN="$cache/bin" GOFLAGS=-buildvcs=false CGO_ENABLED=0
 go install "go.opentelemetry.io/collector/cmd/builder@v$version" >&2
