@@ -16,6 +16,7 @@ import (
 	_ "k8s.io/component-base/metrics/prometheus/clientgo"
 	_ "k8s.io/component-base/metrics/prometheus/version"
 	kubectl "k8s.io/kubectl/pkg/cmd"
+	kubectlutil "k8s.io/kubectl/pkg/cmd/util"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
@@ -43,8 +44,11 @@ func main() {
 		os.Exit(2)
 	}
 	if name == "kubectl" {
-		// kubectl prints its own errors; cli.Run would print them twice.
-		os.Exit(cli.RunNoErrOutput(newCommand()))
+		// As kubectl's own main: its errors printed its way, with its exit codes.
+		if err := cli.RunNoErrOutput(newCommand()); err != nil {
+			kubectlutil.CheckErr(err)
+		}
+		return
 	}
 	os.Exit(cli.Run(newCommand()))
 }
