@@ -54,12 +54,16 @@ start() {
   echo $! >"$D/run/$name.pid"
 }
 
-# wait_for WHAT SECONDS COMMAND...: polls once a second; on time-out names what and its log.
+# wait_for WHAT SECONDS COMMAND...: polls once a second until COMMAND succeeds; fails at once
+# when a component started so far has exited (quoting its log), or at the time-out.
 wait_for() {
-  local what="$1" seconds="$2"
+  local what="$1" seconds="$2" file
   shift 2
   local deadline=$((SECONDS + seconds))
   until "$@" >/dev/null 2>&1; do
+    for file in "$D"/run/*.pid; do
+      [[ -f "$file" ]] && { check_alive "$(basename "$file" .pid)" || return 1; }
+    done
     if ((SECONDS > deadline)); then
       echo "cluster: timed out after ${seconds}s waiting for $what" >&2
       return 1
@@ -184,7 +188,13 @@ up() {
   # A cluster left by a run that was killed before it could clean up goes first.
   [[ -z "$(ls "$D/run/"*.pid 2>/dev/null)" ]] || down
   write_configs
+  if ip link show "$BRIDGE" >/dev/null 2>&1; then
+    echo "cluster: the bridge $BRIDGE exists: another cluster runs ($(cat "/sys/class/net/$BRIDGE/ifalias" 2>/dev/null))" >&2
+    return 1
+  fi
   ip link add "$BRIDGE" type bridge
+  # The bridge names its cluster's folder, for whoever finds it.
+  ip link set "$BRIDGE" alias "$D"
   ip addr add "$NODE_IP/16" dev "$BRIDGE"
   ip link set "$BRIDGE" up
 
@@ -194,7 +204,7 @@ up() {
     --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
     --initial-cluster "taxi-k8s=http://127.0.0.1:$((ETCD_PORT + 1))"
   start containerd containerd --config "$D/containerd.toml"
-  wait_for etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health" || { check_alive etcd; return 1; }
+  wait_for etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 
   # --kubelet-preferred-address-types: the node's name does not resolve; logs, exec and
   # port-forward reach the kubelet at its InternalIP.
@@ -204,7 +214,7 @@ up() {
     --service-account-key-file="$D/pki/sa.pub" --service-account-signing-key-file="$D/pki/sa.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range="$SERVICE_CIDR" --kubelet-preferred-address-types=InternalIP,Hostname
-  wait_for kube-apiserver 120 kubectl get --raw=/readyz || { check_alive kube-apiserver; return 1; }
+  wait_for kube-apiserver 120 kubectl get --raw=/readyz
 
   start kube-controller-manager "$B/kube-controller-manager" --kubeconfig="$K" \
     --authentication-kubeconfig="$K" --authorization-kubeconfig="$K" \
@@ -213,7 +223,7 @@ up() {
     --cluster-cidr="$POD_CIDR" --service-cluster-ip-range="$SERVICE_CIDR"
   start kube-scheduler "$B/kube-scheduler" --kubeconfig="$K" --authentication-kubeconfig="$K" \
     --authorization-kubeconfig="$K" --leader-elect=false --bind-address=127.0.0.1 --secure-port=0
-  wait_for containerd 30 ctr --address "$D/run/containerd.sock" version || { check_alive containerd; return 1; }
+  wait_for containerd 30 ctr --address "$D/run/containerd.sock" version
 }
 
 # Loads images into the node's containerd, in its k8s.io namespace, where the kubelet looks:
@@ -225,7 +235,26 @@ load_images() {
   done
 }
 
+# The kubelet's cgroup root must exist; under it, it makes kubepods and the pods' cgroups.
+make_cgroup_root() {
+  if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+    mkdir -p "/sys/fs/cgroup$CGROUP_ROOT"
+    return 0
+  fi
+  local controller
+  for controller in /sys/fs/cgroup/*/; do
+    [[ -L "${controller%/}" ]] && continue
+    mkdir -p "$controller${CGROUP_ROOT#/}"
+  done
+  # cgroup v1's cpuset: a new group has no CPUs or memory nodes until given its parent's.
+  if [[ -d /sys/fs/cgroup/cpuset ]]; then
+    cat /sys/fs/cgroup/cpuset/cpuset.cpus >"/sys/fs/cgroup/cpuset$CGROUP_ROOT/cpuset.cpus"
+    cat /sys/fs/cgroup/cpuset/cpuset.mems >"/sys/fs/cgroup/cpuset$CGROUP_ROOT/cpuset.mems"
+  fi
+}
+
 node_up() {
+  make_cgroup_root
   start kubelet "$B/kubelet" --config="$D/kubelet.yaml" --kubeconfig="$K" --root-dir="$D/kubelet" \
     --cert-dir="$D/kubelet/pki" --hostname-override="$NODE_NAME" --node-ip="$NODE_IP"
   # --nodeport-addresses: NodePorts on the bridge only, never on the machine's own addresses.
@@ -233,11 +262,32 @@ node_up() {
     --hostname-override="$NODE_NAME" --conntrack-max-per-core=0 --nodeport-addresses="$NODE_IP/32" \
     --metrics-bind-address=127.0.0.1:0 --healthz-bind-address=127.0.0.1:0
   start coredns "$B/coredns" -conf "$D/Corefile"
-  wait_for "node $NODE_NAME Ready" 120 kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout=1s ||
-    { check_alive kubelet kube-proxy coredns; return 1; }
+  wait_for "node $NODE_NAME Ready" 120 kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout=1s
   # Pods are admitted once their namespace's default service account exists.
   wait_for "the default service account" 60 kubectl get serviceaccount default
+  make_volumes
   check_alive "${COMPONENTS[@]}"
+}
+
+# No storage provisioner: static hostPath PersistentVolumes in DIR, which any claim of up to
+# 10Gi without a storage class binds. fsGroup does not apply to hostPath, and the kubelet would
+# create the folders root-owned: made writable for all here, so that a non-root pod can write.
+make_volumes() {
+  local i
+  for i in 0 1 2; do
+    mkdir -p "$D/pv/pv-$i"
+    chmod 0777 "$D/pv/pv-$i"
+    kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: taxi-k8s-pv-$i}
+spec:
+  capacity: {storage: 10Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  hostPath: {path: "$D/pv/pv-$i", type: Directory}
+EOF
+  done
 }
 
 stop_component() {
@@ -272,10 +322,12 @@ down() {
   done
   [[ ! -x "$B/kube-proxy" ]] || "$B/kube-proxy" --cleanup >/dev/null 2>&1 || true
   # Mounts the kubelet and containerd left (emptyDir, projected volumes, rootfs, shm), deepest first.
-  grep -oE " $D/[^ ]+" /proc/mounts | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+  { grep -oE " $D/[^ ]+" /proc/mounts || true; } | sort -r | while read -r mount; do
+    umount -l "$mount" 2>/dev/null || true
+  done
   ip link del "$BRIDGE" 2>/dev/null || true
   local cgroup
-  for cgroup in /sys/fs/cgroup/*"$CGROUP_ROOT"; do
+  for cgroup in /sys/fs/cgroup/*"$CGROUP_ROOT" "/sys/fs/cgroup$CGROUP_ROOT"; do
     [[ -d "$cgroup" ]] && find "$cgroup" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
   # The kubelet's own chains, which kube-proxy --cleanup leaves.
