@@ -66,6 +66,20 @@ export_oci() {
   ' "$oci/index.json" "$name"
 }
 
+# What an app image is built from, hashed: the files the Dockerfile copies (libs and apps as
+# .dockerignore leaves them; more files than that only cost a needless build), the Dockerfile, the
+# base image's id and whether the CA secret is given. The app's name is added per image.
+apps_build_key() {
+  {
+    buildah images --no-trunc --format '{{.ID}}' localhost/taxi-stand-in/node:24-bookworm-slim | head -n 1
+    echo "ca:${NODE_EXTRA_CA_CERTS:+yes}"
+    sha256sum Dockerfile .dockerignore package.json package-lock.json nx.json tsconfig.base.json deploy/docker/*
+    find libs apps -type f -not -path '*/node_modules/*' -not -path 'apps/pipeline-e2e/*' \
+      -not -name '*.spec.ts' -not -name '*.int.test.ts' -not -name README.md -print0 |
+      sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -c1-16
+}
+
 if [[ -n "$oci" ]]; then
   rm -rf "$oci"
   mkdir -p "$(dirname "$oci")"
@@ -78,6 +92,7 @@ while IFS=$'\t' read -r kind service name image replaces; do
     build_debian_base "$cache"
     build_node_base "$cache"
     base_built=1
+    apps_key="$(apps_build_key)"
   fi
   case "$kind" in
     stand-in)
@@ -88,7 +103,7 @@ while IFS=$'\t' read -r kind service name image replaces; do
     app)
       secret=()
       [[ -z "${NODE_EXTRA_CA_CERTS:-}" ]] || secret=(--secret "id=ca,src=$NODE_EXTRA_CA_CERTS")
-      buildah_image "$image" "${secret[@]}" --build-arg "APP=$name" \
+      BUILD_KEY="$apps_key-$name" buildah_image "$image" "${secret[@]}" --build-arg "APP=$name" \
         --build-arg NODE_IMAGE=localhost/taxi-stand-in/node:24-bookworm-slim .
       echo "  $service: $image (Dockerfile, APP=$name)"
       [[ -z "$oci" ]] || export_oci "$image" "$image"

@@ -9,18 +9,27 @@ DEBIAN_SUITE=bookworm
 
 # buildah_image NAME BUILDAH_BUD_ARGS...: builds with buildah (layer cache on, Docker image format
 # so HEALTHCHECK is kept); with BUILDAH_IMAGE_TO_DOCKER set, then copies the image into the Docker
-# engine unless it is there already.
+# engine unless it is there already. With BUILD_KEY set (a hash of everything the build reads),
+# an image of that name labelled with the same key is kept as it is: buildah 1.28 ran the
+# Dockerfile's `RUN --mount` npm ci again on every build here, its layer cache notwithstanding.
 buildah_image() {
-  local image="$1" log
+  local image="$1" log label=() built_already=""
   shift
-  log="$(mktemp)"
-  if ! buildah bud --layers --format docker --pull=false --quiet -t "$image" "$@" >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    rm -f "$log"
-    echo "building $image failed (buildah bud $*)" >&2
-    return 1
+  if [[ -n "${BUILD_KEY:-}" ]]; then
+    label=(--label "dev.taxi-kafka.build-key=$BUILD_KEY")
+    [[ "$(buildah inspect --format '{{index .Docker.Config.Labels "dev.taxi-kafka.build-key"}}' \
+      "$image" 2>/dev/null)" != "$BUILD_KEY" ]] || built_already=1
   fi
-  rm -f "$log"
+  if [[ -z "$built_already" ]]; then
+    log="$(mktemp)"
+    if ! buildah bud --layers --format docker --pull=false --quiet -t "$image" "${label[@]}" "$@" >"$log" 2>&1; then
+      tail -n 40 "$log" >&2
+      rm -f "$log"
+      echo "building $image failed (buildah bud $*)" >&2
+      return 1
+    fi
+    rm -f "$log"
+  fi
   [[ -n "${BUILDAH_IMAGE_TO_DOCKER:-}" ]] || return 0
   local id
   id="$(buildah images --no-trunc --format '{{.ID}}' "$image" | head -n 1)"
