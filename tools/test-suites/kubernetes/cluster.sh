@@ -90,6 +90,16 @@ write_configs() {
     openssl genrsa -out "$D/pki/sa.key" 2048 2>/dev/null
     openssl rsa -in "$D/pki/sa.key" -pubout -out "$D/pki/sa.pub" 2>/dev/null
   }
+  # The kubelet takes only clients with a certificate of this cluster's CA: the API server (for
+  # logs, exec and port-forward), not the pods on the bridge it listens on.
+  [[ -f "$D/pki/ca.crt" ]] || {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=taxi-k8s-ca \
+      -keyout "$D/pki/ca.key" -out "$D/pki/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+      -keyout "$D/pki/kubelet-client.key" -out "$D/pki/kubelet-client.csr" 2>/dev/null
+    openssl x509 -req -days 7 -in "$D/pki/kubelet-client.csr" -CA "$D/pki/ca.crt" -CAkey "$D/pki/ca.key" \
+      -CAcreateserial -out "$D/pki/kubelet-client.crt" 2>/dev/null
+  }
   # One admin token (system:masters) for the components and the test: a throw-away cluster.
   [[ -f "$D/pki/tokens.csv" ]] || echo "$(openssl rand -hex 16),admin,admin,system:masters" >"$D/pki/tokens.csv"
   local token
@@ -156,7 +166,7 @@ cgroupDriver: cgroupfs
 cgroupRoot: $CGROUP_ROOT
 failCgroupV1: false
 failSwapOn: false
-authentication: {anonymous: {enabled: false}, webhook: {enabled: false}}
+authentication: {anonymous: {enabled: false}, webhook: {enabled: false}, x509: {clientCAFile: $D/pki/ca.crt}}
 authorization: {mode: AlwaysAllow}
 clusterDNS: [$NODE_IP]
 clusterDomain: cluster.local
@@ -213,7 +223,8 @@ up() {
     --cert-dir="$D/pki/apiserver" --token-auth-file="$D/pki/tokens.csv" --authorization-mode=Node,RBAC \
     --service-account-key-file="$D/pki/sa.pub" --service-account-signing-key-file="$D/pki/sa.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-    --service-cluster-ip-range="$SERVICE_CIDR" --kubelet-preferred-address-types=InternalIP,Hostname
+    --service-cluster-ip-range="$SERVICE_CIDR" --kubelet-preferred-address-types=InternalIP,Hostname \
+    --kubelet-client-certificate="$D/pki/kubelet-client.crt" --kubelet-client-key="$D/pki/kubelet-client.key"
   wait_for kube-apiserver 120 kubectl get --raw=/readyz
 
   start kube-controller-manager "$B/kube-controller-manager" --kubeconfig="$K" \
@@ -260,7 +271,7 @@ node_up() {
   # --nodeport-addresses: NodePorts on the bridge only, never on the machine's own addresses.
   start kube-proxy "$B/kube-proxy" --kubeconfig="$K" --proxy-mode=iptables --cluster-cidr="$POD_CIDR" \
     --hostname-override="$NODE_NAME" --conntrack-max-per-core=0 --nodeport-addresses="$NODE_IP/32" \
-    --metrics-bind-address=127.0.0.1:0 --healthz-bind-address=127.0.0.1:0
+    --metrics-bind-address=127.0.0.1:10249 --healthz-bind-address=127.0.0.1:10256
   start coredns "$B/coredns" -conf "$D/Corefile"
   wait_for "node $NODE_NAME Ready" 120 kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout=1s
   # Pods are admitted once their namespace's default service account exists.
