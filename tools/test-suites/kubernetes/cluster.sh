@@ -360,17 +360,20 @@ down() {
 }
 
 # Containers the kubelet did not stop (it was gone already), killed through containerd; then
-# containerd's shims, which outlive it, by the pid each recorded in its bundle.
+# containerd's shims, which outlive it: those started for this cluster's containerd socket (the
+# shim's own command line names it; containerd 1.6 records no shim pid file).
 stop_containers() {
-  local ctr=(ctr --address "$D/run/containerd.sock" -n k8s.io) task file
+  local ctr=(ctr --address "$D/run/containerd.sock" -n k8s.io) task proc
   if [[ -f "$D/run/containerd.pid" ]] && "${ctr[@]}" version >/dev/null 2>&1; then
     for task in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
       "${ctr[@]}" tasks kill -s KILL "$task" >/dev/null 2>&1 || true
     done
   fi
-  for file in "$D"/containerd/state/io.containerd.runtime.v2.task/*/*/shim.pid; do
-    [[ -f "$file" ]] && kill -KILL "$(cat "$file")" 2>/dev/null || true
+  for proc in /proc/[0-9]*; do
+    [[ "$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null)" == *containerd-shim*" -address $D/run/containerd.sock "* ]] &&
+      kill -KILL "${proc#/proc/}" 2>/dev/null
   done
+  true
 }
 
 case "$action" in

@@ -25,8 +25,24 @@ export interface Baseline {
 }
 
 const SETTLE_MS = 180_000;
-const stats = async (readers: ClusterReaders) =>
-  (await getJson<Stats>(`${readers.analyticsUrl()}/stats`)).body;
+
+/**
+ * A read through a port-forward, tried again while the forward is being reopened (its pod was
+ * replaced: the first connection after that fails, and the forward starts anew).
+ */
+export const throughForward = async <T>(read: () => Promise<T>): Promise<T> => {
+  const value = await eventually(
+    () => read().catch((error: Error) => ({ failed: error })),
+    (result) => !(typeof result === 'object' && result !== null && 'failed' in result),
+    { timeoutMs: 60_000, everyMs: 250 },
+  );
+  return value as T;
+};
+
+const stats = (readers: ClusterReaders) =>
+  throughForward(async () => (await getJson<Stats>(`${readers.analyticsUrl()}/stats`)).body);
+const emailsIn = (readers: ClusterReaders) =>
+  throughForward(() => mailpitEmails(readers.mailpitUrl()));
 
 export const baseline = async (readers: ClusterReaders): Promise<Baseline> => ({
   stats: await stats(readers),
@@ -45,9 +61,14 @@ export const settleAndCount = async (
   accepted: readonly string[],
 ): Promise<PipelineCounts> => {
   const acceptedSet = new Set(accepted);
-  await readers.outcomes.waitForRides(accepted, SETTLE_MS);
+  await readers.outcomes.waitForRides(accepted, SETTLE_MS).catch((error: Error) => {
+    const missing = readers.outcomes.missing(accepted);
+    throw new Error(
+      `${error.message}: no outcome for ${missing.length} rides, e.g. ${missing.slice(0, 3).join(', ')}`,
+    );
+  });
   await eventually(
-    () => mailpitEmails(readers.mailpitUrl()),
+    () => emailsIn(readers),
     (emails) =>
       new Set(emails.map((e) => e.rideId).filter((id) => acceptedSet.has(id))).size ===
       acceptedSet.size,
@@ -66,9 +87,7 @@ export const settleAndCount = async (
 
   const after = await stats(readers);
   const perRide = readers.outcomes.outcomesPerRide();
-  const emails = (await mailpitEmails(readers.mailpitUrl())).filter((e) =>
-    acceptedSet.has(e.rideId),
-  );
+  const emails = (await emailsIn(readers)).filter((e) => acceptedSet.has(e.rideId));
   const emailsPerRide = new Map<string, number>();
   for (const { rideId } of emails) emailsPerRide.set(rideId, (emailsPerRide.get(rideId) ?? 0) + 1);
   return {
