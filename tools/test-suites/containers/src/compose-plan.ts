@@ -102,7 +102,7 @@ export const APP_REGISTRY = 'ghcr.io/taxi-kafka/';
 export const planImages = (images: readonly string[]): ServicePlan[] =>
   [...new Set(images)].sort().map((image) => {
     const app = image.startsWith(APP_REGISTRY)
-      ? repository(image).slice(APP_REGISTRY.length)
+      ? (repository(image) ?? '').slice(APP_REGISTRY.length)
       : undefined;
     return planService(image, {
       image,
