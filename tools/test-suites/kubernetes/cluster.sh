@@ -316,6 +316,22 @@ stop_component() {
   rm -f "$file"
 }
 
+# The CPU time the cluster used, for the figures: its components (utime + stime of each recorded
+# pid) and its pods (the cgroup root's cpuacct, cgroup v1).
+cpu_used() {
+  local file ticks=0 stat
+  for file in "$D"/run/*.pid; do
+    [[ -f "$file" ]] || continue
+    stat="$(cat "/proc/$(cat "$file")/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }"
+    ticks=$((ticks + $(echo "$stat" | awk '{print $12 + $13}')))
+  done
+  local pods=0
+  [[ ! -f "/sys/fs/cgroup/cpuacct$CGROUP_ROOT/cpuacct.usage" ]] ||
+    pods="$(cat "/sys/fs/cgroup/cpuacct$CGROUP_ROOT/cpuacct.usage")"
+  echo "cluster CPU: components $((ticks / $(getconf CLK_TCK))) s, pods $((pods / 1000000000)) s"
+}
+
 down() {
   # 1. Pods deleted through the API while the kubelet runs, so that it tears their sandboxes
   #    down: CNI DEL frees the IPs and the firewall and masquerade rules of each pod.
@@ -326,6 +342,7 @@ down() {
     kubectl delete pods --all --all-namespaces --wait=false --grace-period=5 >/dev/null 2>&1 || true
     wait_for "every pod deleted" 60 test "$(kubectl get pods -A --no-headers 2>/dev/null | wc -l)" = 0 || true
   fi
+  [[ ! -f "$D/run/kubelet.pid" ]] || cpu_used
   local i
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     [[ "${COMPONENTS[i]}" != containerd ]] || stop_containers
@@ -370,7 +387,7 @@ stop_containers() {
     done
   fi
   for proc in /proc/[0-9]*; do
-    [[ "$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null)" == *containerd-shim*" -address $D/run/containerd.sock "* ]] &&
+    [[ "$({ tr '\0' ' ' <"$proc/cmdline"; } 2>/dev/null)" == *containerd-shim*" -address $D/run/containerd.sock "* ]] &&
       kill -KILL "${proc#/proc/}" 2>/dev/null
   done
   true

@@ -147,7 +147,7 @@ describe('day two on the cluster, under a steady stream of rides', () => {
     const counts = await settleAndCount(readers, before, report.accepted);
     recordFigure(
       `${label}: ${report.accepted.length} rides in ${((Date.now() - started) / 1000).toFixed(0)}s, ` +
-        `${report.unavailable} refused or 503 and retried, rides' port-forward restarted ${rides.restarts}×; ` +
+        `${report.unavailable} refused or 503 and retried, rides' port-forward reopened ${rides.restarts}× so far; ` +
         `confirmed ${counts.confirmed}, rejected ${counts.rejected}, emails ${counts.emailsReceived}`,
     );
     return counts;
