@@ -339,6 +339,9 @@ down() {
     kubectl delete namespace --wait=false \
       $(kubectl get namespaces -o name | grep -vE '/(default|kube-system|kube-public|kube-node-lease)$') \
       >/dev/null 2>&1 || true
+    # The workloads first: their controllers would start the pods again.
+    kubectl delete deployments,statefulsets,replicasets,daemonsets,jobs --all --all-namespaces \
+      --wait=false >/dev/null 2>&1 || true
     kubectl delete pods --all --all-namespaces --wait=false --grace-period=5 >/dev/null 2>&1 || true
     wait_for "every pod deleted" 60 test "$(kubectl get pods -A --no-headers 2>/dev/null | wc -l)" = 0 || true
   fi
