@@ -361,6 +361,7 @@ down() {
   for cgroup in /sys/fs/cgroup/*"$CGROUP_ROOT" "/sys/fs/cgroup$CGROUP_ROOT"; do
     [[ -d "$cgroup" ]] && find "$cgroup" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
+  cni_rules_down
   # The kubelet's own chains, which kube-proxy --cleanup leaves.
   local ipt chain table
   for ipt in iptables ip6tables; do
@@ -377,6 +378,21 @@ down() {
   rmdir /var/log/containers 2>/dev/null || true
   rm -f /var/lib/kubelet/device-plugins/kubelet.sock
   rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
+}
+
+# The CNI plugins' iptables rules of pods whose sandboxes were not torn down (the kubelet did not
+# finish in time): the bridge plugin's masquerade chains, whose rules name this network
+# (taxi-k8s), and the firewall plugin's rules for the pod subnet, which only this cluster uses.
+cni_rules_down() {
+  local rule
+  iptables -t nat -S POSTROUTING | { grep -F 'name: \"taxi-k8s\"' || true; } | while read -r rule; do
+    eval "iptables -t nat ${rule/-A /-D }" 2>/dev/null || true
+    iptables -t nat -F "${rule##* -j }" 2>/dev/null || true
+    iptables -t nat -X "${rule##* -j }" 2>/dev/null || true
+  done
+  iptables -S CNI-FORWARD 2>/dev/null | { grep -E ' -[sd] 10\.244\.' || true; } | while read -r rule; do
+    eval "iptables ${rule/-A /-D }" 2>/dev/null || true
+  done
 }
 
 # Containers the kubelet did not stop (it was gone already), killed through containerd; then
