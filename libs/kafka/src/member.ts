@@ -1,6 +1,10 @@
-import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
+import { kafkajsOf, type KafkaClient } from './connect';
 import { isPermanentFailure, KafkaRuntimeError } from './errors';
+
+// The consumer group member that `consume` and `read` both run: supervised, batch by batch,
+// offsets resolved (and committed, if at all) by its caller, stopped gracefully.
 
 /** Kafka failing (worth trying again), as opposed to a bug or an error no retry can mend. */
 export const isKafkaFailure = (error: unknown): boolean =>
@@ -68,38 +72,42 @@ export const sessionSettings = (
   ...checkFetchSettings(fetch),
 });
 
-export interface SupervisedConsumerOptions {
-  readonly kafka: Kafka;
+/** Called after each batch with how far the partition's end is ahead of what was consumed. */
+export type OnLag = (lag: { topic: string; partition: number; messages: number }) => void;
+
+export type Assignment = Readonly<Record<string, readonly number[]>>;
+
+export interface MemberOptions {
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly logger: Logger;
-  readonly sessionTimeoutMs?: number;
-  /** Default: LATENCY_FIRST_FETCH. */
-  readonly fetch?: FetchSettings;
-  readonly run: ConsumerRunConfig;
+  readonly sessionTimeoutMs?: number | undefined;
+  readonly fetch: FetchSettings;
+  readonly partitionsConsumedConcurrently: number;
   /** Called for a crash that is not Kafka's (a bug): the service should exit. */
   readonly onFatal: (error: unknown) => void;
+  readonly onLag?: OnLag | undefined;
   /** Called with each kafkajs consumer made (the first and every replacement), e.g. to listen. */
-  readonly configure?: (consumer: Consumer) => void;
-  /** Called after each batch with how far the partition's end is ahead of what was consumed. */
-  readonly onLag?: OnLag;
-  /** Where a group without committed offsets starts: the oldest record (default) or the next. */
-  readonly fromBeginning?: boolean;
+  readonly configure?: ((consumer: Consumer) => void) | undefined;
+  /** Joins are logged at info ("joined consumer group"), or at debug for short-lived readers. */
+  readonly joinLogLevel?: 'info' | 'debug';
+  /** Awaited before the first batch after each join, with the partitions now owned. */
+  readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
+  readonly eachBatch: (payload: EachBatchPayload) => Promise<void>;
 }
 
-export type OnLag = (lag: { topic: string; partition: number; messages: number }) => void;
-
-export interface SupervisedConsumer {
+export interface Member {
   /** True while a member of its group. */
   isReady(): boolean;
   /** The partitions owned, by topic, as of the last join. */
-  assignment(): Readonly<Record<string, readonly number[]>>;
+  assignment(): Assignment;
   /** Counts joins: partitions may have moved since a generation ago. */
   generation(): number;
-  /** The kafkajs consumer running now (a crash replaces it). */
-  current(): Consumer;
-  /** Stops for good: no replacement after this. */
-  stop(beforeDisconnect?: (consumer: Consumer) => Promise<void>): Promise<void>;
+  /** True once `stop` began: finish the work in hand, take no more. */
+  isStopping(): boolean;
+  /** Stops for good: pauses intake, lets the batches in hand finish, then leaves the group. */
+  stop(): Promise<void>;
 }
 
 const MAX_RELAUNCH_DELAY_MS = 30_000;
@@ -109,17 +117,25 @@ const MAX_RELAUNCH_DELAY_MS = 30_000;
  * (e.g. "Failed to find group coordinator" while a broker restarts) and leaves the consumer
  * stopped; a half-alive service is the worst outcome, so a crash on a Kafka error starts a fresh
  * consumer with backoff, for as long as it takes. Any other crash is fatal.
+ *
+ * Offsets are never committed automatically and never resolved by kafkajs: the caller resolves
+ * what it processed, and commits it (`consume`) or not (`read`).
  */
-export const startSupervisedConsumer = async (
-  options: SupervisedConsumerOptions,
-): Promise<SupervisedConsumer> => {
-  const { kafka, groupId, logger } = options;
+export const startMember = async (options: MemberOptions): Promise<Member> => {
+  const { groupId, logger } = options;
+  const kafka = kafkajsOf(options.kafka);
   let consumer: Consumer;
   let joined = false;
   let stopping = false;
   let generation = 0;
   let relaunches = 0;
   let assignment: Record<string, number[]> = {};
+  const { onAssigned } = options;
+  const prepare = onceAfterEachJoin(
+    { generation: () => generation },
+    onAssigned && (() => onAssigned(assignment)),
+  );
+  const inHand = batchesInHand((payload) => prepare().then(() => options.eachBatch(payload)));
 
   const relaunch = (reason: unknown) => {
     const delay = Math.min(MAX_RELAUNCH_DELAY_MS, 500 * 2 ** Math.min(relaunches, 6));
@@ -141,7 +157,6 @@ export const startSupervisedConsumer = async (
       ...sessionSettings(options.sessionTimeoutMs, options.fetch),
     });
     consumer = created;
-    options.configure?.(created);
     const onLag = options.onLag;
     if (onLag) {
       created.on(created.events.END_BATCH_PROCESS, ({ payload }) =>
@@ -157,8 +172,9 @@ export const startSupervisedConsumer = async (
       relaunches = 0;
       generation += 1;
       assignment = event.payload.memberAssignment;
-      logger.info({ groupId, assignment }, 'joined consumer group');
+      logger[options.joinLogLevel ?? 'info']({ groupId, assignment }, 'joined consumer group');
     });
+    options.configure?.(created);
     created.on(created.events.STOP, () => (joined = false));
     created.on(created.events.CRASH, (event) => {
       joined = false;
@@ -172,9 +188,13 @@ export const startSupervisedConsumer = async (
     });
     try {
       await created.connect();
-      const fromBeginning = options.fromBeginning ?? true;
-      for (const topic of options.topics) await created.subscribe({ topic, fromBeginning });
-      await created.run(options.run);
+      for (const topic of options.topics) await created.subscribe({ topic, fromBeginning: true });
+      await created.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        eachBatch: inHand.eachBatch,
+      });
     } catch (error) {
       await created.disconnect().catch(() => undefined);
       throw error;
@@ -186,62 +206,29 @@ export const startSupervisedConsumer = async (
     isReady: () => joined,
     assignment: () => assignment,
     generation: () => generation,
-    current: () => consumer,
-    stop: async (beforeDisconnect) => {
+    isStopping: () => stopping,
+    stop: async () => {
       stopping = true;
-      await beforeDisconnect?.(consumer);
+      // kafkajs drops commits made once `disconnect()` has begun, so a graceful stop first pauses
+      // intake and lets the batches in hand finish and commit while the consumer still runs.
+      try {
+        consumer.pause(options.topics.map((topic) => ({ topic })));
+      } catch {
+        // A consumer that crashed has no group left to pause, and no batch in hand.
+      }
+      await inHand.drain();
       await consumer.disconnect();
     },
   };
 };
 
-/** A supervised member that commits by hand (or in transactions) and resolves offsets itself. */
-export const startManualCommitMember = (options: {
-  readonly kafka: Kafka;
-  readonly groupId: string;
-  readonly contracts: readonly { readonly name: string }[];
-  readonly logger: Logger;
-  readonly sessionTimeoutMs?: number | undefined;
-  readonly partitionsConsumedConcurrently?: number | undefined;
-  readonly onFatal: (error: unknown) => void;
-  readonly onLag?: OnLag | undefined;
-  readonly configure?: ((consumer: Consumer) => void) | undefined;
-  readonly fetch?: FetchSettings | undefined;
-  readonly eachBatch: NonNullable<ConsumerRunConfig['eachBatch']>;
-}): Promise<SupervisedConsumer> =>
-  startSupervisedConsumer({
-    kafka: options.kafka,
-    groupId: options.groupId,
-    topics: options.contracts.map((contract) => contract.name),
-    logger: options.logger,
-    ...(options.sessionTimeoutMs !== undefined && { sessionTimeoutMs: options.sessionTimeoutMs }),
-    fetch: options.fetch ?? BATCH_FIRST_FETCH,
-    onFatal: options.onFatal,
-    ...(options.onLag && { onLag: options.onLag }),
-    ...(options.configure && { configure: options.configure }),
-    run: {
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-      eachBatch: options.eachBatch,
-    },
-  });
-
-/**
- * Keeps count of the batches in hand, for a graceful stop: kafkajs drops commits made once
- * `disconnect()` has begun, so `drain` pauses intake and lets those batches finish (and commit)
- * while the consumer still runs. Pass `drain` to `SupervisedConsumer.stop`.
- */
-export const batchesInHand = (
-  topics: readonly { readonly name: string }[],
-  processBatch: (payload: EachBatchPayload) => Promise<void>,
-) => {
-  let stopping = false;
+/** Keeps count of the batches in hand, so that a graceful stop can wait for them. */
+const batchesInHand = (processBatch: (payload: EachBatchPayload) => Promise<void>) => {
+  let draining = false;
   const inFlight = new Set<Promise<void>>();
   return {
-    isStopping: () => stopping,
     eachBatch: async (payload: EachBatchPayload) => {
-      if (stopping) return;
+      if (draining) return;
       const running = processBatch(payload);
       inFlight.add(running);
       try {
@@ -250,10 +237,34 @@ export const batchesInHand = (
         inFlight.delete(running);
       }
     },
-    drain: async (consumer: Consumer) => {
-      stopping = true;
-      consumer.pause(topics.map((topic) => ({ topic: topic.name })));
+    drain: async () => {
+      draining = true;
       await Promise.allSettled(inFlight);
     },
+  };
+};
+
+/** Runs `prepare` once per group generation, shared by the partitions processed concurrently. */
+export const onceAfterEachJoin = (
+  membership: { generation(): number },
+  prepare: (() => Promise<void>) | undefined,
+): (() => Promise<void>) => {
+  let preparedFor = -1;
+  let running: { generation: number; promise: Promise<void> } | undefined;
+  return async () => {
+    if (!prepare) return;
+    const generation = membership.generation();
+    if (preparedFor === generation) return;
+    if (running?.generation !== generation) {
+      const promise = prepare().then(() => {
+        preparedFor = generation;
+      });
+      running = { generation, promise };
+      // Forget only this attempt: a later generation's prepare may already have replaced it.
+      promise.catch(() => {
+        if (running?.promise === promise) running = undefined;
+      });
+    }
+    await running.promise;
   };
 };

@@ -1,16 +1,17 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
-import { isRedrivenForAnotherService, type DeadLetterReason } from './dead-letter';
-import type { MessageContext } from './inbound';
+import { kafkajsOf } from './connect';
+import type { AtLeastOnceOptions, RunningConsumer } from './consume';
 import {
   errorText,
   failedAfter,
-  runManualCommitGroup,
-  type ConsumerOptions,
-  type RunningConsumer,
-} from './consumer';
-import { isKafkaFailure, type FetchSettings } from './supervised-consumer';
+  isRedrivenForAnotherService,
+  sendToDeadLetter,
+  type DeadLetterReason,
+} from './dead-letter';
+import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
+import { BATCH_FIRST_FETCH, isKafkaFailure, startMember, type Member } from './member';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
 import { processInSpan } from './tracing';
 
@@ -30,77 +31,106 @@ export type BatchFailures<Contract extends TopicContract> = ReadonlyMap<
   unknown
 >;
 
-export interface BatchConsumerOptions<Contract extends TopicContract> extends Omit<
-  ConsumerOptions<Contract>,
-  'handle'
-> {
-  /**
-   * Does the work for a batch of one partition's events at once and says which failed. Failed
-   * entries are tried again together, with backoff, until the retry budget or a non-retriable
-   * error sends them to the dead-letter topic. Throwing (Kafka failing) hands the whole batch back
-   * uncommitted for kafkajs to fetch again.
-   */
-  readonly handleBatch: (
-    entries: readonly BatchEntry<Contract>[],
-    source: {
-      readonly topic: string;
-      readonly partition: number;
-      /** True once a graceful stop began: start no new work; what is not done is redelivered. */
-      readonly stopping: () => boolean;
-    },
-  ) => Promise<BatchFailures<Contract>>;
-  /** Most messages handed to `handleBatch` at once: also what a crash can make it redo. */
-  readonly maxBatchSize: number;
-  readonly fetch?: FetchSettings;
-}
+/**
+ * Does the work for a batch of one partition's events at once and says which failed. Failed
+ * entries are tried again together, with backoff, until the retry budget or a non-retriable
+ * error sends them to the dead-letter topic. Throwing (Kafka failing) hands the whole batch back
+ * uncommitted for kafkajs to fetch again.
+ */
+export type BatchHandler<Contract extends TopicContract> = (
+  entries: readonly BatchEntry<Contract>[],
+  source: {
+    readonly topic: string;
+    readonly partition: number;
+    /** True once a graceful stop began: start no new work; what is not done is redelivered. */
+    readonly stopping: () => boolean;
+  },
+) => Promise<BatchFailures<Contract>>;
 
 /**
- * A consumer group member that hands its handler a batch of events per partition instead of one
- * at a time, then commits the batch: at least once, like `startConsumer`, with one commit and one
- * handler call per batch instead of per message.
+ * A handler of one event at a time, as a batch handler: each entry in turn, inside its span. With
+ * `maxBatchSize: 1` every message is handled, retried and committed on its own.
  */
-export const startBatchConsumer = async <Contract extends TopicContract>(
-  options: BatchConsumerOptions<Contract>,
+export const eachMessage =
+  <Contract extends TopicContract>(
+    handle: (event: EventOf<Contract>, context: MessageContext) => Promise<void>,
+  ): BatchHandler<Contract> =>
+  async (entries) => {
+    const failures = new Map<BatchEntry<Contract>, unknown>();
+    for (const entry of entries) {
+      try {
+        await entry.inSpan(() => handle(entry.event, entry.context));
+      } catch (error) {
+        failures.set(entry, error);
+      }
+    }
+    return failures;
+  };
+
+/**
+ * A consumer group member that hands its handler a batch of events per partition, then commits
+ * the batch: at least once, with one commit and one handler call per batch.
+ */
+export const runAtLeastOnce = async <Contract extends TopicContract>(
+  options: AtLeastOnceOptions<Contract>,
 ): Promise<RunningConsumer> => {
-  const { service, handleBatch, maxBatchSize, logger } = options;
+  const { groupId, service, handle, maxBatchSize, logger } = options;
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
     throw new Error(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
   }
   const retry = options.retry ?? defaultRetryPolicy;
   const isRetriable = options.isRetriable ?? (() => true);
+  const byTopic = contractsByTopic(options.contracts);
+  const deadLetters = kafkajsOf(options.kafka).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  // Set once the group is started; batches only run after that.
+  const membership: { current?: Member } = {};
+  const stopping = () => membership.current?.isStopping() ?? false;
 
-  return runManualCommitGroup(options, async (payload, tools) => {
+  const deadLetter = (
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    why: DeadLetterReason,
+  ) =>
+    sendToDeadLetter(
+      deadLetters,
+      { topic, partition, message, deadLetterTopic: byTopic.get(topic)?.deadLetter.name },
+      why,
+      logger,
+    );
+
+  const processBatch = async (payload: EachBatchPayload) => {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
     for (let from = 0; from < batch.messages.length; from += maxBatchSize) {
-      if (tools.stopping() || !isRunning() || isStale()) return;
+      if (stopping() || !isRunning() || isStale()) return;
       const chunk = batch.messages.slice(from, from + maxBatchSize);
       const messageOf = new Map<BatchEntry<Contract>, KafkaMessage>();
       for (const message of chunk) {
         if (isRedrivenForAnotherService(message, service)) continue;
-        const inbound = tools.decode(batch.topic, batch.partition, message);
+        const inbound = decodeInbound(byTopic, topic, partition, message, logger);
         if (inbound.ok) {
           const inSpan = <T>(work: () => T): T =>
-            processInSpan(batch.topic, batch.partition, options.groupId, message, work);
+            processInSpan(topic, partition, groupId, message, work);
           messageOf.set({ event: inbound.event, context: inbound.context, inSpan }, message);
         } else {
-          await tools.deadLetter(batch.topic, batch.partition, message, {
-            ...inbound.why,
-            service,
-          });
+          await deadLetter(topic, partition, message, { ...inbound.why, service });
         }
       }
-      const { topic, partition } = batch;
       const settled = await retryBatch({
         entries: [...messageOf.keys()],
-        handle: (entries) => handleBatch(entries, { topic, partition, stopping: tools.stopping }),
-        stopping: tools.stopping,
+        handle: (entries) => handle(entries, { topic, partition, stopping }),
+        stopping,
         retry,
         isRetriable,
         service,
         logger: logger.child({ topic, partition }),
         deadLetter: async (entry, why) => {
           const message = messageOf.get(entry);
-          if (message) await tools.deadLetter(topic, partition, message, why);
+          if (message) await deadLetter(topic, partition, message, why);
         },
         beforeNextTry: async (attempt, error) => {
           if (!isRunning() || isStale()) throw error;
@@ -112,10 +142,38 @@ export const startBatchConsumer = async <Contract extends TopicContract>(
       if (!settled) return;
       const last = chunk[chunk.length - 1] as KafkaMessage;
       resolveOffset(last.offset);
-      await tools.commit(payload, last.offset);
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: nextOffset(last.offset) }] }],
+      });
       await heartbeat();
     }
+  };
+
+  await deadLetters.connect();
+  const member = await startMember({
+    kafka: options.kafka,
+    groupId,
+    topics: options.contracts.map((contract) => contract.name),
+    logger,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    onFatal: options.onFatal,
+    onLag: options.onLag,
+    fetch: options.fetch ?? BATCH_FIRST_FETCH,
+    onAssigned: options.onAssigned,
+    eachBatch: processBatch,
   });
+  membership.current = member;
+
+  return {
+    isReady: member.isReady,
+    assignment: member.assignment,
+    states: () => new Map(),
+    stop: async () => {
+      await member.stop();
+      await deadLetters.disconnect();
+    },
+  };
 };
 
 /**

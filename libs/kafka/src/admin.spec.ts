@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { fetchTopicOffsets } from './topic-offsets';
+import { topicOffsets } from './admin';
 
 const notLeader = Object.assign(
   new Error('This server is not the leader for that topic-partition'),
@@ -22,18 +22,18 @@ const adminAnswering = (...answers: unknown[]) => {
   return { admin, calls };
 };
 
-describe('fetchTopicOffsets', () => {
+describe('topicOffsets', () => {
   it('when the broker answers a retriable error first, then it tries again and returns the offsets', async () => {
     const { admin, calls } = adminAnswering(notLeader, notLeader, offsets);
 
-    await expect(fetchTopicOffsets(admin, 'rides')).resolves.toEqual(offsets);
+    await expect(topicOffsets(admin, 'rides')).resolves.toEqual(offsets);
     expect(calls.count).toBe(3);
   });
 
   it('when the error is not retriable, then it is thrown at once', async () => {
     const { admin, calls } = adminAnswering(new Error('authorization failed'), offsets);
 
-    await expect(fetchTopicOffsets(admin, 'rides')).rejects.toThrow('authorization failed');
+    await expect(topicOffsets(admin, 'rides')).rejects.toThrow('authorization failed');
     expect(calls.count).toBe(1);
   });
 });

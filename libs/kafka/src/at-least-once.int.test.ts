@@ -1,18 +1,13 @@
-import type { Kafka } from 'kafkajs';
-import { topics, type RideRequestedEvent } from '@taxi/events';
-import {
-  collect,
-  eventually,
-  freshRideRequested,
-  isolatedContract,
-  testKafka,
-  testLogger,
-  uniqueName,
-  type Collector,
-} from '@taxi/testing';
-import { startConsumer, type RunningConsumer } from './consumer';
+import { topics, type EventOf, type RideRequestedEvent } from '@taxi/events';
+import { eventually, freshRideRequested, testLogger, uniqueName } from '@taxi/testing';
+import { eachMessage } from './at-least-once';
+import type { KafkaClient } from './connect';
+import { consume, type RunningConsumer } from './consume';
 import { DLQ_HEADERS } from './dead-letter';
-import { createPublisher, type Publisher } from './publisher';
+import type { MessageContext } from './inbound';
+import { createPublisher, type Publisher } from './publish';
+import type { RetryPolicy } from './retry';
+import { collect, isolatedContract, sendRaw, testKafka, type Collector } from './testing';
 
 type Contract = typeof topics.rideRequested;
 
@@ -40,8 +35,30 @@ const handledLog = () => {
   };
 };
 
-describe('startConsumer', () => {
-  let kafka: Kafka;
+/** One message at a time, each committed on its own: `consume` at least once, batches of one. */
+const startConsumer = (options: {
+  kafka: KafkaClient;
+  groupId: string;
+  contract: Contract;
+  onFatal: (error: unknown) => void;
+  handle: (event: EventOf<Contract>, context: MessageContext) => Promise<void>;
+  retry?: RetryPolicy;
+}) =>
+  consume({
+    mode: 'at-least-once',
+    kafka: options.kafka,
+    groupId: options.groupId,
+    contracts: [options.contract],
+    service: 'test',
+    logger: testLogger(),
+    onFatal: options.onFatal,
+    maxBatchSize: 1,
+    ...(options.retry && { retry: options.retry }),
+    handle: eachMessage(options.handle),
+  });
+
+describe('consume, at least once, a message at a time', () => {
+  let kafka: KafkaClient;
   let publisher: Publisher;
   let contract: Contract;
   const running: RunningConsumer[] = [];
@@ -52,9 +69,7 @@ describe('startConsumer', () => {
     startConsumer({
       kafka,
       groupId,
-      contracts: [contract],
-      service: 'test',
-      logger: testLogger(),
+      contract,
       onFatal: fatal,
       handle: async (event, context) => log.record(event, name, context.partition),
     }).then((consumer) => (running.push(consumer), consumer));
@@ -151,17 +166,14 @@ describe('startConsumer', () => {
     const deadLetters = await collect(kafka, [contract.deadLetter.name]);
     collectors.push(deadLetters);
     await member(groupId, 'a', log);
-    const producer = kafka.producer();
-    await producer.connect();
 
-    await producer.send({ topic: contract.name, messages: [{ key: 'poison', value: '{"half":' }] });
-    await producer.disconnect();
+    await sendRaw(kafka, contract.name, [{ key: 'poison', value: '{"half":' }]);
     const after = await publishRides(5);
 
     await log.waitFor(after.length);
     const [parked] = await deadLetters.waitFor(1);
-    const header = (name: string) => parked?.message.headers?.[name]?.toString();
-    expect(parked?.message.value?.toString()).toBe('{"half":');
+    const header = (name: string) => parked?.headers[name]?.toString();
+    expect(parked?.value?.toString()).toBe('{"half":');
     expect(header(DLQ_HEADERS.kind)).toBe('malformed_json');
     expect(header(DLQ_HEADERS.sourceTopic)).toBe(contract.name);
     expect(header(DLQ_HEADERS.sourceOffset)).toMatch(/^\d+$/);
@@ -180,9 +192,7 @@ describe('startConsumer', () => {
       await startConsumer({
         kafka,
         groupId,
-        contracts: [contract],
-        service: 'test',
-        logger: testLogger(),
+        contract,
         onFatal: fatal,
         retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 5 },
         handle: async (event, context) => {
@@ -198,7 +208,7 @@ describe('startConsumer', () => {
     await done.waitFor(1);
     const [parked] = await deadLetters.waitFor(1);
     expect(attempts.filter((id) => id === doomed.payload.rideId)).toHaveLength(3);
-    expect(parked?.message.headers?.[DLQ_HEADERS.reason]?.toString()).toContain('smtp down');
-    expect(parked?.message.headers?.[DLQ_HEADERS.attempts]?.toString()).toBe('3');
+    expect(parked?.headers[DLQ_HEADERS.reason]?.toString()).toContain('smtp down');
+    expect(parked?.headers[DLQ_HEADERS.attempts]?.toString()).toBe('3');
   });
 });

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { DeadLetterReason } from './dead-letter';
 import { KafkaRuntimeError } from './errors';
-import { retryBatch } from './batch-consumer';
+import { retryBatch } from './at-least-once';
 
 class Refused extends Error {}
 

@@ -1,14 +1,16 @@
-import type { Kafka, Producer } from 'kafkajs';
-import { createTopic, testKafka, uniqueName } from '@taxi/testing';
-import { readLatestRecords } from './latest-records';
+import type { Producer } from 'kafkajs';
+import { testLogger, uniqueName } from '@taxi/testing';
+import { kafkajsOf, type KafkaClient } from './connect';
+import { readLatest } from './partition-state';
+import { createTopic, testKafka } from './testing';
 
-describe('readLatestRecords', () => {
-  let kafka: Kafka;
+describe('readLatest: a partition state snapshot read back from the changelog tail', () => {
+  let kafka: KafkaClient;
   let producer: Producer;
 
   beforeEach(async () => {
     kafka = testKafka();
-    producer = kafka.producer({
+    producer = kafkajsOf(kafka).producer({
       transactionalId: uniqueName('snapshots'),
       idempotent: true,
       maxInFlightRequests: 1,
@@ -20,7 +22,7 @@ describe('readLatestRecords', () => {
     await producer.disconnect();
   });
 
-  /** One transaction per snapshot, as a stateful consumer writes them. */
+  /** One transaction per snapshot, as an exactly-once consumer writes them. */
   const writeSnapshot = async (
     topic: string,
     partition: number,
@@ -33,8 +35,8 @@ describe('readLatestRecords', () => {
     await (commit ? transaction.commit() : transaction.abort());
   };
 
-  const valuesOf = (found: Map<string, { value: Buffer | null }>) =>
-    Object.fromEntries([...found].map(([key, record]) => [key, record.value?.toString()]));
+  const latest = async (topic: string, partition: number, key: string) =>
+    (await readLatest(kafka, testLogger(), topic, partition, key))?.value?.toString();
 
   it('when a key was last written long before the others and an aborted snapshot is last, then the latest committed value of each key is found', async () => {
     const topic = uniqueName('state');
@@ -45,20 +47,16 @@ describe('readLatestRecords', () => {
     await writeSnapshot(topic, 1, 'busy', 'aborted', false);
     await writeSnapshot(topic, 0, 'busy', 'other-partition');
 
-    const found = await readLatestRecords({ kafka, topic, partition: 1, keys: ['busy', 'rare'] });
-
-    expect(valuesOf(found)).toEqual({ busy: 'busy-120', rare: 'rare-2' });
+    expect(await latest(topic, 1, 'busy')).toBe('busy-120');
+    expect(await latest(topic, 1, 'rare')).toBe('rare-2');
   });
 
-  it('when the partition is empty or lacks a key, then that key is simply absent', async () => {
+  it('when the partition is empty or lacks the key, then there is none', async () => {
     const topic = uniqueName('state');
     await createTopic(kafka, topic, 2);
     await writeSnapshot(topic, 0, 'other', 'value');
 
-    const empty = await readLatestRecords({ kafka, topic, partition: 1, keys: ['wanted'] });
-    const missing = await readLatestRecords({ kafka, topic, partition: 0, keys: ['wanted'] });
-
-    expect(empty.size).toBe(0);
-    expect(missing.size).toBe(0);
+    expect(await latest(topic, 1, 'wanted')).toBeUndefined();
+    expect(await latest(topic, 0, 'wanted')).toBeUndefined();
   });
 });

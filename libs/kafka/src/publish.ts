@@ -1,11 +1,31 @@
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { encode, type EventOf, type TopicContract } from '@taxi/events';
+import { kafkajsOf, type KafkaClient } from './connect';
 import { KafkaRuntimeError } from './errors';
 import { withCreationContext } from './tracing';
 
+declare const encoded: unique symbol;
+
+/** An event ready to publish: validated and encoded against its contract (see `outgoing`). */
+export interface Outgoing {
+  readonly topic: string;
+  readonly [encoded]: true;
+}
+
+interface EncodedOutgoing extends Outgoing {
+  readonly message: Message;
+}
+
+/** The encoded message of an `Outgoing` (for this lib's own modules). */
+export const messageOf = (output: Outgoing): Message => (output as EncodedOutgoing).message;
+
+/** An `Outgoing` of a message encoded already (a dead letter: the original bytes, new headers). */
+export const toOutgoing = (topic: string, message: Message): Outgoing =>
+  ({ topic, message }) as EncodedOutgoing;
+
 export interface PublisherOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly logger: Logger;
   /** A publish not acknowledged by all in-sync replicas within this time fails as retriable. */
   readonly timeoutMs?: number;
@@ -33,28 +53,36 @@ interface Pending {
   sent: boolean;
 }
 
-export const toKafkaMessage = (encoded: {
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
-}): Message => ({ key: encoded.key, value: encoded.value, headers: encoded.headers });
-
-/** Encodes events for a contract, refusing (never publishing) any that fail the schema. */
-export const encodeAll = <Contract extends TopicContract>(
+/** Encodes an event for its contract, refusing (never publishing) one that fails the schema. */
+const encodeOne = <Contract extends TopicContract>(
   contract: Contract,
-  events: readonly EventOf<Contract>[],
-): Message[] =>
-  events.map((event) => {
-    const encoded = encode(contract, event);
-    if (!encoded.ok) {
-      throw new KafkaRuntimeError(
-        `refusing to publish an invalid ${contract.name} event: ${encoded.error.reason}`,
-        'invalid_event',
-        false,
-      );
-    }
-    return withCreationContext(contract.name, toKafkaMessage(encoded.value)); // tracing: traceparent header
-  });
+  event: EventOf<Contract>,
+): Message => {
+  const result = encode(contract, event);
+  if (!result.ok) {
+    throw new KafkaRuntimeError(
+      `refusing to publish an invalid ${contract.name} event: ${result.error.reason}`,
+      'invalid_event',
+      false,
+    );
+  }
+  const { key, value, headers } = result.value;
+  return withCreationContext(contract.name, { key, value, headers }); // tracing: traceparent header
+};
+
+/**
+ * An event to publish in a transaction (what `consume`'s `decide` returns), validated and encoded
+ * now. `partition` pins the message (a changelog written to its source's partition number).
+ */
+export const outgoing = <Contract extends TopicContract>(
+  contract: Contract,
+  event: EventOf<Contract>,
+  partition?: number,
+): Outgoing => {
+  const message = encodeOne(contract, event);
+  if (partition !== undefined) message.partition = partition;
+  return toOutgoing(contract.name, message);
+};
 
 /**
  * One produce request's messages per topic, in order. Appends in place: a batch gathers hundreds
@@ -78,8 +106,8 @@ export const groupByTopic = <Item>(
 
 /** An idempotent producer (acks from all in-sync replicas) with natural batching. */
 export const createPublisher = async (options: PublisherOptions): Promise<Publisher> => {
-  const { kafka, logger, timeoutMs = 5_000, maxQueuedMessages = 20_000 } = options;
-  const producer: Producer = kafka.producer({
+  const { logger, timeoutMs = 5_000, maxQueuedMessages = 20_000 } = options;
+  const producer: Producer = kafkajsOf(options.kafka).producer({
     idempotent: true,
     maxInFlightRequests: 1,
     // An idempotent producer must not give up, or ordering and de-duplication break; callers
@@ -135,7 +163,7 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
     }
     let messages: Message[];
     try {
-      messages = encodeAll(contract, events);
+      messages = events.map((event) => encodeOne(contract, event));
     } catch (error) {
       return Promise.reject(error);
     }
