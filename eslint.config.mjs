@@ -1,5 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
+import taxi from './tools/lint/no-kafkajs-in-api.mjs';
 
 export default [
   ...nx.configs['flat/base'],
@@ -53,6 +54,16 @@ export default [
     },
   },
   {
+    // No kafkajs type crosses libs/kafka's API: every export of its index is checked, types and
+    // all (the rule needs the type checker, so it runs on that one file).
+    files: ['libs/kafka/src/index.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { taxi },
+    rules: { 'taxi/no-kafkajs-in-api': 'error' },
+  },
+  {
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
     ignores: [
       '**/*.spec.ts',
@@ -60,11 +71,17 @@ export default [
       'apps/*-e2e/**',
       'apps/bench/**',
       'libs/testing/**',
+      'libs/kafka/src/testing.ts',
     ],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: '@taxi/testing', message: 'test helpers stay out of shipped code' }] },
+        {
+          paths: [
+            { name: '@taxi/testing', message: 'test helpers stay out of shipped code' },
+            { name: '@taxi/kafka/testing', message: 'test helpers stay out of shipped code' },
+          ],
+        },
       ],
     },
   },
