@@ -118,7 +118,8 @@ const leadersElected = async (admin: Admin, topics: readonly TopicSettings[]): P
         () => false,
       );
     if (ready) return;
-    if (Date.now() > deadline) throw new Error(`no leaders for ${topics.map((t) => t.name)} in time`);
+    if (Date.now() > deadline)
+      throw new Error(`no leaders for ${topics.map((t) => t.name)} in time`);
     await wait(Math.min(100 * attempt, 1_000));
   }
 };
@@ -349,44 +350,16 @@ export interface PartitionLag {
  * on a partition whose last write was transactional, as Kafka's tool does. Groups that never
  * commit (readers) have no lag and are left out.
  */
-export const groupLag = (client: KafkaClient, topics: readonly string[]): Promise<PartitionLag[]> =>
-  withAdmin(client, async (admin) => {
-    const watched = new Set(topics);
-    const { groups } = await admin.listGroups();
-    const committed = await Promise.all(
-      groups.map(async ({ groupId }) => ({
-        groupId,
-        topics: (await admin.fetchOffsets({ groupId })).filter(({ topic }) => watched.has(topic)),
-      })),
-    );
-    // End offsets read after the committed ones, so that no committed offset is past its end.
-    const topicsWithGroups = [...new Set(committed.flatMap((g) => g.topics.map((t) => t.topic)))];
-    const ends = new Map(
-      await Promise.all(
-        topicsWithGroups.map(async (topic) => {
-          const offsets = await topicOffsets(admin, topic);
-          return [topic, new Map(offsets.map((o) => [o.partition, BigInt(o.high)]))] as const;
-        }),
-      ),
-    );
-    const lags = committed.flatMap(({ groupId, topics }) =>
-      topics.flatMap(({ topic, partitions }) =>
-        partitions
-          .filter(({ offset }) => offset !== '-1')
-          .map(({ partition, offset }) => {
-            const end = ends.get(topic)?.get(partition) ?? 0n;
-            const lag = end > BigInt(offset) ? Number(end - BigInt(offset)) : 0;
-            return { groupId, topic, partition, lag };
-          }),
-      ),
-    );
-    return lags.sort(
-      (a, b) =>
-        a.groupId.localeCompare(b.groupId) ||
-        a.topic.localeCompare(b.topic) ||
-        a.partition - b.partition,
-    );
-  });
+export const groupLag = async (
+  client: KafkaClient,
+  topics: readonly string[],
+): Promise<PartitionLag[]> =>
+  (await describeGroups(client)).flatMap(({ groupId, partitions }) =>
+    partitions
+      .filter((p) => p.committed !== null && topics.includes(p.topic))
+      // An end read before a commit that came after it: no lag, not a negative one.
+      .map(({ topic, partition, lag }) => ({ groupId, topic, partition, lag: Math.max(0, lag) })),
+  );
 
 /** Sets a group's committed offsets (the group must have no members), e.g. a re-drive's progress. */
 export const commitGroupOffsets = (

@@ -5,7 +5,7 @@ import { topicOffsets, withAdmin } from './admin';
 import type { KafkaClient } from './connect';
 import { KafkaRuntimeError } from './errors';
 import { messageOf, outgoing, type Outgoing } from './publish';
-import { startReader } from './read';
+import { startReader } from './reader';
 
 /** The input partition a state belongs to. */
 export interface Source {
