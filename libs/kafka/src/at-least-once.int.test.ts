@@ -36,7 +36,7 @@ const handledLog = () => {
 };
 
 /** One message at a time, each committed on its own: `consume` at least once, batches of one. */
-const startConsumer = (options: {
+const consumeOneByOne = (options: {
   kafka: KafkaClient;
   groupId: string;
   contract: Contract;
@@ -66,7 +66,7 @@ describe('consume, at least once, a message at a time', () => {
   const fatal = jest.fn();
 
   const member = (groupId: string, name: string, log: ReturnType<typeof handledLog>) =>
-    startConsumer({
+    consumeOneByOne({
       kafka,
       groupId,
       contract,
@@ -189,7 +189,7 @@ describe('consume, at least once, a message at a time', () => {
     collectors.push(deadLetters);
     const done = handledLog();
     running.push(
-      await startConsumer({
+      await consumeOneByOne({
         kafka,
         groupId,
         contract,

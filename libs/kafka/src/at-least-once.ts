@@ -11,7 +11,7 @@ import {
   type DeadLetterReason,
 } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset, type MessageContext } from './inbound';
-import { BATCH_FIRST_FETCH, isKafkaFailure, startMember, type Member } from './member';
+import { isKafkaFailure, startCommittingMember, type Member } from './member';
 import { backoffDelay, defaultRetryPolicy, wait, type RetryPolicy } from './retry';
 import { processInSpan } from './tracing';
 
@@ -150,19 +150,7 @@ export const runAtLeastOnce = async <Contract extends TopicContract>(
   };
 
   await deadLetters.connect();
-  const member = await startMember({
-    kafka: options.kafka,
-    groupId,
-    topics: options.contracts.map((contract) => contract.name),
-    logger,
-    sessionTimeoutMs: options.sessionTimeoutMs,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    onFatal: options.onFatal,
-    onLag: options.onLag,
-    fetch: options.fetch ?? BATCH_FIRST_FETCH,
-    onAssigned: options.onAssigned,
-    eachBatch: processBatch,
-  });
+  const member = await startCommittingMember(options, processBatch);
   membership.current = member;
 
   return {

@@ -38,7 +38,7 @@ describe('consume, exactly once, in Kafka transactions', () => {
   });
 
   /** An exactly-once consumer of `input` in a group and with transactional ids of its own. */
-  const startConsumer = async <State = undefined, Change = never>(
+  const consumeExactlyOnce = async <State = undefined, Change = never>(
     input: Input,
     options: Pick<
       ExactlyOnceOptions<Input, State, Change, Changelog, State>,
@@ -139,7 +139,7 @@ describe('consume, exactly once, in Kafka transactions', () => {
     const outputs = await collect(kafka, [output.name]);
     const deadLetters = await collect(kafka, [input.deadLetter.name]);
     collectors.push(outputs, deadLetters);
-    await startConsumer(input, {
+    await consumeExactlyOnce(input, {
       onFatal: (error) => {
         throw error;
       },
@@ -190,7 +190,7 @@ describe('consume, exactly once, in Kafka transactions', () => {
 
     // The group has no committed offset: it starts from the beginning, as a member handed a
     // stale offset would start before the last committed transaction.
-    await startConsumer<Count, number>(input, {
+    await consumeExactlyOnce<Count, number>(input, {
       onFatal: (error) => {
         throw error;
       },
@@ -214,7 +214,7 @@ describe('consume, exactly once, in Kafka transactions', () => {
     let fail!: (error: unknown) => void;
     const fatal = new Promise<unknown>((resolve) => (fail = resolve));
     const counting = countingState(changelog);
-    await startConsumer<Count, number>(input, {
+    await consumeExactlyOnce<Count, number>(input, {
       onFatal: fail,
       // A snapshot this code built wrong: no retry can make it valid.
       state: {

@@ -4,7 +4,7 @@ import { kafkajsOf } from './connect';
 import type { ExactlyOnceOptions, RunningConsumer } from './consume';
 import { deadLetterMessage, errorText, isRedrivenForAnotherService } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset } from './inbound';
-import { BATCH_FIRST_FETCH, startMember, type Member } from './member';
+import { startCommittingMember, type Member } from './member';
 import { PartitionStates, type Source } from './partition-state';
 import { groupByTopic, messageOf, toOutgoing, type Outgoing } from './publish';
 import { processInSpan, startTransactionSpan } from './tracing';
@@ -224,19 +224,7 @@ export const runExactlyOnce = async <
     }
   };
 
-  const member = await startMember({
-    kafka: options.kafka,
-    groupId,
-    topics: options.contracts.map((contract) => contract.name),
-    logger,
-    sessionTimeoutMs: options.sessionTimeoutMs,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    onFatal: options.onFatal,
-    onLag: options.onLag,
-    fetch: options.fetch ?? BATCH_FIRST_FETCH,
-    onAssigned: options.onAssigned,
-    eachBatch,
-  });
+  const member = await startCommittingMember(options, eachBatch);
   membership.current = member;
 
   return {

@@ -222,6 +222,39 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
   };
 };
 
+/** The options every committing consumer (`consume`) gives its member, with their defaults. */
+export interface CommittingMemberOptions {
+  readonly kafka: KafkaClient;
+  readonly groupId: string;
+  readonly contracts: readonly { readonly name: string }[];
+  readonly logger: Logger;
+  readonly onFatal: (error: unknown) => void;
+  readonly partitionsConsumedConcurrently?: number | undefined;
+  readonly sessionTimeoutMs?: number | undefined;
+  readonly onLag?: OnLag | undefined;
+  readonly fetch?: FetchSettings | undefined;
+  readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
+}
+
+/** A member of a consumer group that commits: three partitions at a time, batch-first fetches. */
+export const startCommittingMember = (
+  options: CommittingMemberOptions,
+  eachBatch: (payload: EachBatchPayload) => Promise<void>,
+): Promise<Member> =>
+  startMember({
+    kafka: options.kafka,
+    groupId: options.groupId,
+    topics: options.contracts.map((contract) => contract.name),
+    logger: options.logger,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    onFatal: options.onFatal,
+    onLag: options.onLag,
+    fetch: options.fetch ?? BATCH_FIRST_FETCH,
+    onAssigned: options.onAssigned,
+    eachBatch,
+  });
+
 /** Keeps count of the batches in hand, so that a graceful stop can wait for them. */
 const batchesInHand = (processBatch: (payload: EachBatchPayload) => Promise<void>) => {
   let draining = false;

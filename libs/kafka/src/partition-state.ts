@@ -129,19 +129,15 @@ export class PartitionStates<
 
   /** Applies a decision's change to the open transaction's copy. */
   evolve(source: Source, change: Change): Working {
-    const key = stateKey(source);
-    const working = this.working.get(key);
-    if (!working) throw new Error(`no transaction open for ${source.topic}/${source.partition}`);
-    const next = this.definition.evolve(working, change);
-    this.working.set(key, next);
+    const next = this.definition.evolve(this.open(source), change);
+    this.working.set(stateKey(source), next);
     return next;
   }
 
   /** The snapshot to write with the transaction, pinned to the source's partition number. */
   snapshot(source: Source, nextOffset: string): Outgoing {
     const key = stateKey(source);
-    const working = this.working.get(key);
-    if (!working) throw new Error(`no transaction open for ${source.topic}/${source.partition}`);
+    const working = this.open(source);
     const { changelog } = this.definition;
     const output = outgoing(
       changelog,
@@ -170,6 +166,13 @@ export class PartitionStates<
   /** The transaction aborted: the copy is dropped. */
   aborted(source: Source): void {
     this.working.delete(stateKey(source));
+  }
+
+  /** The open transaction's copy; none is a change outside a transaction. */
+  private open(source: Source): Working {
+    const working = this.working.get(stateKey(source));
+    if (!working) throw new Error(`no transaction open for ${source.topic}/${source.partition}`);
+    return working;
   }
 
   /** Every committed state this consumer holds, by `<topic>:<partition>`. */

@@ -47,7 +47,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** Bounded reads are short: a fetch with nothing new waits 100 ms, not 500. */
 const BOUNDED_FETCH: FetchSettings = { ...LATENCY_FIRST_FETCH, maxWaitTimeInMs: 100 };
 /** Deleting a reader's group is a courtesy (an empty group without offsets expires by itself). */
-const GROUP_DELETE_TIMEOUT_MS = 5_000;
+const GROUP_DELETE_TIMEOUT_MS = 2_000;
 
 /**
  * The reader itself, for given start and end offsets per partition (`read` works them out from
