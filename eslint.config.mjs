@@ -25,9 +25,22 @@ export default [
               bannedExternalImports: ['kafkajs'],
             },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib'] },
+            // Tests, the bench and tooling reach Kafka through libs/kafka too (its /testing helpers).
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:lib'],
+              bannedExternalImports: ['kafkajs'],
+            },
+            {
+              sourceTag: 'type:bench',
+              onlyDependOnLibsWithTags: ['type:lib'],
+              bannedExternalImports: ['kafkajs'],
+            },
+            {
+              sourceTag: 'type:tooling',
+              onlyDependOnLibsWithTags: ['type:lib'],
+              bannedExternalImports: ['kafkajs'],
+            },
             {
               sourceTag: 'layer:contract',
               onlyDependOnLibsWithTags: [],
@@ -42,6 +55,7 @@ export default [
             {
               sourceTag: 'layer:testing',
               onlyDependOnLibsWithTags: ['layer:contract', 'layer:runtime', 'layer:testing'],
+              bannedExternalImports: ['kafkajs'],
             },
           ],
         },

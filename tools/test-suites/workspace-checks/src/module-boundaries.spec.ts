@@ -44,9 +44,13 @@ describe('architecture rules enforced by lint', () => {
     expect(messages.join('\n')).toMatch(/enforce-module-boundaries/);
   });
 
-  it('when an app imports kafkajs directly, then lint fails', async () => {
+  it.each([
+    'apps/rides/src/forbidden.ts',
+    'apps/pipeline-e2e/src/forbidden.ts',
+    'tools/test-infra/stack-harness/src/forbidden.ts',
+  ])('when %s imports kafkajs directly, then lint fails', async (file) => {
     const messages = await lintAs(
-      'apps/rides/src/forbidden.ts',
+      file,
       "import { Kafka } from 'kafkajs';\nexport const x = Kafka;\n",
     );
 
