@@ -8,6 +8,7 @@ import {
   type ProducerConfig,
   type SASLOptions,
 } from 'kafkajs';
+import { connect as connectSocket } from 'node:net';
 import type { Logger } from 'pino';
 import { assertKafkajsPatched } from './kafkajs-patch';
 import { keyPartitioner } from './partitioner';
@@ -21,6 +22,12 @@ export interface KafkaConnectionConfig {
   readonly sasl?: { mechanism: SaslMechanism; username: string; password: string };
   /** Connection retries before giving up; services keep the default, a CLI fails fast. */
   readonly retries?: number;
+  /**
+   * Every connection, to whatever broker address the cluster advertises, goes to this one port
+   * on 127.0.0.1: a port-forward to a broker (kubectl) that advertises a name only its cluster
+   * resolves. For a single-broker cluster read from outside it, such as the Kubernetes test's.
+   */
+  readonly forwardedPort?: number;
 }
 
 declare const connected: unique symbol;
@@ -90,6 +97,14 @@ export const connect = (config: KafkaConnectionConfig, logger: Logger): KafkaCli
     retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: config.retries ?? 8 },
   };
   if (config.sasl) options.sasl = config.sasl as SASLOptions;
+  const port = config.forwardedPort;
+  if (port !== undefined) {
+    options.socketFactory = ({ onConnect }) => {
+      const socket = connectSocket({ host: '127.0.0.1', port }, onConnect);
+      socket.setKeepAlive(true, 60_000);
+      return socket;
+    };
+  }
   const client: Connected = {
     clientId: config.clientId,
     kafka: new KeyPartitionedKafka(options),

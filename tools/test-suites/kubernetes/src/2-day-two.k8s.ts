@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@taxi/kafka';
 import { exactlyOnce, Outcomes, type PipelineCounts } from '@taxi/stack-harness';
 import { eventually } from '@taxi/testing';
 import { baseline, settleAndCount, type ClusterReaders } from './support/cluster-counts';
@@ -91,7 +91,7 @@ describe('day two on the cluster, under a steady stream of rides', () => {
   let analytics: PortForward;
   let mailpit: PortForward;
   let broker: PortForward;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let readers: ClusterReaders;
   let confirmationsBefore = 0;
 

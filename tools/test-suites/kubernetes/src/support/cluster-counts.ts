@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@taxi/kafka';
 import { topics } from '@taxi/events';
 import {
   getJson,
@@ -12,7 +12,7 @@ import { mailpitEmails } from './mailpit';
 
 /** Where the suite reads the deployed pipeline: through port-forwards on 127.0.0.1. */
 export interface ClusterReaders {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly outcomes: Outcomes;
   readonly analyticsUrl: () => string;
   readonly mailpitUrl: () => string;
