@@ -51,6 +51,19 @@ describe('readLatest: a partition state snapshot read back from the changelog ta
     expect(await latest(topic, 1, 'rare')).toBe('rare-2');
   });
 
+  // A fleet of 5,000 drivers snapshots some 81 KB per partition; an earlier reader fetched 64 KiB
+  // at most and never found it, so transaction could not restore. 900 KB: near the broker's
+  // default message.max.bytes (1 MiB), the most a snapshot can be.
+  it('when the latest snapshot is close to the largest record the broker takes, then it is found whole', async () => {
+    const topic = uniqueName('state');
+    await createTopic(kafka, topic, 1);
+    const large = 'x'.repeat(900 * 1024);
+    await writeSnapshot(topic, 0, 'fleet', 'small');
+    await writeSnapshot(topic, 0, 'fleet', large);
+
+    expect((await latest(topic, 0, 'fleet'))?.length).toBe(large.length);
+  });
+
   it('when the partition is empty or lacks the key, then there is none', async () => {
     const topic = uniqueName('state');
     await createTopic(kafka, topic, 2);
