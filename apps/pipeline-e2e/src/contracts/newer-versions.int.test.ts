@@ -1,6 +1,7 @@
 import { asWrittenByANewerVersion, decode, topicsFor, type FleetStateEvent } from '@taxi/events';
 import { recordFigures, sendRides } from '@taxi/stack-harness';
-import { collect, freshRideRequested, type Collector } from '@taxi/testing';
+import { collect, type Collector } from '@taxi/kafka/testing';
+import { freshRideRequested } from '@taxi/testing';
 import { faultSuite, FAULT_TEST_TIMEOUT_MS } from '../support/fault-suite';
 import { kcatProduce } from '../support/kcat';
 
@@ -47,8 +48,8 @@ describe('what a newer version wrote, read by this one (ADR 040)', () => {
       expect(rideIds.filter((id) => perRide.get(id) !== 1)).toEqual([]);
       expect(rideIds.filter((id) => stack.smtp.perRide().get(id)?.length !== 1)).toEqual([]);
       const ours = new Set(rideIds);
-      const confirmations = confirmed.messages
-        .map(({ message }) => json(message.value))
+      const confirmations = confirmed.records
+        .map(({ value }) => json(value))
         .filter((event) => ours.has((event['payload'] as Json)['rideId'] as string));
       expect(confirmations.length).toBeGreaterThan(0);
       for (const event of confirmations) {
@@ -74,14 +75,14 @@ describe('what a newer version wrote, read by this one (ADR 040)', () => {
       await stack.services.transaction.stop('SIGTERM');
       // The latest snapshot of each partition, as a newer transaction would have written it.
       const latest = new Map<number, { offset: bigint; event: FleetStateEvent }>();
-      for (const { partition, message } of fleetState.messages) {
-        const decoded = decode(names.fleetState, message.value);
-        const offset = BigInt(message.offset);
+      for (const { partition, value, offset: at } of fleetState.records) {
+        const decoded = decode(names.fleetState, value);
+        const offset = BigInt(at);
         if (decoded.ok && offset >= (latest.get(partition)?.offset ?? -1n))
           latest.set(partition, { offset, event: decoded.value });
       }
       expect(latest.size).toBeGreaterThan(0);
-      const written = fleetState.messages.length + latest.size;
+      const written = fleetState.records.length + latest.size;
       for (const [partition, { event }] of latest) {
         const newer = {
           ...event,
@@ -109,10 +110,10 @@ describe('what a newer version wrote, read by this one (ADR 040)', () => {
       await outcomes.waitForRides(load.accepted);
 
       // Snapshots of the partitions restored from a newer one (any other starts from none).
-      const after = fleetState.messages
+      const after = fleetState.records
         .slice(written)
         .filter(({ partition }) => latest.has(partition))
-        .map(({ message }) => json(message.value)['payload'] as Json & { drivers: Json[] });
+        .map(({ value }) => json(value)['payload'] as Json & { drivers: Json[] });
       expect(after.length).toBeGreaterThan(0);
       for (const payload of after) {
         expect(payload['fleetRevision']).toBe('written by a newer transaction');
