@@ -191,7 +191,7 @@ describe('a state restored from a newer version’s snapshot, after a rollback (
       ...snapshot,
       payload: {
         ...snapshot.payload,
-        byVehicleClass: { xl: 2 },
+        bySeatPreference: { front: 2 },
         perMinute: { [minute]: { confirmed: 3, rejected: 1, cancelled: 1 } },
       },
     };
@@ -205,7 +205,7 @@ describe('a state restored from a newer version’s snapshot, after a rollback (
     if (!encoded.ok) throw new Error(encoded.error.reason);
     const written = JSON.parse(encoded.value.value.toString()).payload;
     expect(written).toMatchObject({
-      byVehicleClass: { xl: 2 },
+      bySeatPreference: { front: 2 },
       confirmed: snapshot.payload.confirmed + 1,
       perMinute: { [minute]: { confirmed: 4, rejected: 1, cancelled: 1 } },
     });

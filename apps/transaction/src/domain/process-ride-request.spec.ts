@@ -236,7 +236,7 @@ describe('processRideRequest', () => {
         throw new Error(`expected confirmed, got ${decision.kind}`);
       const event = published(encode(topics.rideConfirmed, decision.event));
       expect(event['payload']).toMatchObject({
-        vehicleClass: 'xl',
+        seatPreference: 'front',
         pickup: { ...pickup, floor: 2 },
       });
       expect(event).not.toHaveProperty('traceLevel');

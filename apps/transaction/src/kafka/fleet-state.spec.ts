@@ -59,7 +59,7 @@ describe('fleet snapshots of a newer version, restored after a rollback (ADR 040
         shardVersion: 7,
         source: { ...source, region: 'nyc' },
         drivers: [
-          { ...first, vehicleClass: 'xl', position: { ...first?.position, heading: 90 } },
+          { ...first, licenceClass: 'B', position: { ...first?.position, heading: 90 } },
           ...rest,
         ],
       },
@@ -93,7 +93,7 @@ describe('fleet snapshots of a newer version, restored after a rollback (ADR 040
     expect(written).toMatchObject({ shardVersion: 7, source: { ...source, region: 'nyc' } });
     const drivers = written['drivers'] as { id: string }[];
     expect(drivers.find((driver) => driver.id === firstId)).toMatchObject({
-      vehicleClass: 'xl',
+      licenceClass: 'B',
       position: { heading: 90 },
     });
     // The driver given a ride moved: its new position is the drop-off, which came without one.
