@@ -25,7 +25,10 @@ const RIDES_HEAP_FLAGS = ['--max-semi-space-size=16'];
  */
 export const SERVICE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
 
-/** One service running as its own Node process from its build output, with its JSON logs parsed. */
+/**
+ * One service running as its own Node process from its build output, with its JSON logs parsed:
+ * the working tree's (`dist/apps/<name>`), or another release's built by build-release.sh.
+ */
 export class ServiceProcess {
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];
@@ -50,7 +53,11 @@ export class ServiceProcess {
     createInterface({ input: child.stderr }).on('line', (text) => this.stderr.push(text));
   }
 
-  static start(name: ServiceName, env: Record<string, string>): ServiceProcess {
+  static start(
+    name: ServiceName,
+    env: Record<string, string>,
+    release: string = workspaceRoot,
+  ): ServiceProcess {
     // E2E_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof/{name}" profiles every service into a
     // folder of its own (the bench does that); {name} is the service's name.
     const nodeArgs = [
@@ -63,9 +70,9 @@ export class ServiceProcess {
     ];
     const child = spawn(
       process.execPath,
-      [...nodeArgs, path.join(workspaceRoot, 'dist/apps', name, 'main.js')],
+      [...nodeArgs, path.join(release, 'dist/apps', name, 'main.js')],
       {
-        cwd: workspaceRoot,
+        cwd: release,
         env: {
           PATH: process.env['PATH'] ?? '',
           LOG_FORMAT: 'json',
@@ -116,6 +123,12 @@ export class ServiceProcess {
     return seen;
   }
 
+  /** The port its HTTP server listens on, once it logged it. */
+  get port(): number | undefined {
+    const port = this.logs.find((line) => typeof line['port'] === 'number')?.['port'];
+    return port as number | undefined;
+  }
+
   /** The operating system's process id (for /proc figures). */
   get pid(): number | undefined {
     return this.child.pid;
@@ -139,8 +152,9 @@ export const startService = async (
   name: ServiceName,
   env: Record<string, string>,
   readyMessage: string,
+  release: string = workspaceRoot,
 ): Promise<{ process: ServiceProcess; port: number }> => {
-  const service = ServiceProcess.start(name, env);
+  const service = ServiceProcess.start(name, env, release);
   const listening = await service.waitForLog(
     (line) => typeof line['port'] === 'number',
     'listening',

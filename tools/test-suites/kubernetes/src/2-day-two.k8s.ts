@@ -1,5 +1,5 @@
 import type { KafkaClient } from '@taxi/kafka';
-import { exactlyOnce, Outcomes, type PipelineCounts } from '@taxi/stack-harness';
+import { exactlyOnce, Outcomes, SteadyLoad, type PipelineCounts } from '@taxi/stack-harness';
 import { eventually } from '@taxi/testing';
 import { baseline, settleAndCount, type ClusterReaders } from './support/cluster-counts';
 import { clusterKafka } from './support/cluster-kafka';
@@ -12,7 +12,6 @@ import {
   recordFigure,
 } from './support/kubectl';
 import { PortForward } from './support/port-forward';
-import { SteadyLoad } from './support/steady-load';
 
 // Day two on the cluster the dev overlay runs on: restarts, a deleted pod, scaling, evictions,
 // each while rides arrive at a steady rate from 127.0.0.1, and counted as the fault tests count:
