@@ -18,8 +18,9 @@ import { PortForward } from './support/port-forward';
 // every accepted ride decided once, emailed once (Mailpit), counted once (/stats and the
 // committed consumer groups), and no driver booked twice.
 //
-// A rolling upgrade from the previous image to a new one belongs here too; it waits for the
-// contracts work (issue 25): then `kubectl set image` of each service under `underLoad`.
+// A rolling upgrade from the previous image to a new one belongs here too (`kubectl set image` of
+// each service under `underLoad`); the one between two releases runs as processes in
+// apps/pipeline-e2e/src/contracts/rolling-upgrade.int.test.ts.
 
 /** Rides per second. */
 const RATE = 5;
