@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { topicsFor } from '@taxi/events';
 import { collect, type Collector } from '@taxi/kafka/testing';
 import {
@@ -180,6 +181,8 @@ describe('a rolling upgrade from the commit before the vehicle class to the work
         analyticsStatesThatDroppedThem: analytics.dropped.length,
         instancesReplaced: exits.length,
         slowestStepSeconds: Math.max(...steps.map((step) => step.seconds)),
+        // The machine is shared: its load beside the timings.
+        loadAverage1m: Number(loadavg()[0]?.toFixed(1)),
       });
       expect(counts).toMatchObject(exactlyOnce(sent.accepted.length));
       expect(counts.emailResends).toBe(0);
