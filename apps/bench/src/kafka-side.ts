@@ -14,7 +14,7 @@ import {
   workspaceRoot,
 } from '@taxi/stack-harness';
 import type { BenchSettings } from './settings';
-import { sampleStack, STAGE_NAMES, type Sample } from './service-usage';
+import { memoryLimitsOf, sampleStack, STAGE_NAMES, type Sample } from './service-usage';
 import { nextBottleneck, stageFigures } from './stage-figures';
 import { restartTimes } from './restart-times';
 import { cpuBudget, readCpu } from './cpu-budget';
@@ -148,6 +148,7 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
         [`at${settings.rssCheckpoint}`]: rssOf(checkpoint),
         [`at${rides}`]: rssOf(samples[samples.length - 1]),
       },
+      memoryLimits: memoryLimitsOf(stack),
       restartToReadySeconds: restarts,
     };
   } finally {

@@ -1,3 +1,4 @@
+import { parse } from 'dotenv';
 import type { z } from 'zod';
 import { readConfig } from '@taxi/service-kit';
 import { readWorkspaceFile } from './deploy-files';
@@ -19,10 +20,10 @@ const configProblems = (error: unknown): { variable: string; message: string }[]
 const isUnknownSecret = (value: DeployedValue) => 'secret' in value && value.value === undefined;
 
 /**
- * Read by Node itself, not by the service: a deployment may tune the runtime (rides' heap flags,
- * ADR 029) without the service's config schema knowing.
+ * Read by Node and glibc, not by the service: the runtime profile's variables (ADR 034), which a
+ * deployment may set to override the profile without the service's config schema knowing.
  */
-const READ_BY_NODE = ['NODE_OPTIONS'];
+const READ_BY_THE_RUNTIME = Object.keys(parse(readWorkspaceFile('deploy/runtime/profile.env')));
 
 /**
  * What is wrong with a deployed environment for this schema: variables the service does not
@@ -35,7 +36,7 @@ export const deployParityProblems = (
   schema: EnvSchema,
   deployed: DeployedEnvironment,
 ): string[] => {
-  const accepted = [...Object.keys(schema.shape), ...READ_BY_NODE];
+  const accepted = [...Object.keys(schema.shape), ...READ_BY_THE_RUNTIME];
   const problems = [...deployed.unreadable];
   for (const name of Object.keys(deployed.variables))
     if (!accepted.includes(name)) problems.push(`${name} is set, but the service does not read it`);
