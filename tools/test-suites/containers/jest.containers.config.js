@@ -5,7 +5,7 @@ const preset = require('../../../jest.preset.js');
 module.exports = {
   ...preset,
   displayName: 'containers',
-  reporters: ['default', [require.resolve('../jest/results-reporter.js'), { name: 'containers' }]],
+  reporters: ['default', [require.resolve('../../test-infra/jest/results-reporter.js'), { name: 'containers' }]],
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.containers.ts'],
   testTimeout: 300_000,

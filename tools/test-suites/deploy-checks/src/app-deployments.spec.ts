@@ -1,25 +1,24 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readConfig } from '@taxi/service-kit';
-import { readWorkspaceYaml, workspaceRoot } from './deploy-files';
+import { workspaceRoot } from './deploy-files';
 import { deployParityProblems, imageHealthcheckDefaultPort, type EnvSchema } from './deploy-parity';
 import { deployedEnvironments } from './deployed-environments';
 
-// Every app docker-compose.yml builds (`--build-arg APP`), in docker-compose.yml and every k8s
-// overlay (rendered with kubectl kustomize), against the app's config schema, read with
-// readConfig as the service reads it at start-up. One row per app, so a new app is checked
-// without a new spec.
+// Every app k8s/base deploys, in every k8s overlay (rendered with kubectl kustomize), against the
+// app's config schema, read with readConfig as the service reads it at start-up. One row per app
+// and overlay, so a new app is checked without a new spec. docker-compose.yml's environments are
+// checked on the running stack by the container test (tools/test-suites/containers).
 
-interface ComposeFile {
-  services: Record<string, { build?: { args?: Record<string, string> } }>;
-}
-const apps = Object.values(readWorkspaceYaml<ComposeFile>('docker-compose.yml').services)
-  .flatMap((service) => service.build?.args?.['APP'] ?? [])
+const apps = readdirSync(path.join(workspaceRoot, 'k8s/base'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
   .sort();
 
 /** The app's config schema: `<app>Env` exported by apps/<app>/src/config.ts (the convention). */
 const configSchema = (app: string): EnvSchema => {
   const name = `${app.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}Env`;
-  // Loaded by name, so the table follows docker-compose.yml instead of a list of imports.
+  // Loaded by name, so the table follows k8s/base instead of a list of imports.
   const schema = (
     require(path.join(workspaceRoot, 'apps', app, 'src/config')) as Record<string, unknown>
   )[name];
@@ -32,7 +31,7 @@ const rows = apps.flatMap((app) =>
 );
 
 describe('app deployments', () => {
-  it('when docker-compose.yml is read, then it builds the apps', () => {
+  it('when k8s/base is read, then it deploys the apps', () => {
     expect(apps).toEqual(expect.arrayContaining(['analytics', 'email', 'rides', 'transaction']));
   });
 

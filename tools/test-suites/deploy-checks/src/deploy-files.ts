@@ -3,14 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 
-/** The deployment files (docker-compose.yml, k8s/, deploy/), read as the tools that use them do. */
+/** The deployment files (k8s/, deploy/, the Dockerfile), read as the tools that use them do. */
 
 export const workspaceRoot = path.resolve(__dirname, '../../../..');
 
 export const readWorkspaceFile = (file: string): string =>
   readFileSync(path.join(workspaceRoot, file), 'utf8');
 
-/** One YAML document; `<<` merge keys resolved, as Docker Compose resolves them. */
+/** One YAML document (`<<` merge keys resolved). */
 export const readWorkspaceYaml = <T = unknown>(file: string): T =>
   parse(readWorkspaceFile(file), { merge: true }) as T;
 
