@@ -1,3 +1,4 @@
+export * from './bad-configuration';
 export * from './browser';
 export * from './figures';
 export * from './load';
