@@ -1,4 +1,4 @@
-import { describeBadConfiguration } from '@taxi/stack-harness';
+import { describeBadConfiguration } from '@taxi/stack-harness/jest';
 
 // The built service (dist/apps/web) started with bad configuration, as config.ts defines it.
 describeBadConfiguration('web', [

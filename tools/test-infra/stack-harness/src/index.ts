@@ -1,4 +1,3 @@
-export * from './bad-configuration';
 export * from './browser';
 export * from './figures';
 export * from './load';
