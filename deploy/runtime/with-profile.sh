@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs a command, a service's `node main.js`, with the runtime profile (profile.env, next to this
-# script) in its environment: each of its variables that the environment does not set already.
+# script) in its environment: each of its variables that the environment does not set already;
+# when the command is node, NODE_V8_FLAGS go on its command line.
 # exec, so the command keeps this process: in a container it is PID 1, and SIGTERM reaches it.
 #   sh deploy/runtime/with-profile.sh node dist/apps/rides/main.js
 set -eu
@@ -19,4 +20,8 @@ while IFS= read -r line || [ -n "$line" ]; do
   eval "already=\${$name+set}"
   [ -n "$already" ] || export "$line"
 done <"$profile"
+# NODE_V8_FLAGS: flags Node accepts on its command line only, given right after `node`.
+case "${1:-}" in
+  node | */node) node="$1" && shift && set -- "$node" ${NODE_V8_FLAGS:-} "$@" ;;
+esac
 exec "$@"

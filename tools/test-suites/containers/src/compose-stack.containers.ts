@@ -140,8 +140,9 @@ describe('docker compose up of docker-compose.yml (images built here, third-part
       });
   });
 
-  it('when an app runs, then PID 1 is node with the runtime profile in its environment, and its heap is half its container memory limit', async () => {
+  it('when an app runs, then PID 1 is node with the runtime profile in its environment and on its command line, and its heap is half its container memory limit', async () => {
     const profile = parse(readFileSync(path.join(workspaceRoot, 'deploy/runtime/profile.env')));
+    const v8Flags = (profile['NODE_V8_FLAGS'] ?? '').split(' ').filter(Boolean);
     const readProc = (service: string, file: string) =>
       compose(
         ...['exec', '-T', service, 'node', '-e'],
@@ -163,9 +164,9 @@ describe('docker compose up of docker-compose.yml (images built here, third-part
         .find((line) => line.msg === 'memory limits');
       const limitMb = (container?.HostConfig.Memory ?? 0) / 2 ** 20;
 
-      expect({ service, cmdline: await readProc(service, 'cmdline') }).toEqual({
+      expect({ service, argv: (await readProc(service, 'cmdline')).split('\0') }).toEqual({
         service,
-        cmdline: 'node\0main.js\0',
+        argv: ['node', ...v8Flags, 'main.js', ''],
       });
       for (const [name, value] of Object.entries(profile))
         expect({ service, set: environ.includes(`${name}=${value}`) }).toEqual({
