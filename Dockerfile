@@ -19,6 +19,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /workspace
 ENV NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 COPY package.json package-lock.json ./
+# Its postinstall applies patches/ to node_modules with patch-package (kafkajs: ADR 033).
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
     NODE_EXTRA_CA_CERTS="$(test -s /run/secrets/ca && echo /run/secrets/ca)" \
     npm ci --no-audit --no-fund
@@ -43,19 +45,29 @@ ENV NODE_ENV=production \
     TAXI_SERVICE=${APP}
 WORKDIR /app
 COPY --from=build /workspace/dist/apps/${APP}/package.json /workspace/dist/apps/${APP}/package-lock.json ./
+# The production install gets the workspace's patches too (kafkajs: ADR 033; the service refuses
+# to start without it), applied by the same patch-package, mounted from the build stage for this
+# step only. The patch file stays in the image beside what it changed.
+COPY patches ./patches
 # npm is needed for this install only; removed afterwards, it is one tool less that can run in
 # production (its files stay in the base image's layers: this is not about size).
 RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
+    --mount=type=bind,from=build,source=/workspace/node_modules,target=/tmp/build/node_modules \
     NODE_EXTRA_CA_CERTS="$(test -s /run/secrets/ca && echo /run/secrets/ca)" \
     npm ci --omit=dev --no-audit --no-fund \
+    && node /tmp/build/node_modules/patch-package/index.js --error-on-fail --error-on-warn \
     && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
         /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 COPY --from=build /workspace/dist/apps/${APP}/ ./
 COPY deploy/docker/healthcheck.js ./
 COPY deploy/runtime/profile.env deploy/runtime/with-profile.sh ./runtime/
-# The one writable place for a service's local state (rides keeps its read model there), owned
-# by the service's user so that a volume mounted on it starts out writable.
+# The one writable place for a service's local state (rides keeps its read model there, email its
+# .eml outbox when no SMTP_URL is set: both defaults point here), owned by the service's user so
+# that a volume mounted on it starts out writable. Declared a VOLUME so that the image also runs
+# with a read-only root and nothing mounted (`docker run --read-only`, a pod without volumes): the
+# engine then gives it an anonymous volume.
 RUN mkdir -p /var/lib/taxi/${APP} && chown 1000:1000 /var/lib/taxi/${APP}
+VOLUME ["/var/lib/taxi/${APP}"]
 # Files stay root-owned and read-only to the process. Numeric uid:gid of the image's `node`
 # user, so Kubernetes can check runAsNonRoot without resolving a name.
 USER 1000:1000

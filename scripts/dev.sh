@@ -15,8 +15,10 @@ source "$root/scripts/node24.sh"
 source "$root/scripts/system-tools.sh"
 ensure_node24
 
-# npm ci when node_modules is missing or older than the lock file.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# npm ci when node_modules is missing or older than the lock file or a patch of patches/ (its
+# postinstall applies them: ADR 033).
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ||
+  -n "$(find patches -newer node_modules/.package-lock.json)" ]]; then
   echo "› installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi

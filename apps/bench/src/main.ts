@@ -1,15 +1,16 @@
 // `npm run bench`: what this machine's broker, and the pipeline on it, can do. Everything runs
 // here (broker, four services, SMTP server, load) and shares the cores. Prints a JSON report,
 // also written to tmp/bench-<time>.json; asserts nothing. Modes and knobs: docs/benchmarks.md.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { createKafka, ensureTopics } from '@taxi/kafka';
+import { connect, ensureTopics } from '@taxi/kafka';
 import { workspaceRoot } from '@taxi/stack-harness';
 import { measureBrokerCeiling } from './broker-ceiling';
+import { measureDispatchQuality } from './dispatch-quality';
 import { dropTopics } from './drop-topics';
-import { summariseProfiles } from './cpu-profile';
+import { kafkajsPer1000Rides, profilesIn, summariseProfiles } from './cpu-profile';
 import { runHttp } from './http-mode';
 import { runKafkaSide } from './kafka-side';
 import { benchSettings } from './settings';
@@ -25,7 +26,7 @@ const machine = () => ({
 
 const ceiling = async (brokers: string, records: number) => {
   const topic = `bench-ceiling-${Date.now()}`;
-  const kafka = createKafka(
+  const kafka = connect(
     { brokers: brokers.split(','), clientId: 'bench' },
     pino({ level: 'error' }),
   );
@@ -45,27 +46,53 @@ const ceiling = async (brokers: string, records: number) => {
 
 const main = async () => {
   const settings = benchSettings();
-  const brokers = process.env['KAFKA_BROKERS'];
-  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run through `npm run bench`');
+  const brokers = process.env['KAFKA_BROKERS'] ?? '';
+  if (!brokers && settings.modes.some((mode) => mode !== 'dispatch'))
+    throw new Error('KAFKA_BROKERS is not set: run through `npm run bench`');
   const stamp = new Date().toISOString().replaceAll(':', '-');
   const profileDir = path.join(workspaceRoot, 'tmp', `bench-profile-${stamp}`);
-  if (settings.cpuProfile)
-    process.env['E2E_NODE_ARGS'] = `--cpu-prof --cpu-prof-dir=${profileDir}/{name}`;
+  /** With BENCH_CPU_PROFILE=1, the services a mode starts write profiles to <profileDir>/<mode>. */
+  const profileInto = (mode: string) => {
+    if (settings.cpuProfile)
+      process.env['E2E_NODE_ARGS'] = `--cpu-prof --cpu-prof-dir=${profileDir}/${mode}/{name}`;
+  };
 
   const report: Record<string, unknown> = { at: new Date().toISOString(), machine: machine() };
+  // First, while nothing else runs: a simulation, no broker (ADR 038).
+  if (settings.modes.includes('dispatch'))
+    report['dispatchQuality'] = await measureDispatchQuality();
   if (settings.modes.includes('ceiling'))
     report['brokerCeiling'] = await ceiling(brokers, settings.ceilingRecords);
-  if (settings.modes.includes('kafka'))
-    report['kafkaSide'] = await withTracing(settings, (env) => runKafkaSide(settings, env));
-  if (settings.modes.includes('http'))
+  if (settings.modes.includes('kafka')) {
+    profileInto('kafka');
+    const kafkaSide = await withTracing(settings, (env) => runKafkaSide(settings, env));
+    report['kafkaSide'] = {
+      ...kafkaSide,
+      ...(settings.cpuProfile && {
+        kafkajsCpu: await kafkajsPer1000Rides(
+          path.join(profileDir, 'kafka'),
+          Object.fromEntries(
+            Object.values(kafkaSide.stages).map((stage) => [
+              stage.service,
+              stage.cpuSecondsPer1000Rides,
+            ]),
+          ),
+        ),
+      }),
+    };
+  }
+  if (settings.modes.includes('http')) {
+    profileInto('http');
     report['http'] = await withTracing(settings, (env) => runHttp(settings, env));
-  if (settings.cpuProfile) {
-    const services = readdirSync(profileDir);
-    report['cpuProfiles'] = Object.fromEntries(
-      await Promise.all(
-        services.map(async (name) => [name, await summariseProfiles(path.join(profileDir, name))]),
-      ),
-    );
+  }
+  if (settings.cpuProfile && existsSync(profileDir)) {
+    const summaries: Record<string, Record<string, unknown>> = {};
+    for (const mode of readdirSync(profileDir))
+      for (const service of readdirSync(path.join(profileDir, mode)))
+        (summaries[mode] ??= {})[service] = await summariseProfiles(
+          await profilesIn(path.join(profileDir, mode, service)),
+        );
+    report['cpuProfiles'] = summaries;
   }
 
   const file = path.join(workspaceRoot, 'tmp', `bench-${stamp}.json`);

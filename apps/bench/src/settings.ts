@@ -1,9 +1,9 @@
 /** What `npm run bench` measures, from environment variables (see docs/benchmarks.md). */
 
-export type BenchMode = 'ceiling' | 'kafka' | 'http';
+export type BenchMode = 'dispatch' | 'ceiling' | 'kafka' | 'http';
 export type EmailTarget = 'outbox' | 'smtp';
 
-const MODES: readonly BenchMode[] = ['ceiling', 'kafka', 'http'];
+const MODES: readonly BenchMode[] = ['dispatch', 'ceiling', 'kafka', 'http'];
 
 const positive = (name: string, fallback: number): number => {
   const raw = process.env[name];

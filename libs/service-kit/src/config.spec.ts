@@ -1,5 +1,16 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
-import { booleanFlag, commonEnv, ConfigError, port, readConfig, withSaslCheck } from './config';
+import {
+  booleanFlag,
+  commonEnv,
+  ConfigError,
+  ensureWritableDirectory,
+  port,
+  readConfig,
+  withSaslCheck,
+} from './config';
 
 const schema = z.object({ ...commonEnv, HTTP_PORT: port(8080) });
 
@@ -144,5 +155,39 @@ describe('withSaslCheck', () => {
     const config = readConfig(sasl, {});
 
     expect(config.KAFKA_SASL_MECHANISM).toBeUndefined();
+  });
+});
+
+describe('ensureWritableDirectory', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'writable-'));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('when the folder is missing under a writable parent, then it is created', () => {
+    const dir = path.join(root, 'a', 'b');
+
+    ensureWritableDirectory('STORE_DIR', dir);
+
+    expect(statSync(dir).isDirectory()).toBe(true);
+  });
+
+  it('when the folder cannot be created or written, then a ConfigError names the variable and the folder', () => {
+    const file = path.join(root, 'a-file');
+    writeFileSync(file, '');
+
+    const problems = problemsOf(() =>
+      ensureWritableDirectory('STORE_DIR', path.join(file, 'below')),
+    );
+
+    expect(problems).toEqual([
+      {
+        variable: 'STORE_DIR',
+        message: expect.stringMatching(/a-file\/below \(ENOTDIR\): set it to a writable folder$/),
+      },
+    ]);
   });
 });

@@ -16,7 +16,7 @@ export interface FleetOptions {
 }
 
 /** mulberry32: a tiny seeded PRNG, so the same seed always gives the same fleet. */
-const seededRandom = (seed: number) => {
+export const seededRandom = (seed: number): (() => number) => {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,8 +1,6 @@
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import { readConfig } from '@taxi/service-kit';
-import { workspaceRoot } from './deploy-files';
-import { deployParityProblems, imageHealthcheckDefaultPort, type EnvSchema } from './deploy-parity';
+import { appConfigSchema as configSchema, deployedApps } from './deploy-files';
+import { deployParityProblems, imageHealthcheckDefaultPort } from './deploy-parity';
 import { deployedEnvironments } from './deployed-environments';
 
 // Every app k8s/base deploys, in every k8s overlay (rendered with kubectl kustomize), against the
@@ -10,21 +8,7 @@ import { deployedEnvironments } from './deployed-environments';
 // and overlay, so a new app is checked without a new spec. docker-compose.yml's environments are
 // checked on the running stack by the container test (tools/test-suites/containers).
 
-const apps = readdirSync(path.join(workspaceRoot, 'k8s/base'), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name)
-  .sort();
-
-/** The app's config schema: `<app>Env` exported by apps/<app>/src/config.ts (the convention). */
-const configSchema = (app: string): EnvSchema => {
-  const name = `${app.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}Env`;
-  // Loaded by name, so the table follows k8s/base instead of a list of imports.
-  const schema = (
-    require(path.join(workspaceRoot, 'apps', app, 'src/config')) as Record<string, unknown>
-  )[name];
-  if (!schema) throw new Error(`apps/${app}/src/config.ts exports no ${name}`);
-  return schema as EnvSchema;
-};
+const apps = deployedApps();
 
 const rows = apps.flatMap((app) =>
   deployedEnvironments(app).map((deployed) => [app, deployed.where, deployed] as const),

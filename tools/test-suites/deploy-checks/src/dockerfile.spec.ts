@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readWorkspaceFile, workspaceRoot } from './deploy-files';
+import { appConfigSchema, deployedApps, readWorkspaceFile, workspaceRoot } from './deploy-files';
 import { baseImage, lintDockerfile, parseDockerfile, stages } from './dockerfile';
+import { readConfig } from '@taxi/service-kit';
 
 const dockerfile = () => readWorkspaceFile('Dockerfile');
 const runtimeStage = () => stages(parseDockerfile(dockerfile())).at(-1) ?? [];
@@ -40,6 +41,16 @@ describe('the Dockerfile', () => {
     expect(args('COPY').join('\n')).not.toMatch(/node_modules|\/workspace\/(apps|libs)\//);
   });
 
+  it('when the image installs its production dependencies, then it applies patches/ as the workspace install does', () => {
+    // kafkajs runs patched (ADR 033); the service refuses to start on an unpatched one.
+    const [install = ''] = args('RUN').filter((run) => run.includes('npm ci'));
+
+    expect(args('COPY')).toContain('patches ./patches');
+    expect(install).toMatch(
+      /npm ci --omit=dev[^&]*&& node \S+\/patch-package\/index\.js --error-on-fail --error-on-warn/,
+    );
+  });
+
   it('when the container runs, then the runtime profile starts node, as a non-root user, with a healthcheck', () => {
     const [user = ''] = args('USER');
 
@@ -54,6 +65,25 @@ describe('the Dockerfile', () => {
     expect(args('HEALTHCHECK')).toEqual([
       expect.stringContaining('CMD ["node", "healthcheck.js"]'),
     ]);
+  });
+
+  it("when an app's folder settings keep their defaults, then each lies in the image's declared volume, owned by its user", () => {
+    const folders = deployedApps().flatMap((app) =>
+      Object.entries(readConfig(appConfigSchema(app), {}))
+        .filter(([variable]) => variable.endsWith('_DIR'))
+        .map(([variable, dir]) => ({ app, variable, dir: String(dir) })),
+    );
+
+    expect(args('VOLUME')).toEqual(['["/var/lib/taxi/${APP}"]']);
+    expect(args('RUN')).toContainEqual(
+      'mkdir -p /var/lib/taxi/${APP} && chown 1000:1000 /var/lib/taxi/${APP}',
+    );
+    expect(folders.map((f) => f.variable).sort()).toEqual(['OUTBOX_DIR', 'RIDES_STORE_DIR']);
+    for (const { app, variable, dir } of folders)
+      expect({ variable, dir }).toEqual({
+        variable,
+        dir: expect.stringMatching(new RegExp(`^/var/lib/taxi/${app}(/|$)`)),
+      });
   });
 
   it('when the build context is sent, then what the Dockerfile copies exists and is not ignored', () => {
