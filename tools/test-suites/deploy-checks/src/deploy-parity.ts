@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { parse } from 'dotenv';
 import type { z } from 'zod';
 import { readConfig } from '@taxi/service-kit';
-import { readWorkspaceFile } from './deploy-files';
+import { readWorkspaceFile, workspaceRoot } from './deploy-files';
 import type { DeployedEnvironment, DeployedService, DeployedValue } from './deployed-environments';
 
 /**
@@ -71,8 +72,8 @@ export const deployParityProblems = (
 
 /** The port the image's HEALTHCHECK probes when HTTP_PORT is unset (deploy/docker/healthcheck.js). */
 export const imageHealthcheckDefaultPort = (service: DeployedService): number | undefined => {
-  const source = readWorkspaceFile('deploy/docker/healthcheck.js');
-  const table = /defaultPorts = \{([^}]*)\}/.exec(source)?.[1] ?? '';
-  const port = new RegExp(`\\b${service}: (\\d+)`).exec(table)?.[1];
-  return port === undefined ? undefined : Number(port);
+  const { defaultPorts } = require(path.join(workspaceRoot, 'deploy/docker/healthcheck.js')) as {
+    defaultPorts: Record<string, number | undefined>;
+  };
+  return defaultPorts[service];
 };
