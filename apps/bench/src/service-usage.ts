@@ -115,7 +115,12 @@ export const memoryLimitsOf = (stack: Stack) =>
       const line = service.logs.find((log) => log.msg === 'memory limits');
       return [
         service.name,
-        line ? { heapMb: line['heapLimitMb'], limitMb: line['memoryLimitMb'] } : null,
+        line
+          ? {
+              heapMb: line['heapLimitMb'] as number,
+              limitMb: line['memoryLimitMb'] as number | null,
+            }
+          : null,
       ];
     }),
   );
