@@ -6,6 +6,7 @@ export * from './otel-collector';
 export * from './outcomes';
 export * from './release';
 export * from './rides-client';
+export * from './runtime-profile';
 export * from './service-process';
 export * from './settle';
 export * from './smtp-sink';
