@@ -25,6 +25,7 @@ const common: [string, string][] = [
   ['KAFKA_TOPIC_PREFIX', 'has spaces'],
   ['KAFKA_SESSION_TIMEOUT_MS', '10'],
   ['KAFKA_REPLICATION_FACTOR', '0'],
+  ['KAFKA_MIN_INSYNC_REPLICAS', 'two'],
   ['LOG_LEVEL', 'loud'],
   ['LOG_FORMAT', 'xml'],
   ['HTTP_PORT', '70000'],
@@ -91,6 +92,21 @@ describe('bad configuration', () => {
       expect(code).toBe(2);
       expect(stderr).toContain('KAFKA_SASL_USERNAME: required');
       expect(stderr).toContain('KAFKA_SASL_PASSWORD: required');
+    },
+  );
+
+  it.each(['rides', 'transaction', 'email', 'analytics', 'web'] as const)(
+    'when %s is told topics need more in-sync replicas than their replication, then it exits 2 naming KAFKA_MIN_INSYNC_REPLICAS',
+    async (service) => {
+      const { code, stderr } = await runWith(service, {
+        KAFKA_REPLICATION_FACTOR: '3',
+        KAFKA_MIN_INSYNC_REPLICAS: '4',
+      });
+
+      expect(code).toBe(2);
+      expect(stderr).toContain(
+        'KAFKA_MIN_INSYNC_REPLICAS: must be at most KAFKA_REPLICATION_FACTOR',
+      );
     },
   );
 });
