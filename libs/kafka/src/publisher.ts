@@ -1,13 +1,17 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { encode, type EventOf, type TopicContract } from '@taxi/events';
-import { KafkaRuntimeError } from './errors';
+import { KafkaRuntimeError, PublishOutcomeUnknownError } from './errors';
 import { withCreationContext } from './tracing';
 
 export interface PublisherOptions {
   readonly kafka: Kafka;
   readonly logger: Logger;
-  /** A publish not acknowledged by all in-sync replicas within this time fails as retriable. */
+  /**
+   * A publish not acknowledged by all in-sync replicas within this time fails as retriable: with
+   * `publish_timeout` if it was still waiting its turn (it is withdrawn: never published), with
+   * a `PublishOutcomeUnknownError` if the broker had it (it may still be written).
+   */
   readonly timeoutMs?: number;
   /** Publishes waiting beyond this many messages are refused at once (back-pressure). */
   readonly maxQueuedMessages?: number;
@@ -22,14 +26,20 @@ export interface Publisher {
     contract: Contract,
     events: readonly EventOf<Contract>[],
   ): Promise<void>;
-  isConnected(): boolean;
+  /**
+   * Connected, and the broker acknowledges: false while a batch has waited longer than the
+   * publish timeout (a partition without a leader, or with too few in-sync replicas).
+   */
+  isReady(): boolean;
   disconnect(): Promise<void>;
 }
 
 interface Pending {
   readonly topic: string;
   readonly messages: Message[];
+  /** Called once, when the broker acknowledged the batch (no error) or the producer gave up. */
   readonly settle: (error?: Error) => void;
+  /** Handed to the broker: from then on it cannot be withdrawn. */
   sent: boolean;
 }
 
@@ -88,6 +98,8 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
   });
   let connected = false;
   let closed = false;
+  /** When the batch in flight was handed to the broker; undefined while none is. */
+  let sentAt: number | undefined;
   producer.on(producer.events.CONNECT, () => (connected = true));
   producer.on(producer.events.DISCONNECT, () => (connected = false));
   await producer.connect();
@@ -102,6 +114,7 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
       queue = [];
       queuedMessages = 0;
       batch.forEach((pending) => (pending.sent = true));
+      sentAt = Date.now();
       try {
         await producer.sendBatch({
           topicMessages: groupByTopic(
@@ -114,17 +127,12 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
         connected = true;
         batch.forEach((pending) => pending.settle());
       } catch (error) {
+        // The producer gave up (a non-retriable error): an earlier attempt of this batch may have
+        // been written all the same, its answer lost.
         logger.warn({ err: error }, 'publish failed');
-        const failure = new KafkaRuntimeError(
-          'broker did not acknowledge the publish',
-          'publish_timeout',
-          true,
-          {
-            cause: error,
-          },
-        );
-        batch.forEach((pending) => pending.settle(failure));
+        batch.forEach((pending) => pending.settle(error as Error));
       }
+      sentAt = undefined;
     }
     inFlight = undefined;
   };
@@ -149,15 +157,25 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
       );
     }
     return new Promise<void>((resolve, reject) => {
+      // Set once the caller was told the outcome is unknown: how the batch ended, told later.
+      let tellLater: ((acknowledged: boolean) => void) | undefined;
       const timer = setTimeout(() => {
-        // Not yet handed to the broker: withdraw it so a caller told "failed" is never published.
-        if (!pending.sent) {
-          queue = queue.filter((other) => other !== pending);
-          queuedMessages -= messages.length;
+        if (pending.sent) {
+          const settled = new Promise<boolean>((resolveLater) => (tellLater = resolveLater));
+          reject(
+            new PublishOutcomeUnknownError(
+              `handed to the broker, not acknowledged within ${timeoutMs} ms`,
+              settled,
+            ),
+          );
+          return;
         }
+        // Not yet handed to the broker: withdrawn, so a caller told "failed" is never published.
+        queue = queue.filter((other) => other !== pending);
+        queuedMessages -= messages.length;
         reject(
           new KafkaRuntimeError(
-            `no acknowledgement within ${timeoutMs} ms`,
+            `not handed to the broker within ${timeoutMs} ms; withdrawn`,
             'publish_timeout',
             true,
           ),
@@ -169,8 +187,15 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
         sent: false,
         settle: (error) => {
           clearTimeout(timer);
-          if (error) reject(error);
-          else resolve();
+          if (tellLater) return tellLater(error === undefined);
+          if (error === undefined) return resolve();
+          reject(
+            new PublishOutcomeUnknownError(
+              'the producer gave up on the publish',
+              Promise.resolve(false),
+              { cause: error },
+            ),
+          );
         },
       };
       queue.push(pending);
@@ -181,7 +206,7 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
 
   return {
     publish,
-    isConnected: () => connected,
+    isReady: () => connected && (sentAt === undefined || Date.now() - sentAt < timeoutMs),
     disconnect: async () => {
       closed = true;
       await inFlight;
