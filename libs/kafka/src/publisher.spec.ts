@@ -21,7 +21,14 @@ const fakeKafka = () => {
         });
       }),
   } as unknown as Producer;
-  return { kafka: { producer: () => producer } as unknown as Kafka, sends };
+  const made = { producers: 0 };
+  const kafka = {
+    producer: () => {
+      made.producers += 1;
+      return producer;
+    },
+  } as unknown as Kafka;
+  return { kafka, sends, made };
 };
 
 const TIMEOUT_MS = 1_000;
@@ -31,14 +38,14 @@ describe('createPublisher when the broker is slow to acknowledge', () => {
   afterEach(() => jest.useRealTimers());
 
   const start = async () => {
-    const { kafka, sends } = fakeKafka();
+    const { kafka, sends, made } = fakeKafka();
     const publisher = await createPublisher({
       kafka,
       logger: testLogger(),
       timeoutMs: TIMEOUT_MS,
     });
     const publish = () => publisher.publish(topics.rideRequested, [freshRideRequested()]);
-    return { publisher, sends, publish };
+    return { publisher, sends, publish, made };
   };
 
   it('when a publish waiting behind a stuck batch times out, then it is withdrawn: never handed to the broker', async () => {
@@ -80,6 +87,21 @@ describe('createPublisher when the broker is slow to acknowledge', () => {
 
     expect(error).toBeInstanceOf(PublishOutcomeUnknownError);
     expect(await error.settled).toBe(false);
+  });
+
+  it('when the producer gave up on a batch, then the next batch goes out on a new producer', async () => {
+    const { sends, publish, made } = await start();
+    const failed = publish().catch((error: unknown) => error);
+    await jest.advanceTimersByTimeAsync(0);
+
+    sends[0]?.settle(new Error('The broker received an out of order sequence number'));
+    await failed;
+    const next = publish();
+    await jest.advanceTimersByTimeAsync(0);
+    sends[1]?.settle();
+
+    await expect(next).resolves.toBeUndefined();
+    expect(made.producers).toBe(2);
   });
 
   it('when a batch waits longer than the timeout, then the publisher is not ready until it is acknowledged', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { encode, type EventOf, type TopicContract } from '@taxi/events';
@@ -89,20 +90,36 @@ export const groupByTopic = <Item>(
 /** An idempotent producer (acks from all in-sync replicas) with natural batching. */
 export const createPublisher = async (options: PublisherOptions): Promise<Publisher> => {
   const { kafka, logger, timeoutMs = 5_000, maxQueuedMessages = 20_000 } = options;
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    // An idempotent producer must not give up, or ordering and de-duplication break; callers
-    // still get an answer within `timeoutMs`.
-    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
-  });
   let connected = false;
   let closed = false;
   /** When the batch in flight was handed to the broker; undefined while none is. */
   let sentAt: number | undefined;
-  producer.on(producer.events.CONNECT, () => (connected = true));
-  producer.on(producer.events.DISCONNECT, () => (connected = false));
-  await producer.connect();
+  const connectProducer = async (): Promise<Producer> => {
+    const created = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // An idempotent producer must not give up, or ordering and de-duplication break; callers
+      // still get an answer within `timeoutMs`.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
+    });
+    created.on(created.events.CONNECT, () => (connected = true));
+    created.on(created.events.DISCONNECT, () => (connected = false));
+    await created.connect();
+    return created;
+  };
+  let producer = await connectProducer();
+  /** A new producer for an old one, tried until one connects. */
+  const replaceProducer = async (old: Producer): Promise<Producer> => {
+    await old.disconnect().catch(() => undefined);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await connectProducer();
+      } catch (error) {
+        logger.warn({ err: error, attempt }, 'new producer could not connect; trying again');
+        await delay(Math.min(5_000, 500 * attempt));
+      }
+    }
+  };
 
   let queue: Pending[] = [];
   let queuedMessages = 0;
@@ -128,9 +145,12 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
         batch.forEach((pending) => pending.settle());
       } catch (error) {
         // The producer gave up (a non-retriable error): an earlier attempt of this batch may have
-        // been written all the same, its answer lost.
-        logger.warn({ err: error }, 'publish failed');
+        // been written all the same, its answer lost. Its sequence numbers may no longer be the
+        // broker's (OUT_OF_ORDER_SEQUENCE_NUMBER on every later send: kafkajs cannot recover,
+        // tulios/kafkajs#598), so the next batch goes out with a new producer id.
+        logger.warn({ err: error }, 'publish failed; starting a new producer');
         batch.forEach((pending) => pending.settle(error as Error));
+        producer = await replaceProducer(producer);
       }
       sentAt = undefined;
     }

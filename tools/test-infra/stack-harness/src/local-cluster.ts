@@ -56,6 +56,12 @@ export class LocalCluster {
     return cluster;
   }
 
+  /** The variables that point tools/dev-env/kafka/kafka.sh at this cluster (for a shell). */
+  get shellEnv(): Record<string, string> {
+    const names = ['KAFKA_NODES', 'KAFKA_PORT', 'KAFKA_CONTROLLER_PORT', 'KAFKA_DATA_DIR'];
+    return Object.fromEntries(names.map((name) => [name, this.env[name] ?? '']));
+  }
+
   /** SIGKILL: the node crashes; its clients see their connections reset. */
   kill(node: number): Promise<void> {
     return this.kafkaSh('kill', node);
