@@ -55,9 +55,9 @@ export const underLoad = async <Result>(
 ): Promise<{ report: LoadReport; result: Result }> => {
   let begin: () => void = () => undefined;
   const begun = new Promise<void>((resolve) => (begin = resolve));
-  let load: SteadyLoad | undefined;
-  const over = begun.then(() => fault(load as SteadyLoad));
-  load = steadyLoad(stack, {
+  // Called only once rides were accepted, so `load` is set by then.
+  const over = begun.then(() => fault(load));
+  const load = steadyLoad(stack, {
     ...options,
     until: over,
     onAccepted: (n) => {
