@@ -427,3 +427,37 @@ describe('the patched send (a leader moving to a broker that already answered)',
     expect(writes.flatMap((w) => w.partitions)).toEqual([1]);
   });
 });
+
+// kafkajs' fetch decoding, as the patch changes it and as released: the last batch of a segment
+// with every record removed by compaction (the cleaner keeps the batch for the producer's state).
+type Codec = { buffer: Buffer };
+type DecodeMessages = (decoder: unknown) => Promise<{ offset: string; isControlRecord: boolean }[]>;
+
+const decodeAnEmptiedBatch = async (load: NodeJS.Require) => {
+  const decodeMessages = load(
+    'kafkajs/src/protocol/requests/fetch/v4/decodeMessages',
+  ) as DecodeMessages;
+  const { RecordBatch } = load('kafkajs/src/protocol/recordBatch/v0') as {
+    RecordBatch: (batch: object) => Promise<Codec>;
+  };
+  const Encoder = load('kafkajs/src/protocol/encoder') as new () => {
+    writeBytes(b: Buffer): Codec;
+  };
+  const Decoder = load('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => unknown;
+  const emptied = await RecordBatch({ firstOffset: '260', transactional: true, records: [] });
+  return decodeMessages(new Decoder(new Encoder().writeBytes(emptied.buffer).buffer));
+};
+
+describe('the patched fetch (a record batch compaction emptied)', () => {
+  it('when a fetch returns only an emptied batch, then it yields a control record at its offset, so the consumer moves past it', async () => {
+    const records = await decodeAnEmptiedBatch(require);
+
+    expect(records.map(({ offset, isControlRecord }) => ({ offset, isControlRecord }))).toEqual([
+      { offset: '260', isControlRecord: true },
+    ]);
+  });
+
+  it('when released kafkajs decodes it, then it yields nothing, and a consumer fetches that offset for ever (the bug)', async () => {
+    expect(await decodeAnEmptiedBatch(unpatched.require)).toEqual([]);
+  });
+});

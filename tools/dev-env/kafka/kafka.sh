@@ -676,7 +676,7 @@ logs() {
 # The java command line of a Kafka tool. 4.x: no config file means log4j2's default (console) at
 # the level given here: the tools' output is not buried under client INFO lines.
 tool_command() {
-  local logopt="-Dlog4j2.level=WARN"
+  local logopt="-Dlog4j2.level=ERROR"
   (($(kafka_major) >= 4)) || logopt="$(logging_opts)"
   TOOL=("$JAVA" -Xmx512m "$logopt" -cp "$LIBS_DIR/*")
 }
