@@ -1,6 +1,7 @@
 import { topicsFor } from '@taxi/events';
 import {
   exactlyOnce,
+  getJson,
   LocalCluster,
   postRide,
   recordFigures,
@@ -30,6 +31,10 @@ const RATE = Number(process.env['CLUSTER_FAULT_RATE'] ?? 10);
 const load = { count: RIDES, perSecond: RATE, startAfter: 3 * RATE };
 /** Drivers stay busy for the real trip time (tens of minutes): none may be booked twice. */
 const FLEET_SIZE = 3000;
+
+interface Readiness {
+  readonly checks: Record<string, boolean>;
+}
 
 /** Booked drivers that were confirmed more than once. */
 const doubleBooked = (drivers: readonly string[]) => {
@@ -196,10 +201,11 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
           await Promise.all([cluster.kill(first), cluster.kill(second)]);
           await unavailable;
           const probes = await Promise.all(Array.from({ length: 20 }, (_, n) => probe(n)));
+          const readyWhileDown = await getJson<Readiness>(`${stack.ridesUrl}/readyz`);
           await cluster.start(first);
           await stream.acceptedMore(RATE);
           await cluster.start(second);
-          return { at, probes };
+          return { at, probes, readyWhileDown };
         },
       );
       accepted.push(...report.accepted);
@@ -215,6 +221,7 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
       accepted.push(...retried.map((answer) => answer.body['rideId'] as string));
       const counts = await settleExactlyOnce();
       const customers = new Set(await requestedCustomers(kafka, stack.prefix));
+      const readyAfter = await getJson<Readiness>(`${stack.ridesUrl}/readyz`);
 
       recordFigures('cluster: two of three nodes down (below min ISR, no quorum)', {
         sent: report.accepted.length,
@@ -234,6 +241,12 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
       expect(retried.map((answer) => [answer.status, answer.body['rideId']])).toEqual(
         unknown.map((p) => [202, p.rideId]),
       );
+      // Readiness says what the answers said: not ready while Kafka acknowledges nothing.
+      expect(result.readyWhileDown).toMatchObject({
+        status: 503,
+        body: { checks: { kafka_producer: false } },
+      });
+      expect(readyAfter).toMatchObject({ status: 200, body: { checks: { kafka_producer: true } } });
     },
     FAULT_TEST_TIMEOUT_MS,
   );

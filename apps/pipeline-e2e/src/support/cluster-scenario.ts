@@ -53,6 +53,7 @@ export const underLoad = async <Result>(
   },
   fault: (load: SteadyLoad) => Promise<Result>,
 ): Promise<{ report: LoadReport; result: Result }> => {
+  const startedAt = Date.now();
   let begin: () => void = () => undefined;
   const begun = new Promise<void>((resolve) => (begin = resolve));
   // Called only once rides were accepted, so `load` is set by then.
@@ -65,7 +66,12 @@ export const underLoad = async <Result>(
     },
   });
   const report = await load.report;
-  return { report, result: await over };
+  const result = await over;
+  const seconds = (Date.now() - startedAt) / 1000;
+  process.stdout.write(
+    `fault and stream: ${seconds.toFixed(0)} s, ${report.accepted.length} rides\n`,
+  );
+  return { report, result };
 };
 
 /** The seconds a fault cost, from when it began: without a 202, and without a decision. */
