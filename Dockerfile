@@ -68,9 +68,13 @@ RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
         /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 COPY --from=build /workspace/dist/apps/${APP}/ ./
 COPY deploy/docker/healthcheck.js ./
-# The one writable place for a service's local state (rides keeps its read model there), owned
-# by the service's user so that a volume mounted on it starts out writable.
+# The one writable place for a service's local state (rides keeps its read model there, email its
+# .eml outbox when no SMTP_URL is set: both defaults point here), owned by the service's user so
+# that a volume mounted on it starts out writable. Declared a VOLUME so that the image also runs
+# with a read-only root and nothing mounted (`docker run --read-only`, a pod without volumes): the
+# engine then gives it an anonymous volume.
 RUN mkdir -p /var/lib/taxi/${APP} && chown 1000:1000 /var/lib/taxi/${APP}
+VOLUME ["/var/lib/taxi/${APP}"]
 # Files stay root-owned and read-only to the process. Numeric uid:gid of the image's `node`
 # user, so Kubernetes can check runAsNonRoot without resolving a name.
 USER 1000:1000

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: formatting, lint (module boundaries enforced), types, unit tests, integration and
 # end-to-end tests against a real Kafka broker, then the container test (`docker compose up` of the
-# images built here; skipped with a one-line reason where no Docker engine can be had); ends with
-# one summary line over all jest runs.
+# images built here; skipped with a one-line reason where no Docker engine can be had), then the
+# Kubernetes test (the manifests on a cluster of its own, reusing those images; skipped with a
+# one-line reason where no cluster can be had); ends with one summary line over all jest runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=true
@@ -22,7 +23,11 @@ bash tools/dev-env/with-kafka.sh npx nx run-many -t int --parallel=1 --output-st
 step "containers: docker compose up of docker-compose.yml, images built here"
 containers_status=0
 bash tools/test-suites/containers/test.sh || containers_status=$?
+step "kubernetes: k8s/overlays on a single-node cluster of its own, the same images"
+k8s_status=0
+bash tools/test-suites/kubernetes/test.sh || k8s_status=$?
 step "summary"
 node tools/test-infra/jest/print-summary.js
 ((int_status != 0)) && exit "$int_status"
-exit "$containers_status"
+((containers_status != 0)) && exit "$containers_status"
+exit "$k8s_status"

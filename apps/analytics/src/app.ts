@@ -11,7 +11,7 @@ import {
 import type { AnalyticsConfig } from './config';
 import { countRides, mergeStates } from './domain/stats';
 import { statsRoute } from './http/stats-route';
-import { PartitionStates } from './kafka/partition-states';
+import { followAllStates } from './kafka/analytics-state';
 import { startRideOutcomesConsumer } from './kafka/ride-outcomes-consumer';
 import { startSummaryPublisher } from './kafka/summary-publisher';
 import { analyticsMetrics } from './metrics';
@@ -26,9 +26,8 @@ export const start = async (
   onFatal: (error: unknown) => void,
 ): Promise<AnalyticsService> => {
   const { kafka, topics } = await connectToKafka(config, logger);
-  const states = await PartitionStates.start(kafka, topics, logger, onFatal);
-  const stats = () => mergeStates(states.all());
   const registry = createMetricsRegistry('analytics');
+  // The gauge reads the states when scraped, after start() has returned.
   const metrics = analyticsMetrics(registry, () => countRides(states.all()));
   const publisher = await createPublisher({ kafka, logger });
   const consumer = await startRideOutcomesConsumer({
@@ -38,11 +37,12 @@ export const start = async (
     topics,
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
-    states,
     metrics,
     logger,
     onFatal,
   });
+  const states = await followAllStates({ kafka, topics, own: consumer.states, logger, onFatal });
+  const stats = () => mergeStates(states.all());
   const summaries = startSummaryPublisher({
     intervalMs: config.SUMMARY_INTERVAL_MS,
     topics,

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createKafka, deleteTopicsWithPrefix } from '@taxi/kafka';
+import { connect, deleteTopicsWithPrefix } from '@taxi/kafka';
 
 /**
  * Deletes the topics a bench run made (its own prefix), once its services are stopped: a
@@ -7,7 +7,7 @@ import { createKafka, deleteTopicsWithPrefix } from '@taxi/kafka';
  * disk until the broker stopped.
  */
 export const dropTopics = async (brokers: string, prefix: string): Promise<void> => {
-  const kafka = createKafka(
+  const kafka = connect(
     { brokers: brokers.split(','), clientId: 'bench' },
     pino({ level: 'error' }),
   );

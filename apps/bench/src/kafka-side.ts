@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
 import { newEnvelope, topicsFor, type RideRequestedEvent } from '@taxi/events';
-import { createKafka, createPublisher } from '@taxi/kafka';
+import { connect, createPublisher } from '@taxi/kafka';
 import {
   rideRequest,
   type ServiceName,
@@ -50,7 +50,7 @@ const rideEvent = (n: number, now: Date): RideRequestedEvent => {
  */
 const writeRides = async (stack: Stack, rides: number): Promise<{ seconds: number }> => {
   const logger = pino({ level: 'error' });
-  const kafka = createKafka({ brokers: stack.brokers.split(','), clientId: 'bench' }, logger);
+  const kafka = connect({ brokers: stack.brokers.split(','), clientId: 'bench' }, logger);
   const publisher = await createPublisher({ kafka, logger, timeoutMs: 60_000 });
   const topic = topicsFor(stack.prefix).rideRequested;
   const started = Date.now();

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { createKafka, ensureTopics } from '@taxi/kafka';
+import { connect, ensureTopics } from '@taxi/kafka';
 import { workspaceRoot } from '@taxi/stack-harness';
 import { measureBrokerCeiling } from './broker-ceiling';
 import { measureDispatchQuality } from './dispatch-quality';
@@ -33,7 +33,7 @@ const cluster = () => ({
 
 const ceiling = async (brokers: string, records: number) => {
   const topic = `bench-ceiling-${Date.now()}`;
-  const kafka = createKafka(
+  const kafka = connect(
     { brokers: brokers.split(','), clientId: 'bench' },
     pino({ level: 'error' }),
   );

@@ -5,6 +5,7 @@ import {
   consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
+  ensureWritableDirectory,
   opsRoutes,
   startOpsServer,
   type Service,
@@ -38,6 +39,7 @@ export const start = async (
   logger: Logger,
   onFatal: (error: unknown) => void,
 ): Promise<EmailService> => {
+  if (!config.SMTP_URL) ensureWritableDirectory('OUTBOX_DIR', config.OUTBOX_DIR);
   const { kafka, topics } = await connectToKafka(config, logger);
   await assertLedgerCoPartitioned(kafka, topics);
   const registry = createMetricsRegistry('email');

@@ -1,3 +1,4 @@
+import { readConfig } from '@taxi/service-kit';
 import { documentedVariables } from '@taxi/testing';
 import { emailEnv } from './config';
 
@@ -12,5 +13,14 @@ describe('email configuration', () => {
         (variable) => !accepted.includes(variable),
       ),
     ).toEqual([]);
+  });
+  it("when OUTBOX_DIR is not set, then it is the image's volume, an absolute path a read-only image can write", () => {
+    const config = readConfig(emailEnv, {});
+
+    expect(config.OUTBOX_DIR).toBe('/var/lib/taxi/email/outbox');
+  });
+
+  it('when OUTBOX_DIR is set, then that folder is used', () => {
+    expect(readConfig(emailEnv, { OUTBOX_DIR: 'tmp/elsewhere' }).OUTBOX_DIR).toBe('tmp/elsewhere');
   });
 });

@@ -19,8 +19,10 @@ export const emailEnv = withKafkaChecks(
     OUTBOX_DIR: z
       .string()
       .min(1)
-      .default('.outbox')
-      .describe('Folder for .eml files when SMTP_URL is unset'),
+      .default('/var/lib/taxi/email/outbox')
+      .describe(
+        "Folder for .eml files when SMTP_URL is unset, created if missing; the default is in the image's volume",
+      ),
     EMAIL_FROM: z
       .string()
       .min(3)

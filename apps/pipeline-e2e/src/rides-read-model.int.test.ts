@@ -1,5 +1,6 @@
-import type { Kafka } from 'kafkajs';
-import { eventually, testKafka, uniqueName } from '@taxi/testing';
+import type { KafkaClient } from '@taxi/kafka';
+import { testKafka } from '@taxi/kafka/testing';
+import { eventually, uniqueName } from '@taxi/testing';
 import {
   sendRides,
   Outcomes,
@@ -34,7 +35,7 @@ const finalStatuses = (url: string, rideIds: readonly string[]): Promise<RideAns
 
 describe('the rides read model, kept in a local store', () => {
   let stack: Stack;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let outcomes: Outcomes;
 
   beforeAll(async () => {

@@ -6,6 +6,7 @@ import {
   consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
+  ensureWritableDirectory,
   listen,
   opsRoutes,
   traceHttpRequests,
@@ -33,6 +34,8 @@ export const start = async (
   logger: Logger,
   onFatal: (error: unknown) => void,
 ): Promise<RidesService> => {
+  if (config.RIDES_STORE_DIR !== ':memory:')
+    ensureWritableDirectory('RIDES_STORE_DIR', config.RIDES_STORE_DIR);
   const { kafka, topics } = await connectToKafka(config, logger);
   const registry = createMetricsRegistry('rides');
   const metrics = ridesMetrics(registry);

@@ -1,3 +1,4 @@
+import { readConfig } from '@taxi/service-kit';
 import { documentedVariables } from '@taxi/testing';
 import { ridesEnv } from './config';
 
@@ -12,5 +13,16 @@ describe('rides configuration', () => {
         (variable) => !accepted.includes(variable),
       ),
     ).toEqual([]);
+  });
+  it("when RIDES_STORE_DIR is not set, then it is the image's volume, an absolute path a read-only image can write", () => {
+    const config = readConfig(ridesEnv, {});
+
+    expect(config.RIDES_STORE_DIR).toBe('/var/lib/taxi/rides');
+  });
+
+  it('when RIDES_STORE_DIR is set, then that folder is used', () => {
+    expect(readConfig(ridesEnv, { RIDES_STORE_DIR: 'tmp/elsewhere' }).RIDES_STORE_DIR).toBe(
+      'tmp/elsewhere',
+    );
   });
 });

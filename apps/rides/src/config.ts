@@ -22,9 +22,9 @@ export const ridesEnv = withKafkaChecks(
     RIDES_STORE_DIR: z
       .string()
       .min(1)
-      .default('tmp/rides-store')
+      .default('/var/lib/taxi/rides')
       .describe(
-        'Directory of the local ride store (SQLite, one per instance); if lost, it is rebuilt from the topics',
+        "Directory of the local ride store (SQLite, one per instance), created if missing; if lost, it is rebuilt from the topics. The default is the image's volume",
       ),
   }),
 );

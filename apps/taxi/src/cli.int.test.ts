@@ -3,15 +3,16 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   allTopicSettings,
-  encode,
   exampleRideConfirmed,
   exampleRideRequested,
   topicsFor,
   type EmailSentEvent,
+  type EventOf,
   type TopicContract,
 } from '@taxi/events';
-import { ensureTopics } from '@taxi/kafka';
-import { collect, testBrokers, testKafka, testLogger, uniqueName } from '@taxi/testing';
+import { consume, createPublisher, eachMessage, ensureTopics } from '@taxi/kafka';
+import { testBrokers, testKafka } from '@taxi/kafka/testing';
+import { testLogger, uniqueName } from '@taxi/testing';
 
 const taxiMain = path.resolve(__dirname, '../../../dist/apps/taxi/main.js');
 
@@ -42,16 +43,9 @@ describe('taxi CLI against a real broker', () => {
     payload: { rideId, kind: 'confirmation', messageId: '<m1@taxi>', sentAt: ride.occurredAt },
   };
 
-  const publish = async <C extends TopicContract>(
-    contract: C,
-    event: Parameters<typeof encode<C>>[1],
-  ) => {
-    const encoded = encode(contract, event);
-    if (!encoded.ok) throw new Error(encoded.error.reason);
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic: contract.name, messages: [encoded.value] });
-    await producer.disconnect();
+  const publish = async <C extends TopicContract>(contract: C, event: EventOf<C>) => {
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    await publisher.publish(contract, [event]).finally(() => publisher.disconnect());
   };
 
   beforeAll(async () => {
@@ -139,9 +133,23 @@ describe('taxi CLI against a real broker', () => {
 
   it('when a group has read a topic, then groups shows its committed offsets and lag per partition', async () => {
     const groupId = `${prefix}${uniqueName('group')}`;
-    const reader = await collect(kafka, [names.rideRequested.name], { groupId });
-    await reader.waitFor(1);
-    await reader.stop();
+    let handled: () => void = () => undefined;
+    const handledOne = new Promise<void>((resolve) => (handled = resolve));
+    const consumer = await consume({
+      mode: 'at-least-once',
+      kafka,
+      groupId,
+      contracts: [names.rideRequested],
+      service: 'cli-test',
+      logger: testLogger(),
+      onFatal: (error) => {
+        throw error;
+      },
+      maxBatchSize: 1,
+      handle: eachMessage(async () => handled()),
+    });
+    await handledOne;
+    await consumer.stop();
 
     const { code, stdout } = await taxi(env, 'groups', groupId, '--json');
 

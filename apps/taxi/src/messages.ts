@@ -1,5 +1,5 @@
 import { decode } from '@taxi/events';
-import type { TailedMessage } from '@taxi/kafka';
+import type { KafkaRecord } from '@taxi/kafka';
 import type { CliContext } from './context';
 
 /**
@@ -11,17 +11,28 @@ export const topicName = (context: CliContext, name: string): string => {
   return name.startsWith(prefix) ? name : `${prefix}${name}`;
 };
 
-export interface ShownMessage extends Omit<TailedMessage, 'value'> {
+export interface ShownMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: string | null;
+  readonly headers: Readonly<Record<string, string>>;
   /** The decoded event, or the raw text when the topic has no contract or it does not decode. */
   readonly event?: unknown;
   readonly raw?: string;
   readonly invalid?: string;
 }
 
-/** A consumed message decoded with its topic's contract (libs/events). */
-export const decodeMessage = (context: CliContext, message: TailedMessage): ShownMessage => {
-  const { value, ...rest } = message;
-  const contract = Object.values(context.topics).find((c) => c.name === message.topic);
+/** A record as read, its key and headers as text, decoded with its topic's contract (libs/events). */
+export const decodeMessage = (context: CliContext, record: KafkaRecord): ShownMessage => {
+  const { value, key, headers, ...position } = record;
+  const rest = {
+    ...position,
+    key: key?.toString() ?? null,
+    headers: Object.fromEntries(Object.entries(headers).map(([name, v]) => [name, v.toString()])),
+  };
+  const contract = Object.values(context.topics).find((c) => c.name === record.topic);
   if (!contract) return { ...rest, raw: value?.toString() ?? '' };
   const decoded = decode(contract, value);
   return decoded.ok

@@ -11,7 +11,7 @@ import type { TransactionConfig } from './config';
 import { decideRideRequest } from './decide-ride-request';
 import { createFleet } from './domain/fleet';
 import { defaultTariff } from './domain/pricing';
-import { FleetShards } from './kafka/fleet-shards';
+import { fleetState, shardDrivers } from './kafka/fleet-state';
 import { startRideRequestsConsumer } from './kafka/ride-requests-consumer';
 import { transactionMetrics } from './metrics';
 
@@ -33,7 +33,7 @@ export const start = async (
     center: { lat: config.FLEET_CENTER_LAT, lng: config.FLEET_CENTER_LNG },
     radiusKm: config.FLEET_RADIUS_KM,
   });
-  const shards = new FleetShards({ kafka, topics, fleet, logger });
+  const driversOf = shardDrivers(fleet, topics);
   const consumer = await startRideRequestsConsumer({
     kafka,
     onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
@@ -42,9 +42,9 @@ export const start = async (
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
-    shards,
+    fleet: fleetState(topics, driversOf),
     decide: decideRideRequest({
-      shards,
+      driversOf,
       topics,
       settings: {
         maxPickupKm: config.MAX_PICKUP_KM,

@@ -1,11 +1,13 @@
 import type { RideRequestedEvent, Topics } from '@taxi/events';
-import { outgoing, type MessageContext, type Outgoing } from '@taxi/kafka';
+import { outgoing, type Decision, type MessageContext } from '@taxi/kafka';
+import type { Driver } from './domain/fleet';
 import { processRideRequest, type RideContext } from './domain/process-ride-request';
-import type { FleetShards } from './kafka/fleet-shards';
+import type { ShardChange, ShardState } from './domain/shard';
 import type { TransactionMetrics } from './metrics';
 
 export interface DecideRideDeps {
-  readonly shards: FleetShards;
+  /** The drivers of a `ride_details` partition (its shard). */
+  readonly driversOf: (partition: number) => readonly Driver[];
   readonly topics: Topics;
   readonly settings: Omit<RideContext, 'drivers' | 'now'>;
   readonly now: () => Date;
@@ -14,22 +16,23 @@ export interface DecideRideDeps {
 
 /**
  * One ride request, inside its partition's open transaction: decide against the partition's
- * shard, stage the state change in the transaction, and return the event to publish with it.
+ * shard, and return the event to publish and the shard's change, committed together.
  */
 export const decideRideRequest =
   (deps: DecideRideDeps) =>
-  (request: RideRequestedEvent, context: MessageContext): readonly Outgoing[] => {
-    const { topic, partition } = context;
+  (
+    request: RideRequestedEvent,
+    shard: ShardState,
+    context: MessageContext,
+  ): Decision<ShardChange> => {
     const { rideId } = request.payload;
     const timer = deps.metrics.processing.startTimer();
-    const decision = processRideRequest(request, deps.shards.current(topic, partition), {
+    const { outcome, change } = processRideRequest(request, shard, {
       ...deps.settings,
-      drivers: deps.shards.driversOf(partition),
+      drivers: deps.driversOf(context.partition),
       now: deps.now(),
     });
     timer();
-    if (decision.change) deps.shards.apply(topic, partition, decision.change);
-    const { outcome } = decision;
     switch (outcome.kind) {
       case 'confirmed': {
         const { driver, pickupEta, fare } = outcome.event.payload;
@@ -39,18 +42,18 @@ export const decideRideRequest =
           { rideId, driverId: driver.id, etaSeconds: pickupEta.seconds, fare },
           'ride confirmed',
         );
-        return [outgoing(deps.topics.rideConfirmed, outcome.event)];
+        return { outputs: [outgoing(deps.topics.rideConfirmed, outcome.event)], change };
       }
       case 'rejected': {
         const { reason, detail } = outcome.event.payload;
         deps.metrics.decided.rejected[reason].inc();
         context.logger.info({ rideId, reason, detail }, 'ride rejected');
-        return [outgoing(deps.topics.rideRejected, outcome.event)];
+        return { outputs: [outgoing(deps.topics.rideRejected, outcome.event)], change };
       }
       case 'duplicate': {
         deps.metrics.decided.duplicate.inc();
         context.logger.warn({ rideId }, 'ride already decided, duplicate request ignored');
-        return [];
+        return { outputs: [] };
       }
       default: {
         const unexpected: never = outcome;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { startLagReader } from '@taxi/kafka';
+import { groupLag } from '@taxi/kafka';
 import {
   connectToKafka,
   createMetricsRegistry,
@@ -53,10 +53,9 @@ export const start = async (
     },
   });
   const fleet = await followFleetState({ kafka, topics, logger, onFatal });
-  const lagReader = await startLagReader(kafka, watched);
   const feed = startOperationsFeed({
     operations,
-    lagReader,
+    readLag: () => groupLag(kafka, watched),
     fleet: fleet.current,
     intervalMs: config.OPERATIONS_INTERVAL_MS,
     logger,
@@ -90,7 +89,6 @@ export const start = async (
       await server.close();
       await tail.stop();
       await fleet.stop();
-      await lagReader.stop();
     },
   };
 };

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LagReader, PartitionLag } from '@taxi/kafka';
+import type { PartitionLag } from '@taxi/kafka';
 import type { FleetSnapshots } from './domain/fleet';
 import type { Operations } from './domain/operations';
 import type { OperationsView } from './domain/views';
@@ -13,7 +13,8 @@ type Listener = (view: OperationsView) => void;
  */
 export const startOperationsFeed = (deps: {
   operations: Operations;
-  lagReader: LagReader;
+  /** Consumer lag per group and partition, from the broker. */
+  readLag: () => Promise<PartitionLag[]>;
   fleet: () => FleetSnapshots;
   intervalMs: number;
   logger: Logger;
@@ -27,7 +28,7 @@ export const startOperationsFeed = (deps: {
     if (busy) return;
     busy = true;
     try {
-      lag = await deps.lagReader.read();
+      lag = await deps.readLag();
     } catch (error) {
       // Keep showing the last known lag: the broker may be restarting.
       deps.logger.warn({ err: error }, 'could not read consumer lag');

@@ -56,7 +56,7 @@ const rideRetention = { 'retention.ms': String(7 * DAY_MS) };
 const compacted = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(60 * 60 * 1000) };
 /**
  * State changelogs: only the latest snapshot per key matters, and restores read only the tail
- * (see libs/kafka latest-records). Rolling a segment every 10 minutes and cleaning once 10 % is
+ * (see libs/kafka partition-state). Rolling a segment every 10 minutes and cleaning once 10 % is
  * dirty keeps each partition near one snapshot per key plus at most ~10 minutes of writes.
  */
 const stateChangelog = {

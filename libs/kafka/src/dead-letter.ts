@@ -39,6 +39,16 @@ export const isRedrivenForAnotherService = (message: KafkaMessage, service: stri
   return target !== undefined && target !== service;
 };
 
+export const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/** The reason a message that kept failing is dead-lettered with. */
+export const failedAfter = (
+  service: string,
+  attempts: number,
+  error: unknown,
+): DeadLetterReason => ({ kind: 'processing_failed', reason: errorText(error), service, attempts });
+
 const MAX_REASON_LENGTH = 1_000;
 
 /** The original key, bytes and headers, plus headers saying why, from where, by whom and when. */

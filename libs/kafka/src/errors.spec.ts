@@ -1,5 +1,5 @@
 import { isPermanentFailure, KafkaRuntimeError } from './errors';
-import { isKafkaFailure } from './supervised-consumer';
+import { isKafkaFailure } from './member';
 
 const invalidEvent = () =>
   new KafkaRuntimeError('refusing to publish an invalid event', 'invalid_event', false);

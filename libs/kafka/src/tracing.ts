@@ -117,7 +117,6 @@ const endWithError = (span: Span, error: unknown): void => {
  * Runs `work` for one consumed message inside a CONSUMER "process" span that is a child of the
  * message's creation context (so one ride is one trace) and links to it (as the conventions ask
  * of every process span). Spans made by `work`, and its log lines, belong to this span.
- * `outcome` may name a failure that `work` returned rather than threw (e.g. "dead-lettered").
  */
 export const processInSpan = <T>(
   topic: string,
@@ -125,7 +124,6 @@ export const processInSpan = <T>(
   groupId: string,
   message: KafkaMessage,
   work: () => T,
-  outcome?: (result: Awaited<T>) => string | undefined,
 ): T => {
   if (!tracer) return work();
   const parent = creationContext(message);
@@ -139,14 +137,6 @@ export const processInSpan = <T>(
     },
     parent,
   );
-  const finish = (result: Awaited<T>): void => {
-    const failure = outcome?.(result);
-    if (failure) {
-      span.setAttribute(ATTR.errorType, failure);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: failure });
-    }
-    span.end();
-  };
   return context.with(trace.setSpan(parent, span), () => {
     let result: T;
     try {
@@ -158,7 +148,7 @@ export const processInSpan = <T>(
     if (result instanceof Promise) {
       return result.then(
         (value: Awaited<T>) => {
-          finish(value);
+          span.end();
           return value;
         },
         (error: unknown) => {
@@ -167,14 +157,10 @@ export const processInSpan = <T>(
         },
       ) as T;
     }
-    finish(result as Awaited<T>);
+    span.end();
     return result;
   });
 };
-
-/** For `processInSpan`: a handler that returned a dead-letter reason failed. */
-export const failureKind = (failure: { readonly kind: string } | undefined): string | undefined =>
-  failure?.kind;
 
 /** A span around one Kafka transaction; `end` with the error if it aborted. */
 export interface TransactionSpan {

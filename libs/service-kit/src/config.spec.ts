@@ -1,5 +1,16 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
-import { booleanFlag, commonEnv, ConfigError, port, readConfig, withKafkaChecks } from './config';
+import {
+  booleanFlag,
+  commonEnv,
+  ConfigError,
+  ensureWritableDirectory,
+  port,
+  readConfig,
+  withKafkaChecks,
+} from './config';
 
 const schema = z.object({ ...commonEnv, HTTP_PORT: port(8080) });
 
@@ -173,5 +184,39 @@ describe('withKafkaChecks', () => {
     const problems = problemsOf(() => readConfig(sasl, { KAFKA_MIN_INSYNC_REPLICAS: '0' }));
 
     expect(problems.map((problem) => problem.variable)).toEqual(['KAFKA_MIN_INSYNC_REPLICAS']);
+  });
+});
+
+describe('ensureWritableDirectory', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'writable-'));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('when the folder is missing under a writable parent, then it is created', () => {
+    const dir = path.join(root, 'a', 'b');
+
+    ensureWritableDirectory('STORE_DIR', dir);
+
+    expect(statSync(dir).isDirectory()).toBe(true);
+  });
+
+  it('when the folder cannot be created or written, then a ConfigError names the variable and the folder', () => {
+    const file = path.join(root, 'a-file');
+    writeFileSync(file, '');
+
+    const problems = problemsOf(() =>
+      ensureWritableDirectory('STORE_DIR', path.join(file, 'below')),
+    );
+
+    expect(problems).toEqual([
+      {
+        variable: 'STORE_DIR',
+        message: expect.stringMatching(/a-file\/below \(ENOTDIR\): set it to a writable folder$/),
+      },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 import type { KafkaConnectionConfig } from '@taxi/kafka';
@@ -38,6 +39,24 @@ export const readConfig = <Schema extends EnvSchema>(
 export const loadConfig = <Schema extends EnvSchema>(schema: Schema): z.infer<Schema> => {
   loadDotenv({ quiet: true });
   return readConfig(schema);
+};
+
+/**
+ * Creates the folder a variable names (with its parents) and checks the process may write to it;
+ * else a ConfigError naming the variable, so that a read-only root or a folder owned by another
+ * user stops the service at start-up in one line (runService exits 2), not with a bare path at
+ * the first write.
+ */
+export const ensureWritableDirectory = (variable: string, dir: string): void => {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError([
+      { variable, message: `cannot write to ${dir} (${code}): set it to a writable folder` },
+    ]);
+  }
 };
 
 /** Lists each variable with its description, for READMEs and `--help`. */

@@ -7,11 +7,20 @@ export interface RunningServer {
   readonly close: () => Promise<void>;
 }
 
+/** Longer than any idle timeout of the clients and load balancers in front (AWS ALB: 60 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /** Listens on the port (0 picks a free one, as tests do) and closes idle keep-alive sockets on close. */
 export const listen = (app: Express, port: number, host = '0.0.0.0'): Promise<RunningServer> =>
   new Promise((resolve, reject) => {
     const server: Server = app.listen(port, host, (error?: Error) => {
       if (error) return reject(error);
+      // An idle keep-alive connection is closed by the client or the proxy in front, never by the
+      // server first: with Node's 5 s, a client reusing a connection at the moment the server
+      // drops it gets ECONNRESET (fetch keeps them 4 s; load balancers up to 60 s), and a stalled
+      // event loop makes that moment likely (the rides property test failed that way under load).
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
       resolve({
         port: (server.address() as AddressInfo).port,
         // Stops accepting, lets requests in progress finish, and closes each keep-alive

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { allTopicSettings, topicsFor, type Topics } from '@taxi/events';
-import { createKafka, ensureTopics, type Kafka } from '@taxi/kafka';
+import { connect, ensureTopics, type KafkaClient } from '@taxi/kafka';
 import { kafkaConnection } from './config';
 
 type KafkaEnv = Parameters<typeof kafkaConnection>[0] & {
@@ -14,8 +14,8 @@ type KafkaEnv = Parameters<typeof kafkaConnection>[0] & {
 export const connectToKafka = async (
   config: KafkaEnv,
   logger: Logger,
-): Promise<{ kafka: Kafka; topics: Topics }> => {
-  const kafka = createKafka(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
+): Promise<{ kafka: KafkaClient; topics: Topics }> => {
+  const kafka = connect(kafkaConnection(config, config.KAFKA_CLIENT_ID), logger);
   const topics = topicsFor(config.KAFKA_TOPIC_PREFIX);
   await ensureTopics(
     kafka,

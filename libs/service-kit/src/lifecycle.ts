@@ -20,7 +20,8 @@ export interface ServiceDefinition<Schema extends EnvSchema> {
 }
 
 /**
- * Runs a service from `main.ts`. Bad config exits 2 naming the variables; a failed start exits 1;
+ * Runs a service from `main.ts`. Bad config exits 2 naming the variables (also a ConfigError
+ * thrown by `start`, for a setting only found unusable then); a failed start exits 1;
  * SIGTERM/SIGINT stop it (stop intake, finish in-flight work, commit, disconnect) and exit 0
  * within the shutdown timeout; a fatal error at run time stops it the same way and exits 1.
  */
@@ -83,6 +84,11 @@ export const runService = async <Schema extends EnvSchema>(
       void shutdown('fatal error', 1);
     });
   } catch (error) {
+    // A setting found unusable only at start (a folder that cannot be written): as bad config.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${definition.service}: ${error.message}\n`);
+      process.exit(2);
+    }
     logger.fatal({ err: error }, 'failed to start');
     logger.flush();
     process.exit(1);

@@ -1,5 +1,4 @@
 export * from './events';
-export * from './kafka';
 export * from './logger';
 export * from './names';
 export * from './docs';

@@ -11,6 +11,9 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 
 npx nx run-many -t build --projects=rides,transaction,email,analytics,web --output-style=static
 export LOG_FORMAT="${LOG_FORMAT:-pretty}"
+# State in the checkout, not in the images' /var/lib/taxi defaults: rides' read model, and the
+# emails as .eml files when no SMTP_URL is set.
+export RIDES_STORE_DIR="${RIDES_STORE_DIR:-tmp/rides-store}" OUTBOX_DIR="${OUTBOX_DIR:-.outbox}"
 
 cat <<TXT
 

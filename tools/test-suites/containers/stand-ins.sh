@@ -1,27 +1,36 @@
 # shellcheck shell=bash
 # Stand-ins for the images docker-compose.yml names but no registry here can give. Each is built
 # from what the machine can reach (Debian's apt, the npm registry, Maven Central, the Go module
-# proxy) into the local engine under a taxi-stand-in/ name; the test's override file points the
-# services at them.
-# Slow inputs are cached in $CACHE (outside the repo); docker's layer cache does the rest.
+# proxy) under a taxi-stand-in/ name (build-images.sh builds them); the container test's override
+# file points the services at them, and the cluster test loads them under the names they stand in for.
+# Slow inputs are cached in $CACHE (outside the repo); buildah's layer cache does the rest.
 STAND_INS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/stand-ins"
 DEBIAN_SUITE=bookworm
 
-
-
 # buildah_image NAME BUILDAH_BUD_ARGS...: builds with buildah (layer cache on, Docker image format
-# so HEALTHCHECK is kept), then copies the image into the Docker engine unless it is there already.
+# so HEALTHCHECK is kept); with BUILDAH_IMAGE_TO_DOCKER set, then copies the image into the Docker
+# engine unless it is there already. With BUILD_KEY set (a hash of everything the build reads),
+# an image of that name labelled with the same key is kept as it is: buildah 1.28 ran the
+# Dockerfile's `RUN --mount` npm ci again on every build here, its layer cache notwithstanding.
 buildah_image() {
-  local image="$1" log
+  local image="$1" log label=() built_already=""
   shift
-  log="$(mktemp)"
-  if ! buildah bud --layers --format docker --pull=false --quiet -t "$image" "$@" >"$log" 2>&1; then
-    tail -n 40 "$log" >&2
-    rm -f "$log"
-    echo "building $image failed (buildah bud $*)" >&2
-    return 1
+  if [[ -n "${BUILD_KEY:-}" ]]; then
+    label=(--label "dev.taxi-kafka.build-key=$BUILD_KEY")
+    [[ "$(buildah inspect --format '{{index .Docker.Config.Labels "dev.taxi-kafka.build-key"}}' \
+      "$image" 2>/dev/null)" != "$BUILD_KEY" ]] || built_already=1
   fi
-  rm -f "$log"
+  if [[ -z "$built_already" ]]; then
+    log="$(mktemp)"
+    if ! buildah bud --layers --format docker --pull=false --quiet -t "$image" "${label[@]}" "$@" >"$log" 2>&1; then
+      tail -n 40 "$log" >&2
+      rm -f "$log"
+      echo "building $image failed (buildah bud $*)" >&2
+      return 1
+    fi
+    rm -f "$log"
+  fi
+  [[ -n "${BUILDAH_IMAGE_TO_DOCKER:-}" ]] || return 0
   local id
   id="$(buildah images --no-trunc --format '{{.ID}}' "$image" | head -n 1)"
   [[ "$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null)" == "sha256:${id#sha256:}" ]] ||
@@ -71,7 +80,7 @@ build_stand_in() {
     kafka)
       TAXI_KAFKA_CACHE="$3" bash "$STAND_INS_DIR/../../../dev-env/kafka/kafka.sh" provision >/dev/null
       cp -r "$3/kafka-$(tr -d '[:space:]' <"$STAND_INS_DIR/../../../dev-env/kafka/VERSION")/libs" "$context/libs"
-      cp "$STAND_INS_DIR/kafka/"{run,kafka-broker-api-versions.sh,log4j2.xml} "$context/"
+      cp "$STAND_INS_DIR/kafka/"{run,log4j2.xml,*.sh} "$context/"
       ;;
     mailpit)
       npx esbuild "$STAND_INS_DIR/mailpit/mailpit.ts" --bundle --platform=node --target=node24 \

@@ -62,28 +62,8 @@ plan="$(docker compose -f docker-compose.yml config --format json |
 
 echo "› building images (buildah; cache in $cache)"
 build_started=$SECONDS
-build_node_base "$cache"
-built=()
-while IFS=$'\t' read -r kind service name image replaces; do
-  case "$kind" in
-    stand-in)
-      build_stand_in "$name" "$image" "$cache"
-      echo "  $service: $image (stand-in for $replaces)"
-      ;;
-    app)
-      secret=()
-      [[ -z "${NODE_EXTRA_CA_CERTS:-}" ]] || secret=(--secret "id=ca,src=$NODE_EXTRA_CA_CERTS")
-      buildah_image "$image" "${secret[@]}" --build-arg "APP=$name" \
-        --build-arg NODE_IMAGE=localhost/taxi-stand-in/node:24-bookworm-slim .
-      echo "  $service: $image (Dockerfile, APP=$name)"
-      ;;
-    left-out)
-      echo "  $service: left out: $name"
-      continue
-      ;;
-  esac
-  built+=("$image")
-done <<<"$plan"
+BUILT_IMAGES_FILE="$work/built-images.txt" bash "$here/build-images.sh" --docker <<<"$plan"
+mapfile -t built <"$work/built-images.txt"
 build_seconds=$((SECONDS - build_started))
 
 {

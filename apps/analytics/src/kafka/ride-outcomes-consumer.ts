@@ -1,16 +1,15 @@
-import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
-import type { Topics } from '@taxi/events';
+import type { AnalyticsPartitionState, Topics } from '@taxi/events';
 import {
   BATCH_FIRST_FETCH,
-  startTransactionalConsumer,
+  consume,
   type FetchSettings,
+  type KafkaClient,
   type OnLag,
   type RunningConsumer,
 } from '@taxi/kafka';
-import type { RideOutcomeEvent } from '../domain/partition-state';
 import type { AnalyticsMetrics } from '../metrics';
-import type { PartitionStates } from './partition-states';
+import { analyticsState } from './analytics-state';
 
 /**
  * A fetch waits for 1 MiB of outcomes (about 1,100) or one second, not 64 KiB or 200 ms. Analytics
@@ -34,18 +33,18 @@ const MAX_OUTCOMES_PER_TRANSACTION = 5_000;
  * state and the consumed offsets together, so every outcome is counted exactly once.
  */
 export const startRideOutcomesConsumer = (deps: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   sessionTimeoutMs: number;
   onLag: OnLag;
   topics: Topics;
   groupId: string;
   transactionalIdPrefix: string;
-  states: PartitionStates;
   metrics: AnalyticsMetrics;
   logger: Logger;
   onFatal: (error: unknown) => void;
-}): Promise<RunningConsumer> =>
-  startTransactionalConsumer({
+}): Promise<RunningConsumer<AnalyticsPartitionState>> =>
+  consume({
+    mode: 'exactly-once',
     kafka: deps.kafka,
     sessionTimeoutMs: deps.sessionTimeoutMs,
     onLag: deps.onLag,
@@ -60,14 +59,13 @@ export const startRideOutcomesConsumer = (deps: {
     maxMessagesPerTransaction: MAX_OUTCOMES_PER_TRANSACTION,
     fetch: analyticsFetchSettings,
     onFatal: deps.onFatal,
-    state: deps.states,
-    process: (event, context) => {
-      const outcome = event as RideOutcomeEvent;
-      deps.states.apply(context.topic, context.partition, outcome);
+    state: analyticsState(deps.topics),
+    // Counting is the state's change: applied to the partition's state when the transaction commits.
+    decide: (outcome, _state, context) => {
       deps.metrics.counted[outcome.type].inc();
       // Asked first: the message's logger is made on first use, a cost at every event.
       if (deps.logger.isLevelEnabled('debug'))
         context.logger.debug({ rideId: outcome.payload.rideId }, 'ride counted');
-      return [];
+      return { outputs: [], change: outcome };
     },
   });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { newEnvelope, type Topics } from '@taxi/events';
-import type { Publisher, RunningConsumer } from '@taxi/kafka';
+import type { Assignment, Publisher } from '@taxi/kafka';
 import { windowSummary, type Stats } from '../domain/stats';
 import type { AnalyticsMetrics } from '../metrics';
 
@@ -13,7 +13,7 @@ export const startSummaryPublisher = (deps: {
   intervalMs: number;
   topics: Topics;
   publisher: Publisher;
-  consumer: RunningConsumer;
+  consumer: { assignment(): Assignment };
   stats: () => Stats;
   metrics: AnalyticsMetrics;
   logger: Logger;

@@ -1,11 +1,11 @@
-import type { Kafka } from '@taxi/kafka';
 import type { Logger } from 'pino';
 import type { RideConfirmedEvent, RideRejectedEvent, Topics } from '@taxi/events';
 import { maskEmail } from '@taxi/service-kit';
 import {
-  startBatchConsumer,
+  consume,
   type BatchEntry,
   type FetchSettings,
+  type KafkaClient,
   type OnLag,
   type RetryPolicy,
   type RunningConsumer,
@@ -58,7 +58,7 @@ type OutcomeContract = Topics['rideConfirmed'] | Topics['rideRejected'];
 
 /** ride_confirmed / ride_rejected → one email per ride, a batch per partition at a time. */
 export const startRideOutcomesConsumer = (deps: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   sessionTimeoutMs: number;
   onLag: OnLag;
   topics: Topics;
@@ -74,7 +74,8 @@ export const startRideOutcomesConsumer = (deps: {
   logger: Logger;
   onFatal: (error: unknown) => void;
 }): Promise<RunningConsumer> =>
-  startBatchConsumer<OutcomeContract>({
+  consume<OutcomeContract>({
+    mode: 'at-least-once',
     kafka: deps.kafka,
     sessionTimeoutMs: deps.sessionTimeoutMs,
     onLag: deps.onLag,
@@ -88,8 +89,8 @@ export const startRideOutcomesConsumer = (deps: {
     partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently,
     maxBatchSize: deps.maxBatchSize,
     fetch: emailFetchSettings,
-    beforeFirstBatchAfterJoin: (assignment) => deps.ledger.restore(assignment),
-    handleBatch: async (entries, source) => {
+    onAssigned: (assignment) => deps.ledger.restore(assignment),
+    handle: async (entries, source) => {
       const end = deps.metrics.batchDuration.startTimer();
       const emails = entries.map((entry) => ({
         email: emailFor(entry.event, deps.compose),

@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
-import { decode, newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
-import { readPartitionTails, type Kafka, type Publisher, type TailRecord } from '@taxi/kafka';
+import { newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
+import {
+  describeTopics,
+  read,
+  type Assignment,
+  type KafkaClient,
+  type Publisher,
+} from '@taxi/kafka';
 import { emailKey, type SentLedger } from '../domain/send-ride-emails';
 import { LEDGER_KEY_BYTES, packLedgerKey } from './ledger-key';
 import { RecentKeys } from './recent-keys';
@@ -10,7 +16,7 @@ export interface KafkaSentLedger extends SentLedger {
    * Restores what was sent for the ledger partitions matching the owned outcome partitions (the
    * last `window` records of each) and forgets the partitions no longer owned.
    */
-  restore(assignment: Readonly<Record<string, readonly number[]>>): Promise<void>;
+  restore(assignment: Assignment): Promise<void>;
   /** Emails remembered, over all owned partitions. */
   size(): number;
 }
@@ -23,7 +29,7 @@ export interface KafkaSentLedger extends SentLedger {
  * all a redelivery can bring back (decision 011).
  */
 export const createSentLedger = (deps: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   topics: Topics;
   publisher: Publisher;
   logger: Logger;
@@ -45,16 +51,6 @@ export const createSentLedger = (deps: {
       into.set(partition, keys);
     }
     return keys;
-  };
-
-  const readRecord = (message: TailRecord): Uint8Array | undefined => {
-    const decoded = decode(topics.emailsSent, message.value);
-    if (decoded.ok) return keyOf(decoded.value.payload);
-    logger.warn(
-      { offset: message.offset, reason: decoded.error.reason },
-      'ignoring unreadable ledger record',
-    );
-    return undefined;
   };
 
   return {
@@ -93,19 +89,20 @@ export const createSentLedger = (deps: {
       // Read afresh even for partitions owned before: another instance may have had them since.
       const restored = new Map<number, RecentKeys>();
       owned.forEach((partition) => partitionKeys(partition, restored));
-      await readPartitionTails({
+      const reader = await read({
         kafka: deps.kafka,
-        topic: topics.emailsSent.name,
+        contracts: [topics.emailsSent],
         partitions: owned,
-        window,
-        onRecords: (partition, messages) => {
+        from: { last: window },
+        until: 'end-at-start',
+        groupPrefix: 'email-ledger',
+        logger,
+        onBatch: ({ partition, records }) => {
           const keys = partitionKeys(partition, restored);
-          for (const message of messages) {
-            const key = readRecord(message);
-            if (key !== undefined) keys.add(key);
-          }
+          for (const { event } of records) keys.add(keyOf(event.payload));
         },
       });
+      await reader.done;
       recorded = restored;
       const emails = [...restored.values()].reduce((sum, keys) => sum + keys.size, 0);
       logger.info({ partitions: owned, emails, ms: Date.now() - started }, 'email ledger restored');
@@ -118,19 +115,16 @@ export const createSentLedger = (deps: {
  * The ledger works only if its partition p holds the rides of outcome partition p: a topic
  * created by hand with another partition count would break that, so start-up refuses it.
  */
-export const assertLedgerCoPartitioned = async (kafka: Kafka, topics: Topics): Promise<void> => {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const names = [topics.rideConfirmed.name, topics.rideRejected.name, topics.emailsSent.name];
-    const metadata = await admin.fetchTopicMetadata({ topics: names });
-    const counts = metadata.topics.map((topic) => `${topic.name}: ${topic.partitions.length}`);
-    if (new Set(metadata.topics.map((topic) => topic.partitions.length)).size !== 1) {
-      throw new Error(
-        `the email ledger must have as many partitions as the outcome topics (${counts.join(', ')})`,
-      );
-    }
-  } finally {
-    await admin.disconnect();
+export const assertLedgerCoPartitioned = async (
+  kafka: KafkaClient,
+  topics: Topics,
+): Promise<void> => {
+  const names = [topics.rideConfirmed.name, topics.rideRejected.name, topics.emailsSent.name];
+  const described = await describeTopics(kafka, names);
+  const counts = described.map((topic) => `${topic.name}: ${topic.partitions.length}`);
+  if (new Set(described.map((topic) => topic.partitions.length)).size !== 1) {
+    throw new Error(
+      `the email ledger must have as many partitions as the outcome topics (${counts.join(', ')})`,
+    );
   }
 };

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
 import {
-  encode,
   exampleRideConfirmed,
   exampleRideRejected,
   allTopicSettings,
@@ -10,7 +8,9 @@ import {
   type EventOf,
   type TopicContract,
 } from '@taxi/events';
-import { testBrokers, testKafka, uniqueName } from '@taxi/testing';
+import { createPublisher, ensureTopics, type KafkaClient } from '@taxi/kafka';
+import { testBrokers, testKafka } from '@taxi/kafka/testing';
+import { testLogger, uniqueName } from '@taxi/testing';
 import {
   emailBatches,
   EMAILS_IN_FLIGHT,
@@ -43,7 +43,7 @@ describe('the email ledger', () => {
   const run = uniqueName('ledger');
   const topics = topicsFor(`${run}.`);
   const groupId = `${run}-email`;
-  let kafka: Kafka;
+  let kafka: KafkaClient;
   let smtp: SmtpSink;
   const instances: ServiceProcess[] = [];
 
@@ -69,18 +69,8 @@ describe('the email ledger', () => {
     contract: Contract,
     events: readonly EventOf<Contract>[],
   ) => {
-    const producer = kafka.producer();
-    await producer.connect();
-    try {
-      const messages = events.map((event) => {
-        const encoded = encode(contract, event);
-        if (!encoded.ok) throw new Error(encoded.error.reason);
-        return encoded.value;
-      });
-      await producer.send({ topic: contract.name, messages });
-    } finally {
-      await producer.disconnect();
-    }
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    await publisher.publish(contract, events).finally(() => publisher.disconnect());
   };
 
   /** `count` rides' outcomes, every 10th rejected, each with a fresh ride id. */
@@ -107,17 +97,7 @@ describe('the email ledger', () => {
     kafka = testKafka(uniqueName('ledger-test'));
     smtp = await SmtpSink.start();
     // Created here, as email would, so the test can write to them before email first starts.
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: allTopicSettings(topics).map((topic) => ({
-        topic: topic.name,
-        numPartitions: topic.partitions,
-        configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
-      })),
-    });
-    await admin.disconnect();
+    await ensureTopics(kafka, allTopicSettings(topics), { replicationFactor: 1 }, testLogger());
   }, FAULT_TEST_TIMEOUT_MS);
 
   afterAll(async () => {

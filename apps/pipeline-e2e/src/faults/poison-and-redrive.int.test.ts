@@ -56,10 +56,10 @@ describe('poison messages and the dead-letter topics', () => {
         async () => outcomes.deadLetters().length,
         (count) => count >= expected,
       );
-      const letters = outcomes.deadLetters().map(({ topic, message }) => ({
+      const letters = outcomes.deadLetters().map(({ topic, key, headers }) => ({
         topic,
-        key: message.key?.toString(),
-        header: (name: string) => message.headers?.[name]?.toString(),
+        key: key?.toString(),
+        header: (name: string) => headers[name]?.toString(),
       }));
       const byService = (topic: string) =>
         letters
@@ -118,10 +118,10 @@ describe('poison messages and the dead-letter topics', () => {
         outcomes
           .deadLetters()
           .some(
-            ({ topic, message }) =>
+            ({ topic, headers, value }) =>
               topic === names.rideConfirmed.deadLetter.name &&
-              message.headers?.[DLQ_HEADERS.service]?.toString() === 'email' &&
-              message.value?.toString().includes(rideId),
+              headers[DLQ_HEADERS.service]?.toString() === 'email' &&
+              value?.toString().includes(rideId),
           );
       await eventually(parkedByEmail, (found) => found);
       expect(stack.smtp.perRide().has(rideId)).toBe(false);

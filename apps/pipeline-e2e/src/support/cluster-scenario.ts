@@ -1,6 +1,6 @@
-import type { Kafka } from 'kafkajs';
 import { decode, topicsFor } from '@taxi/events';
-import { collect } from '@taxi/testing';
+import { describeTopics, type KafkaClient } from '@taxi/kafka';
+import { collect } from '@taxi/kafka/testing';
 import {
   longestGapSeconds,
   sendRides,
@@ -92,17 +92,18 @@ export const gaps = (
 };
 
 /** Every ride request on `ride_details`, read to its end: the customer of each. */
-export const requestedCustomers = async (kafka: Kafka, prefix: string): Promise<string[]> => {
+export const requestedCustomers = async (kafka: KafkaClient, prefix: string): Promise<string[]> => {
   const contract = topicsFor(prefix).rideRequested;
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(contract.name).finally(() => admin.disconnect());
-  const total = ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
+  const [topic] = await describeTopics(kafka, [contract.name]);
+  const total = (topic?.partitions ?? []).reduce(
+    (sum, p) => sum + Number(p.end) - Number(p.start),
+    0,
+  );
   const collector = await collect(kafka, [contract.name]);
   try {
     await collector.waitFor(total, 120_000);
-    return collector.messages.flatMap(({ message }) => {
-      const decoded = decode(contract, message.value);
+    return collector.records.flatMap(({ value }) => {
+      const decoded = decode(contract, value);
       return decoded.ok ? [decoded.value.payload.customerId] : [];
     });
   } finally {

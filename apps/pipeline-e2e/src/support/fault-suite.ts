@@ -1,10 +1,11 @@
-import type { Kafka } from 'kafkajs';
-import { testKafka, uniqueName } from '@taxi/testing';
+import type { KafkaClient } from '@taxi/kafka';
+import { testKafka } from '@taxi/kafka/testing';
+import { uniqueName } from '@taxi/testing';
 import { Outcomes, startStack, type Stack, type StackOptions } from '@taxi/stack-harness';
 
 export interface FaultSuite {
   readonly stack: Stack;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly outcomes: Outcomes;
 }
 
@@ -38,7 +39,7 @@ export const EMAILS_IN_FLIGHT = EMAIL_BATCH_SIZE * EMAIL_PARTITIONS_AT_ONCE;
 export const faultSuite = (
   prepare: () => Promise<StackOptions> | StackOptions = () => ({}),
 ): FaultSuite => {
-  const suite = {} as { stack: Stack; kafka: Kafka; outcomes: Outcomes };
+  const suite = {} as { stack: Stack; kafka: KafkaClient; outcomes: Outcomes };
   beforeAll(async () => {
     const options = await prepare();
     suite.stack = await startStack(options);

@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
 import {
   BATCH_FIRST_FETCH,
-  startStoreFeed,
+  read,
+  StalePositionsError,
   type FetchSettings,
-  type Kafka,
+  type KafkaClient,
   type OnLag,
-  type StoreFeed,
+  type Reader,
 } from '@taxi/kafka';
 import { decisionLatency, rideChangeOf } from '../domain/apply-ride-event';
 import type { RideStore } from '../store/ride-store';
@@ -27,10 +28,11 @@ const EVENTS_PER_TRANSACTION = 250;
 
 /**
  * Every rides instance keeps the status of all recent rides in its own local store, so it reads
- * every partition of the ride topics, from where its store left off.
+ * every partition of the ride topics, from where its store left off (ADR 010): the store is the
+ * only record of how far it got, written in the same local transaction as the rides.
  */
-export const startReadModelConsumer = (deps: {
-  kafka: Kafka;
+export const startReadModelConsumer = async (deps: {
+  kafka: KafkaClient;
   sessionTimeoutMs: number;
   onLag: OnLag;
   topics: Topics;
@@ -39,29 +41,66 @@ export const startReadModelConsumer = (deps: {
   metrics: RidesMetrics;
   logger: Logger;
   onFatal: (error: unknown) => void;
-}): Promise<StoreFeed> =>
-  startStoreFeed({
-    kafka: deps.kafka,
-    sessionTimeoutMs: deps.sessionTimeoutMs,
-    onLag: deps.onLag,
-    groupPrefix: deps.groupPrefix,
-    contracts: [deps.topics.rideRequested, deps.topics.rideConfirmed, deps.topics.rideRejected],
-    service: 'rides',
-    logger: deps.logger,
-    onFatal: deps.onFatal,
-    partitionsConsumedConcurrently: 6,
-    fetch: READ_MODEL_FETCH,
-    maxEventsPerApply: EVENTS_PER_TRANSACTION,
-    positions: () => deps.store.positions(),
-    reset: () => deps.store.reset(),
-    apply: ({ topic, partition, events, nextOffset }) => {
-      const changes = events.map(rideChangeOf);
-      deps.store.applyBatch(changes, { topic, partition, nextOffset });
-      for (const change of changes) {
-        if (change.kind !== 'decided') continue;
-        const { status, seconds } = decisionLatency(change);
-        deps.metrics.rideOutcomes.inc({ status });
-        if (seconds >= 0) deps.metrics.endToEnd.observe({ status }, seconds);
-      }
+}): Promise<Reader> => {
+  const { store, logger } = deps;
+  const startedAt = Date.now();
+  let eventsApplied = 0;
+  const feed = () =>
+    read({
+      kafka: deps.kafka,
+      sessionTimeoutMs: deps.sessionTimeoutMs,
+      onLag: deps.onLag,
+      groupPrefix: deps.groupPrefix,
+      contracts: [deps.topics.rideRequested, deps.topics.rideConfirmed, deps.topics.rideRejected],
+      deadLetters: { service: 'rides' },
+      from: { positions: store.positions() },
+      until: 'following',
+      logger,
+      onFatal: deps.onFatal,
+      partitionsConsumedConcurrently: 6,
+      fetch: READ_MODEL_FETCH,
+      maxRecordsPerCall: EVENTS_PER_TRANSACTION,
+      onBatch: ({ topic, partition, records, nextOffset }) => {
+        const changes = records.map((record) => rideChangeOf(record.event));
+        store.applyBatch(changes, { topic, partition, nextOffset });
+        eventsApplied += changes.length;
+        for (const change of changes) {
+          if (change.kind !== 'decided') continue;
+          const { status, seconds } = decisionLatency(change);
+          deps.metrics.rideOutcomes.inc({ status });
+          if (seconds >= 0) deps.metrics.endToEnd.observe({ status }, seconds);
+        }
+      },
+    });
+
+  const resumeFrom = store.positions();
+  logger.info(
+    {
+      resumeFrom: Object.fromEntries(
+        resumeFrom.map((p) => [`${p.topic}/${p.partition}`, p.nextOffset]),
+      ),
     },
+    resumeFrom.length === 0
+      ? 'local store is empty: reading the topics from the beginning'
+      : 'local store resuming from its own positions',
+  );
+  const reader = await feed().catch((error: unknown) => {
+    if (!(error instanceof StalePositionsError)) throw error;
+    // The topics were deleted and created again since: what the store holds is of another log.
+    logger.warn(
+      { positions: error.positions.map((p) => `${p.topic}/${p.partition}@${p.nextOffset}`) },
+      'local store is ahead of the topics (they were created again): rebuilding it from the topics',
+    );
+    store.reset();
+    return feed();
   });
+  void reader
+    .caughtUp()
+    .then(() =>
+      logger.info(
+        { eventsApplied, durationMs: Date.now() - startedAt },
+        'local store caught up with the topics',
+      ),
+    );
+  return reader;
+};

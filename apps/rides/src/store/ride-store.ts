@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { uptime } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { StoredPosition } from '@taxi/kafka';
+import type { ReadPosition } from '@taxi/kafka';
 import type {
   RideChange,
   RideOutcome,
@@ -188,7 +188,7 @@ export class RideStore implements RideStatusStore {
   }
 
   /** Applies the changes of one batch and records the partition's next offset, atomically. */
-  applyBatch(changes: readonly RideChange[], position: StoredPosition): void {
+  applyBatch(changes: readonly RideChange[], position: ReadPosition): void {
     const { upsertRequested, upsertDecided, savePosition } = this.statements;
     this.db.exec('BEGIN');
     try {
@@ -220,7 +220,7 @@ export class RideStore implements RideStatusStore {
     }
   }
 
-  positions(): StoredPosition[] {
+  positions(): ReadPosition[] {
     return (
       this.statements.positions.all() as { topic: string; partition: number; next: string }[]
     ).map((row) => ({ topic: row.topic, partition: row.partition, nextOffset: row.next }));

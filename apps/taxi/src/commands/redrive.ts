@@ -1,5 +1,4 @@
 import { describeTopics, redrive } from '@taxi/kafka';
-import pino from 'pino';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { topicName } from '../messages';
@@ -18,10 +17,9 @@ export const redriveCommand = async (
     throw new CliError(`${topic} is not a dead-letter topic (*.dlq)`, EXIT.usage);
   const deadLetterTopic = topicName(context, topic);
   await describeTopics(context.kafka, [deadLetterTopic]); // an unknown topic: exit 3, not a hang
-  const logger = pino({ level: context.config.LOG_LEVEL }, pino.destination(2));
   const report = await redrive({
     kafka: context.kafka,
-    logger,
+    logger: context.logger,
     deadLetterTopic,
     dryRun: options.dryRun ?? false,
   });

@@ -1,4 +1,4 @@
-import { describeTopics, tailTopics } from '@taxi/kafka';
+import { read } from '@taxi/kafka';
 import type { CliContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { decodeMessage, position, type ShownMessage } from '../messages';
@@ -33,10 +33,6 @@ export const rideWatchCommand = async (
 ): Promise<void> => {
   if (!UUID.test(rideId)) throw new CliError(`${rideId} is not a ride id (a UUID)`, EXIT.usage);
   const { rideRequested, rideConfirmed, rideRejected, emailsSent } = context.topics;
-  // Where ride_details ends now: read to there without the ride, it was never requested.
-  const [requests] = await describeTopics(context.kafka, [rideRequested.name]);
-  const ends = new Map((requests?.partitions ?? []).map((p) => [p.partition, BigInt(p.end)]));
-  const read = new Map<number, bigint>();
   // Topics are read side by side, so from the beginning the email may come before the request:
   // each event waits for the stage before it (request, outcome, email) to be printed.
   const stageOf = (topic: string) =>
@@ -59,26 +55,28 @@ export const rideWatchCommand = async (
   const finished = new Promise<void>((resolve, reject) => {
     finish = (error) => (error ? reject(error) : resolve());
   });
-  const unknownIfCaughtUp = () => {
-    const caughtUp = [...ends].every(([p, end]) => (read.get(p) ?? 0n) >= end);
-    if (caughtUp && !requested)
-      finish(new CliError(`no ride ${rideId} on ${rideRequested.name}`, EXIT.notFound));
-  };
-  const tail = await tailTopics(context.kafka, {
+  finished.catch(() => undefined); // settled after the race is over: nobody waits any more
+  const tail = await read({
+    kafka: context.kafka,
+    logger: context.logger,
     topics: [rideRequested.name, rideConfirmed.name, rideRejected.name, emailsSent.name],
-    fromBeginning: true,
-    onMessage: (message) => {
-      if (message.topic === rideRequested.name)
-        read.set(message.partition, BigInt(message.offset) + 1n);
-      const ours = message.key === rideId || message.key?.startsWith(`${rideId}:`);
-      if (ours) {
-        if (message.topic === rideRequested.name) requested = true;
-        show(decodeMessage(context, message));
+    from: 'beginning',
+    until: 'following',
+    groupPrefix: 'taxi-cli',
+    onBatch: ({ topic, records }) => {
+      for (const record of records) {
+        const key = record.key?.toString();
+        if (key !== rideId && !key?.startsWith(`${rideId}:`)) continue;
+        if (topic === rideRequested.name) requested = true;
+        show(decodeMessage(context, record));
       }
-      unknownIfCaughtUp();
     },
   });
-  unknownIfCaughtUp();
+  // Read to where the topics ended when it began without the ride: it was never requested.
+  void tail.caughtUp().then(() => {
+    if (!requested)
+      finish(new CliError(`no ride ${rideId} on ${rideRequested.name}`, EXIT.notFound));
+  });
   const seconds = Number(options.timeout);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {

@@ -1,4 +1,4 @@
-import { tailTopics } from '@taxi/kafka';
+import { read, type KafkaRecord } from '@taxi/kafka';
 import type { CliContext } from '../context';
 import { decodeMessage, position, topicName } from '../messages';
 
@@ -15,24 +15,29 @@ export const tailCommand = async (
   let seen = 0;
   let reachedMax: () => void = () => undefined;
   const enough = new Promise<void>((resolve) => (reachedMax = resolve));
-  const tail = await tailTopics(context.kafka, {
+  const show = (record: KafkaRecord) => {
+    if (options.max !== undefined && seen >= options.max) return;
+    seen += 1;
+    const shown = decodeMessage(context, record);
+    if (options.json) context.print(JSON.stringify(shown));
+    else {
+      const headers = Object.entries(shown.headers).map(([k, v]) => `${k}=${v}`);
+      context.print(`${position(shown)}  key=${shown.key ?? '-'}  ${shown.timestamp}`);
+      context.print(`  headers: ${headers.join(' ') || '-'}`);
+      context.print(
+        `  ${shown.event ? JSON.stringify(shown.event) : `${shown.invalid ? `(not valid: ${shown.invalid}) ` : ''}${shown.raw}`}`,
+      );
+    }
+    if (options.max !== undefined && seen >= options.max) reachedMax();
+  };
+  const tail = await read({
+    kafka: context.kafka,
+    logger: context.logger,
     topics: [topicName(context, topic)],
-    fromBeginning: options.fromBeginning ?? false,
-    onMessage: (message) => {
-      if (options.max !== undefined && seen >= options.max) return;
-      seen += 1;
-      const shown = decodeMessage(context, message);
-      if (options.json) context.print(JSON.stringify(shown));
-      else {
-        const headers = Object.entries(shown.headers).map(([k, v]) => `${k}=${v}`);
-        context.print(`${position(shown)}  key=${shown.key ?? '-'}  ${shown.timestamp}`);
-        context.print(`  headers: ${headers.join(' ') || '-'}`);
-        context.print(
-          `  ${shown.event ? JSON.stringify(shown.event) : `${shown.invalid ? `(not valid: ${shown.invalid}) ` : ''}${shown.raw}`}`,
-        );
-      }
-      if (options.max !== undefined && seen >= options.max) reachedMax();
-    },
+    from: options.fromBeginning ? 'beginning' : 'end',
+    until: 'following',
+    groupPrefix: 'taxi-cli',
+    onBatch: ({ records }) => records.forEach(show),
   });
   try {
     await Promise.race([enough, interrupted, tail.done]);

@@ -1,16 +1,16 @@
 import type { Logger } from 'pino';
-import type { RideRequestedEvent, Topics } from '@taxi/events';
+import type { Topics } from '@taxi/events';
 import {
   BATCH_FIRST_FETCH,
-  startTransactionalConsumer,
+  consume,
   type FetchSettings,
-  type Kafka,
-  type MessageContext,
+  type KafkaClient,
   type OnLag,
-  type Outgoing,
   type RunningConsumer,
 } from '@taxi/kafka';
-import type { FleetShards } from './fleet-shards';
+import type { decideRideRequest } from '../decide-ride-request';
+import type { ShardState } from '../domain/shard';
+import type { fleetState } from './fleet-state';
 
 /**
  * A fetch brings at most 256 KiB per partition (about 430 ride events, nearly a transaction of
@@ -29,19 +29,20 @@ export const transactionFetchSettings: FetchSettings = {
  * partition's fleet shard snapshot in the same transaction.
  */
 export const startRideRequestsConsumer = (deps: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   sessionTimeoutMs: number;
   onLag: OnLag;
   topics: Topics;
   groupId: string;
   transactionalIdPrefix: string;
   partitionsConsumedConcurrently: number;
-  shards: FleetShards;
-  decide: (request: RideRequestedEvent, context: MessageContext) => readonly Outgoing[];
+  fleet: ReturnType<typeof fleetState>;
+  decide: ReturnType<typeof decideRideRequest>;
   logger: Logger;
   onFatal: (error: unknown) => void;
-}): Promise<RunningConsumer> =>
-  startTransactionalConsumer({
+}): Promise<RunningConsumer<ShardState>> =>
+  consume({
+    mode: 'exactly-once',
     kafka: deps.kafka,
     sessionTimeoutMs: deps.sessionTimeoutMs,
     onLag: deps.onLag,
@@ -53,6 +54,6 @@ export const startRideRequestsConsumer = (deps: {
     partitionsConsumedConcurrently: deps.partitionsConsumedConcurrently,
     fetch: transactionFetchSettings,
     onFatal: deps.onFatal,
-    state: deps.shards,
-    process: deps.decide,
+    state: deps.fleet,
+    decide: deps.decide,
   });

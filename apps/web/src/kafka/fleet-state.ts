@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { decode, type FleetPartitionState, type Topics } from '@taxi/events';
-import { startTable, type Kafka } from '@taxi/kafka';
+import type { FleetPartitionState, Topics } from '@taxi/events';
+import { read, stateKey, type KafkaClient } from '@taxi/kafka';
 import type { FleetSnapshots } from '../domain/fleet';
 
 export interface FleetState {
@@ -15,27 +15,27 @@ export interface FleetState {
  * snapshot of an aborted decision is never shown.
  */
 export const followFleetState = async (deps: {
-  kafka: Kafka;
+  kafka: KafkaClient;
   topics: Topics;
   logger: Logger;
   onFatal: (error: unknown) => void;
 }): Promise<FleetState> => {
   const { fleetState, rideRequested } = deps.topics;
-  const table = await startTable<FleetPartitionState>({
+  const shards = new Map<string, FleetPartitionState>();
+  const reader = await read({
     kafka: deps.kafka,
-    topic: fleetState.name,
+    contracts: [fleetState],
+    from: 'beginning',
+    until: 'following',
+    groupPrefix: 'web-fleet',
     logger: deps.logger,
     onFatal: deps.onFatal,
-    parse: (message) => {
-      const decoded = decode(fleetState, message.value);
-      return decoded.ok ? decoded.value.payload : undefined;
+    onBatch: ({ records }) => {
+      for (const { event } of records) shards.set(stateKey(event.payload.source), event.payload);
     },
   });
   return {
-    current: () => ({
-      snapshots: table.keys().flatMap((key) => table.get(key) ?? []),
-      partitions: rideRequested.partitions,
-    }),
-    stop: () => table.stop(),
+    current: () => ({ snapshots: [...shards.values()], partitions: rideRequested.partitions }),
+    stop: () => reader.stop(),
   };
 };

@@ -1,22 +1,16 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Admin, Kafka } from 'kafkajs';
-import { eventually, testKafka, uniqueName } from '@taxi/testing';
+import type { KafkaClient } from '@taxi/kafka';
+import { partitionPlacements, testKafka, type PartitionPlacement } from '@taxi/kafka/testing';
+import { eventually, uniqueName } from '@taxi/testing';
 import type { Replication } from './stack';
 import { workspaceRoot } from './workspace';
 
 const run = promisify(execFile);
 const script = path.join(workspaceRoot, 'tools/dev-env/kafka/kafka.sh');
 
-/** One partition as the cluster's metadata describes it. */
-export interface PartitionPlacement {
-  readonly topic: string;
-  readonly partition: number;
-  readonly leader: number;
-  readonly replicas: readonly number[];
-  readonly isr: readonly number[];
-}
+export type { PartitionPlacement };
 
 /**
  * A replicated cluster of the test's own: tools/dev-env/kafka/kafka.sh with KAFKA_NODES=3 on its
@@ -28,7 +22,7 @@ export class LocalCluster {
   /** What the services must create topics with on this cluster. */
   readonly replication: Replication = { factor: 3, minInSync: 2 };
   readonly nodeIds: readonly number[];
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaClient;
 
   private constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -88,21 +82,9 @@ export class LocalCluster {
     return Number(stdout.trim());
   }
 
-  /** Where every partition of these topics (default: every topic) lives now. */
-  async placements(topics?: readonly string[]): Promise<PartitionPlacement[]> {
-    return this.withAdmin(async (admin) => {
-      const names = topics ?? (await admin.listTopics());
-      const metadata = await admin.fetchTopicMetadata({ topics: [...names] });
-      return metadata.topics.flatMap((topic) =>
-        topic.partitions.map((p) => ({
-          topic: topic.name,
-          partition: p.partitionId,
-          leader: p.leader,
-          replicas: p.replicas,
-          isr: p.isr,
-        })),
-      );
-    });
+  /** Where every partition of these topics (default: every topic, Kafka's own too) lives now. */
+  placements(topics?: readonly string[]): Promise<PartitionPlacement[]> {
+    return partitionPlacements(this.kafka, topics);
   }
 
   /** The node leading the most partitions of a topic (the lowest id on a tie). */
@@ -131,16 +113,6 @@ export class LocalCluster {
       (lagging) => lagging.length === 0,
       { timeoutMs, everyMs: 250 },
     );
-  }
-
-  private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      return await use(admin);
-    } finally {
-      await admin.disconnect();
-    }
   }
 
   private async kafkaSh(command: string, node?: number): Promise<void> {

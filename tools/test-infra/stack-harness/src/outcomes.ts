@@ -1,13 +1,12 @@
-import type { Kafka } from 'kafkajs';
 import { decode, topicsFor } from '@taxi/events';
-import { REDRIVEN_FOR_HEADER } from '@taxi/kafka';
-import { collect, type Collector } from '@taxi/testing';
+import { REDRIVEN_FOR_HEADER, type KafkaClient } from '@taxi/kafka';
+import { collect, type Collector } from '@taxi/kafka/testing';
 
 /** Everything the pipeline wrote about rides, read back as a downstream consumer would. */
 export class Outcomes {
   private readonly counts = new Map<string, number>();
   private seen = 0;
-  /** Positions read: the collector's consumer re-reads from its last auto-commit after a broker outage. */
+  /** Positions read: a record counted once, even if it were read again. */
   private readonly positions = new Set<string>();
 
   private constructor(
@@ -15,7 +14,7 @@ export class Outcomes {
     private readonly names: ReturnType<typeof topicsFor>,
   ) {}
 
-  static async follow(kafka: Kafka, prefix: string): Promise<Outcomes> {
+  static async follow(kafka: KafkaClient, prefix: string): Promise<Outcomes> {
     const names = topicsFor(prefix);
     const collector = await collect(kafka, [
       names.rideConfirmed.name,
@@ -31,21 +30,23 @@ export class Outcomes {
   outcomesPerRide(): Map<string, number> {
     // Decodes only what arrived since the last call: this runs once per message while waiting.
     const counts = this.counts;
-    for (const { topic, partition, message } of this.collector.messages.slice(this.seen)) {
+    for (const { topic, partition, offset, value, headers } of this.collector.records.slice(
+      this.seen,
+    )) {
       this.seen += 1;
       if (topic !== this.names.rideConfirmed.name && topic !== this.names.rideRejected.name)
         continue;
-      const position = `${topic}/${partition}@${message.offset}`;
+      const position = `${topic}/${partition}@${offset}`;
       if (this.positions.has(position)) continue;
       this.positions.add(position);
       const contract =
         topic === this.names.rideConfirmed.name
           ? this.names.rideConfirmed
           : this.names.rideRejected;
-      const decoded = decode(contract, message.value);
+      const decoded = decode(contract, value);
       // Poison written straight onto the topic by a test, or a dead letter re-driven for one
       // service: neither is a new outcome of the pipeline.
-      if (!decoded.ok || message.headers?.[REDRIVEN_FOR_HEADER] !== undefined) continue;
+      if (!decoded.ok || headers[REDRIVEN_FOR_HEADER] !== undefined) continue;
       const rideId = decoded.value.payload.rideId;
       counts.set(rideId, (counts.get(rideId) ?? 0) + 1);
     }
@@ -55,12 +56,12 @@ export class Outcomes {
   /** The driver of every confirmation published, one entry per confirmation. */
   driversConfirmed(): string[] {
     const read = new Set<string>();
-    return this.collector.messages.flatMap(({ topic, partition, message }) => {
-      const position = `${topic}/${partition}@${message.offset}`;
+    return this.collector.records.flatMap(({ topic, partition, offset, value, headers }) => {
+      const position = `${topic}/${partition}@${offset}`;
       if (topic !== this.names.rideConfirmed.name || read.has(position)) return [];
       read.add(position);
-      const decoded = decode(this.names.rideConfirmed, message.value);
-      if (!decoded.ok || message.headers?.[REDRIVEN_FOR_HEADER] !== undefined) return [];
+      const decoded = decode(this.names.rideConfirmed, value);
+      if (!decoded.ok || headers[REDRIVEN_FOR_HEADER] !== undefined) return [];
       return [decoded.value.payload.driver.id];
     });
   }
@@ -72,23 +73,23 @@ export class Outcomes {
   decidedAt(rideIds: readonly string[]): number[] {
     const wanted = new Set(rideIds);
     const times = new Map<string, number>();
-    for (const { topic, message } of this.collector.messages) {
+    for (const { topic, value, timestamp } of this.collector.records) {
       if (topic !== this.names.rideConfirmed.name && topic !== this.names.rideRejected.name)
         continue;
       const contract =
         topic === this.names.rideConfirmed.name
           ? this.names.rideConfirmed
           : this.names.rideRejected;
-      const decoded = decode(contract, message.value);
+      const decoded = decode(contract, value);
       if (!decoded.ok || !wanted.has(decoded.value.payload.rideId)) continue;
       const rideId = decoded.value.payload.rideId;
-      if (!times.has(rideId)) times.set(rideId, Number(message.timestamp));
+      if (!times.has(rideId)) times.set(rideId, Date.parse(timestamp));
     }
     return [...times.values()];
   }
 
   deadLetters() {
-    return this.collector.messages.filter(({ topic }) => topic.endsWith('.dlq'));
+    return this.collector.records.filter(({ topic }) => topic.endsWith('.dlq'));
   }
 
   /** Resolves once every given ride has an outcome. */
@@ -97,7 +98,7 @@ export class Outcomes {
     while (this.missing(rideIds).length > 0) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`no outcome for ${this.missing(rideIds).length} rides`);
-      await this.collector.waitFor(this.collector.messages.length + 1, remaining);
+      await this.collector.waitFor(this.collector.records.length + 1, remaining);
     }
   }
 

@@ -1,5 +1,5 @@
-import type { Kafka } from 'kafkajs';
 import { topicsFor } from '@taxi/events';
+import type { KafkaClient } from '@taxi/kafka';
 import { eventually } from '@taxi/testing';
 import type { Outcomes } from './outcomes';
 import { getJson } from './rides-client';
@@ -33,7 +33,7 @@ export interface PipelineCounts {
  */
 export const settleAndCount = async (
   stack: Stack,
-  kafka: Kafka,
+  kafka: KafkaClient,
   outcomes: Outcomes,
   accepted: readonly string[],
 ): Promise<PipelineCounts> => {

@@ -1,4 +1,4 @@
-import { planCompose, type ComposeConfig } from './compose-plan';
+import { planCompose, planImages, type ComposeConfig } from './compose-plan';
 
 const app = (name: string) => ({
   image: `ghcr.io/taxi-kafka/${name}:0.1.0`,
@@ -83,5 +83,43 @@ describe('planCompose', () => {
     const config: ComposeConfig = { services: { cache: { image: 'redis:8' } } };
 
     expect(() => planCompose(config)).toThrow(/service cache runs redis:8.*add a stand-in/);
+  });
+});
+
+describe('planImages', () => {
+  it('when manifests name images of the project registry and third-party ones, then the first are apps and the others stand-ins under the names they replace', () => {
+    const plan = planImages([
+      'ghcr.io/taxi-kafka/rides:0.1.0',
+      'apache/kafka:4.3.1',
+      'ghcr.io/taxi-kafka/rides:0.1.0',
+      'axllent/mailpit:v1.28.2',
+    ]);
+
+    expect(plan).toEqual([
+      {
+        kind: 'stand-in',
+        service: 'apache/kafka:4.3.1',
+        standIn: 'kafka',
+        replaces: 'apache/kafka:4.3.1',
+        image: 'localhost/taxi-stand-in/kafka:for-4.3.1',
+      },
+      {
+        kind: 'stand-in',
+        service: 'axllent/mailpit:v1.28.2',
+        standIn: 'mailpit',
+        replaces: 'axllent/mailpit:v1.28.2',
+        image: 'localhost/taxi-stand-in/mailpit:for-v1.28.2',
+      },
+      {
+        kind: 'app',
+        service: 'ghcr.io/taxi-kafka/rides:0.1.0',
+        app: 'rides',
+        image: 'ghcr.io/taxi-kafka/rides:0.1.0',
+      },
+    ]);
+  });
+
+  it('when an image has neither an app nor a stand-in, then planning fails naming it', () => {
+    expect(() => planImages(['quay.io/someone/unknown:1'])).toThrow(/quay.io\/someone\/unknown:1/);
   });
 });

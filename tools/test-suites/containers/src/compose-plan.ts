@@ -91,6 +91,25 @@ const planService = (service: string, definition: ComposeService): ServicePlan =
   );
 };
 
+/** The registry the project's own images are published under: `<registry>/<app>:<tag>`. */
+export const APP_REGISTRY = 'ghcr.io/taxi-kafka/';
+
+/**
+ * The same decisions for a list of image names, as Kubernetes manifests name them (the cluster
+ * test): an image of the project's registry is the app of that name, built from the Dockerfile;
+ * any other gets its stand-in, or is left out saying why. The service of each line is the image.
+ */
+export const planImages = (images: readonly string[]): ServicePlan[] =>
+  [...new Set(images)].sort().map((image) => {
+    const app = image.startsWith(APP_REGISTRY)
+      ? (repository(image) ?? '').slice(APP_REGISTRY.length)
+      : undefined;
+    return planService(image, {
+      image,
+      ...(app ? { build: { context: '.', args: { APP: app } } } : {}),
+    });
+  });
+
 const ephemeral = (ports: readonly ComposePort[]): EphemeralPort[] =>
   ports.map(({ target, protocol }) => ({
     target,

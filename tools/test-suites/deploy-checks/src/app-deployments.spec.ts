@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { readConfig } from '@taxi/service-kit';
-import { readWorkspaceYaml, workspaceRoot } from './deploy-files';
-import { deployParityProblems, imageHealthcheckDefaultPort, type EnvSchema } from './deploy-parity';
+import { appConfigSchema as configSchema, composeApps } from './deploy-files';
+import { deployParityProblems, imageHealthcheckDefaultPort } from './deploy-parity';
 import { deployedEnvironments } from './deployed-environments';
 
 // Every app docker-compose.yml builds (`--build-arg APP`), in docker-compose.yml and every k8s
@@ -9,23 +8,7 @@ import { deployedEnvironments } from './deployed-environments';
 // readConfig as the service reads it at start-up. One row per app, so a new app is checked
 // without a new spec.
 
-interface ComposeFile {
-  services: Record<string, { build?: { args?: Record<string, string> } }>;
-}
-const apps = Object.values(readWorkspaceYaml<ComposeFile>('docker-compose.yml').services)
-  .flatMap((service) => service.build?.args?.['APP'] ?? [])
-  .sort();
-
-/** The app's config schema: `<app>Env` exported by apps/<app>/src/config.ts (the convention). */
-const configSchema = (app: string): EnvSchema => {
-  const name = `${app.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}Env`;
-  // Loaded by name, so the table follows docker-compose.yml instead of a list of imports.
-  const schema = (
-    require(path.join(workspaceRoot, 'apps', app, 'src/config')) as Record<string, unknown>
-  )[name];
-  if (!schema) throw new Error(`apps/${app}/src/config.ts exports no ${name}`);
-  return schema as EnvSchema;
-};
+const apps = composeApps();
 
 const rows = apps.flatMap((app) =>
   deployedEnvironments(app).map((deployed) => [app, deployed.where, deployed] as const),

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import type { EnvSchema } from './deploy-parity';
 
 /** The deployment files (docker-compose.yml, k8s/, deploy/), read as the tools that use them do. */
 
@@ -32,6 +33,27 @@ export interface K8sObject {
   };
   readonly [field: string]: unknown;
 }
+
+/** The apps docker-compose.yml builds from the Dockerfile (`--build-arg APP`), sorted. */
+export const composeApps = (): string[] =>
+  Object.values(
+    readWorkspaceYaml<{ services: Record<string, { build?: { args?: Record<string, string> } }> }>(
+      'docker-compose.yml',
+    ).services,
+  )
+    .flatMap((service) => service.build?.args?.['APP'] ?? [])
+    .sort();
+
+/** The app's config schema: `<app>Env` exported by apps/<app>/src/config.ts (the convention). */
+export const appConfigSchema = (app: string): EnvSchema => {
+  const name = `${app.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}Env`;
+  // Loaded by name, so that tables follow docker-compose.yml instead of a list of imports.
+  const schema = (
+    require(path.join(workspaceRoot, 'apps', app, 'src/config')) as Record<string, unknown>
+  )[name];
+  if (!schema) throw new Error(`apps/${app}/src/config.ts exports no ${name}`);
+  return schema as EnvSchema;
+};
 
 /** The kustomize overlays, e.g. `k8s/overlays/dev`. */
 export const overlays = (): string[] =>

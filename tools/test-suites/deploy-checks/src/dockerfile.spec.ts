@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readWorkspaceFile, workspaceRoot } from './deploy-files';
+import { appConfigSchema, composeApps, readWorkspaceFile, workspaceRoot } from './deploy-files';
 import { deployedEnvironments } from './deployed-environments';
 import { baseImage, lintDockerfile, parseDockerfile, stages } from './dockerfile';
+import { readConfig } from '@taxi/service-kit';
 
 const dockerfile = () => readWorkspaceFile('Dockerfile');
 const runtimeStage = () => stages(parseDockerfile(dockerfile())).at(-1) ?? [];
@@ -140,6 +141,25 @@ describe('the Dockerfile', () => {
     expect(args('HEALTHCHECK')).toEqual([
       expect.stringContaining('CMD ["node", "healthcheck.js"]'),
     ]);
+  });
+
+  it("when an app's folder settings keep their defaults, then each lies in the image's declared volume, owned by its user", () => {
+    const folders = composeApps().flatMap((app) =>
+      Object.entries(readConfig(appConfigSchema(app), {}))
+        .filter(([variable]) => variable.endsWith('_DIR'))
+        .map(([variable, dir]) => ({ app, variable, dir: String(dir) })),
+    );
+
+    expect(args('VOLUME')).toEqual(['["/var/lib/taxi/${APP}"]']);
+    expect(args('RUN')).toContainEqual(
+      'mkdir -p /var/lib/taxi/${APP} && chown 1000:1000 /var/lib/taxi/${APP}',
+    );
+    expect(folders.map((f) => f.variable).sort()).toEqual(['OUTBOX_DIR', 'RIDES_STORE_DIR']);
+    for (const { app, variable, dir } of folders)
+      expect({ variable, dir }).toEqual({
+        variable,
+        dir: expect.stringMatching(new RegExp(`^/var/lib/taxi/${app}(/|$)`)),
+      });
   });
 
   it('when the build context is sent, then what the Dockerfile copies exists and is not ignored', () => {

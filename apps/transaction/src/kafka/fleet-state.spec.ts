@@ -1,0 +1,80 @@
+import { topics, validate } from '@taxi/events';
+import { createFleet } from '../domain/fleet';
+import { driversOfPartition, evolveShard, initialShard, wasDecided } from '../domain/shard';
+import { fleetState, fromSnapshot, shardDrivers, toSnapshot } from './fleet-state';
+
+const fleet = createFleet({
+  size: 12,
+  seed: 1,
+  center: { lat: 40.7, lng: -73.9 },
+  radiusKm: 5,
+});
+const source = { topic: 'ride_details', partition: 2 };
+const shard = driversOfPartition(fleet, 2, 6);
+const dropoff = { lat: 40.8, lng: -73.95 };
+
+describe('fleet snapshots', () => {
+  it('when a shard with a busy driver is written and read back, then it is the same state, and the snapshot fits the contract', () => {
+    const state = evolveShard(initialShard(shard), {
+      rideId: 'ride-1',
+      assigned: {
+        driverId: shard[0]?.id ?? '',
+        busyUntil: Date.parse('2026-11-22T05:00:00Z'),
+        position: dropoff,
+      },
+    });
+
+    const event = fleetState(topics, shardDrivers(fleet, topics)).toSnapshot(state, source, '42');
+
+    expect(validate(topics.fleetState.schema, event)).toMatchObject({ ok: true });
+    expect(event.payload).toEqual(toSnapshot(source, '42', state));
+    expect(fromSnapshot(shard, event.payload)).toEqual(state);
+  });
+
+  it('when a snapshot names drivers no longer in the shard and misses some, then those are ignored and the missing start free at home', () => {
+    const other = driversOfPartition(fleet, 3, 6)[0];
+    const snapshot = {
+      ...toSnapshot(source, '7', initialShard(shard.slice(1))),
+      drivers: [{ id: other?.id ?? '', position: dropoff, busyUntil: '2099-01-01T00:00:00.000Z' }],
+    };
+
+    const state = fromSnapshot(shard, snapshot);
+
+    expect([...state.drivers.keys()]).toEqual(shard.map((driver) => driver.id));
+    expect(state.drivers.get(shard[0]?.id ?? '')).toEqual({
+      busyUntil: 0,
+      position: shard[0]?.position,
+    });
+  });
+});
+
+describe('the fleet shard in a transaction', () => {
+  const state = fleetState(topics, shardDrivers(fleet, topics));
+  const driverId = shard[0]?.id ?? '';
+  const assign = (rideId: string) => ({
+    rideId,
+    assigned: { driverId, busyUntil: 1_000, position: dropoff },
+  });
+
+  it('when a transaction decides rides on its copy, then the committed shard is untouched (an abort drops only the copy)', () => {
+    const committed = state.initial(source);
+
+    const working = state.evolve(state.copy(committed), assign('ride-3'));
+
+    expect(wasDecided(committed, 'ride-3')).toBe(false);
+    expect(committed.drivers.get(driverId)?.busyUntil).toBe(0);
+    expect(wasDecided(working, 'ride-3')).toBe(true);
+    expect(working.drivers.get(driverId)?.busyUntil).toBe(1_000);
+  });
+
+  it('when rides are decided on one copy, then the copy changes in place: one copy per transaction, not per ride', () => {
+    const working = state.copy(state.initial(source));
+
+    const afterOne = state.evolve(working, assign('ride-1'));
+    const afterTwo = state.evolve(afterOne, assign('ride-2'));
+
+    expect(afterOne).toBe(working);
+    expect(afterTwo).toBe(working);
+    expect([wasDecided(working, 'ride-1'), wasDecided(working, 'ride-2')]).toEqual([true, true]);
+  });
+});

@@ -1,0 +1,39 @@
+import type { Admin } from 'kafkajs';
+import { topicOffsets } from './admin';
+
+const notLeader = Object.assign(
+  new Error('This server is not the leader for that topic-partition'),
+  {
+    retriable: true,
+  },
+);
+const offsets = [{ partition: 0, offset: '5', high: '5', low: '0' }];
+
+const adminAnswering = (...answers: unknown[]) => {
+  const calls = { count: 0 };
+  const admin = {
+    fetchTopicOffsets: async () => {
+      const answer = answers[Math.min(calls.count, answers.length - 1)];
+      calls.count += 1;
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  } as unknown as Admin;
+  return { admin, calls };
+};
+
+describe('topicOffsets', () => {
+  it('when the broker answers a retriable error first, then it tries again and returns the offsets', async () => {
+    const { admin, calls } = adminAnswering(notLeader, notLeader, offsets);
+
+    await expect(topicOffsets(admin, 'rides')).resolves.toEqual(offsets);
+    expect(calls.count).toBe(3);
+  });
+
+  it('when the error is not retriable, then it is thrown at once', async () => {
+    const { admin, calls } = adminAnswering(new Error('authorization failed'), offsets);
+
+    await expect(topicOffsets(admin, 'rides')).rejects.toThrow('authorization failed');
+    expect(calls.count).toBe(1);
+  });
+});

@@ -1,0 +1,240 @@
+import { EventEmitter } from 'node:events';
+import { decode, encode, topics, type RideRequestedEvent } from '@taxi/events';
+import { freshRideRequested, testLogger, uniqueName } from '@taxi/testing';
+import { describeTopics } from './admin';
+import { kafkajsOf, type KafkaClient } from './connect';
+import { consume, type ExactlyOnceOptions, type RunningConsumer } from './consume';
+import { DLQ_HEADERS } from './dead-letter';
+import { KafkaRuntimeError } from './errors';
+import type { PartitionState } from './partition-state';
+import { createPublisher, messageOf, outgoing } from './publish';
+import {
+  collect,
+  countingState,
+  isolatedContract,
+  sendRaw,
+  testKafka,
+  type Collector,
+  type Count,
+} from './testing';
+
+type Input = typeof topics.rideRequested;
+type Changelog = typeof topics.analyticsState;
+
+describe('consume, exactly once, in Kafka transactions', () => {
+  let kafka: KafkaClient;
+  const collectors: Collector[] = [];
+  const running: RunningConsumer<unknown>[] = [];
+  const stops: (() => Promise<void>)[] = [];
+
+  beforeEach(() => {
+    kafka = testKafka();
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+    await Promise.all(collectors.splice(0).map((c) => c.stop()));
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+  });
+
+  /** An exactly-once consumer of `input` in a group and with transactional ids of its own. */
+  const consumeExactlyOnce = async <State = undefined, Change = never>(
+    input: Input,
+    options: Pick<
+      ExactlyOnceOptions<Input, State, Change, Changelog, State>,
+      'decide' | 'onFatal' | 'state'
+    >,
+  ) =>
+    running.push(
+      await consume<Input, State, Change, Changelog, State>({
+        mode: 'exactly-once',
+        kafka,
+        groupId: uniqueName('group'),
+        contracts: [input],
+        service: 'test',
+        logger: testLogger(),
+        transactionalIdPrefix: uniqueName('tx'),
+        ...options,
+      }),
+    );
+
+  const rideIdsOf = (output: Input, received: readonly { value: Buffer | null }[]) =>
+    received.map((record) => {
+      const decoded = decode(output, record.value);
+      return decoded.ok ? decoded.value.payload.rideId : 'undecodable';
+    });
+
+  it('when a transaction is open, then readers see its messages only after commit, and never after abort', async () => {
+    const contract = await isolatedContract(kafka, topics.rideRequested);
+    const producer = kafkajsOf(kafka).producer({
+      transactionalId: uniqueName('tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    stops.push(() => producer.disconnect());
+    const readCommitted = await collect(kafka, [contract.name]);
+    collectors.push(readCommitted);
+    // A reader that also sees what is not committed: proof the messages were written before.
+    const uncommitted: { offset: string; eventId: string | undefined }[] = [];
+    const arrivals = new EventEmitter();
+    const readUncommitted = kafkajsOf(kafka).consumer({
+      groupId: uniqueName('uncommitted'),
+      readUncommitted: true,
+      maxWaitTimeInMs: 100,
+    });
+    await readUncommitted.connect();
+    stops.push(() => readUncommitted.disconnect());
+    await readUncommitted.subscribe({ topic: contract.name, fromBeginning: true });
+    await readUncommitted.run({
+      eachMessage: async ({ message }) => {
+        uncommitted.push({
+          offset: message.offset,
+          eventId: message.headers?.['event-id']?.toString(),
+        });
+        arrivals.emit('message');
+      },
+    });
+    const seen = (count: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (uncommitted.length < count) return;
+          arrivals.off('message', check);
+          resolve();
+        };
+        arrivals.on('message', check);
+        check();
+      });
+    // One ride id, so both land on one partition and the aborted one comes first in the log.
+    const aborted = freshRideRequested();
+    const kept = freshRideRequested({ rideId: aborted.payload.rideId, customerId: 'kept' });
+    const send = (event: RideRequestedEvent) => ({
+      topic: contract.name,
+      messages: [messageOf(outgoing(contract, event))],
+    });
+
+    const abortedTx = await producer.transaction();
+    await abortedTx.send(send(aborted));
+    await seen(1);
+    await abortedTx.abort();
+    const keptTx = await producer.transaction();
+    await keptTx.send(send(kept));
+    await seen(2);
+    const seenBeforeCommit = readCommitted.records.length;
+    await keptTx.commit();
+
+    const visible = await readCommitted.waitFor(1);
+    expect(seenBeforeCommit).toBe(0);
+    expect(uncommitted.map((m) => m.eventId)).toEqual([aborted.eventId, kept.eventId]);
+    // The reader has moved past the aborted message's offset: it will never hand it over.
+    expect(visible.map((r) => r.headers['event-id']?.toString())).toEqual([kept.eventId]);
+    expect(BigInt(visible[0]?.offset ?? -1)).toBeGreaterThan(BigInt(uncommitted[0]?.offset ?? -1));
+  });
+
+  it('when an exactly-once consumer processes a stream, then each input yields its output exactly once and poison is dead-lettered', async () => {
+    const input = await isolatedContract(kafka, topics.rideRequested);
+    const output = await isolatedContract(kafka, topics.rideRequested);
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    const events = Array.from({ length: 50 }, () => freshRideRequested());
+    const outputs = await collect(kafka, [output.name]);
+    const deadLetters = await collect(kafka, [input.deadLetter.name]);
+    collectors.push(outputs, deadLetters);
+    await consumeExactlyOnce(input, {
+      onFatal: (error) => {
+        throw error;
+      },
+      decide: (event) => ({
+        outputs: [outgoing(output, { ...event, correlationId: `out-${event.correlationId}` })],
+      }),
+    });
+
+    await publisher.publish(input, events.slice(0, 25));
+    await sendRaw(kafka, input.name, [{ key: 'x', value: 'not json' }]);
+    await publisher.publish(input, events.slice(25));
+    await publisher.disconnect();
+
+    const received = await outputs.waitFor(events.length);
+    const [parked] = await deadLetters.waitFor(1);
+    expect(rideIdsOf(output, received).sort()).toEqual(events.map((e) => e.payload.rideId).sort());
+    expect(parked?.headers[DLQ_HEADERS.kind]?.toString()).toBe('malformed_json');
+  });
+
+  it('when a partition is fetched from an offset its restored snapshot already covers (no stable offsets in kafkajs), then those messages are skipped and the rest processed once', async () => {
+    const input = await isolatedContract(kafka, topics.rideRequested);
+    const output = await isolatedContract(kafka, topics.rideRequested);
+    const changelog = await isolatedContract(kafka, topics.analyticsState);
+    const state = countingState(changelog);
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    const committedBefore = Array.from({ length: 30 }, () => freshRideRequested());
+    const fresh = Array.from({ length: 30 }, () => freshRideRequested());
+    await publisher.publish(input, committedBefore);
+    // What a committed transaction's snapshot would say: everything up to here was processed.
+    const [before] = await describeTopics(kafka, [input.name]);
+    await sendRaw(
+      kafka,
+      changelog.name,
+      (before?.partitions ?? []).map(({ partition, end }) => {
+        const snapshot = encode(
+          changelog,
+          state.toSnapshot({ count: 0 }, { topic: input.name, partition }, end),
+        );
+        if (!snapshot.ok) throw new Error(snapshot.error.reason);
+        return { key: snapshot.value.key, value: snapshot.value.value, partition };
+      }),
+    );
+    await publisher.publish(input, fresh);
+    await publisher.disconnect();
+    const outputs = await collect(kafka, [output.name]);
+    collectors.push(outputs);
+    const processed: string[] = [];
+
+    // The group has no committed offset: it starts from the beginning, as a member handed a
+    // stale offset would start before the last committed transaction.
+    await consumeExactlyOnce<Count, number>(input, {
+      onFatal: (error) => {
+        throw error;
+      },
+      state: state as PartitionState<Count, number, Changelog, Count>,
+      decide: (event) => {
+        processed.push(event.payload.rideId);
+        return { outputs: [outgoing(output, event)], change: 1 };
+      },
+    });
+    const received = await outputs.waitFor(fresh.length);
+
+    const freshIds = fresh.map((e) => e.payload.rideId).sort();
+    expect(rideIdsOf(output, received).sort()).toEqual(freshIds);
+    expect(processed.sort()).toEqual(freshIds);
+  });
+
+  it('when a partition state snapshot fails its schema, then the consumer ends through onFatal instead of retrying for ever', async () => {
+    const input = await isolatedContract(kafka, topics.rideRequested);
+    const changelog = await isolatedContract(kafka, topics.analyticsState);
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    let fail!: (error: unknown) => void;
+    const fatal = new Promise<unknown>((resolve) => (fail = resolve));
+    const counting = countingState(changelog);
+    await consumeExactlyOnce<Count, number>(input, {
+      onFatal: fail,
+      // A snapshot this code built wrong: no retry can make it valid.
+      state: {
+        ...counting,
+        toSnapshot: (state, source, nextOffset) => ({
+          ...counting.toSnapshot(state, source, nextOffset),
+          correlationId: '',
+        }),
+      },
+      decide: () => ({ outputs: [], change: 1 }),
+    });
+
+    await publisher.publish(input, [freshRideRequested()]);
+    await publisher.disconnect();
+
+    const error = await fatal;
+    const causes: unknown[] = [];
+    for (let current = error; current instanceof Error; current = current.cause)
+      causes.push(current);
+    const refused = causes.find((cause) => cause instanceof KafkaRuntimeError);
+    expect(refused).toMatchObject({ code: 'invalid_event', retriable: false });
+  });
+});

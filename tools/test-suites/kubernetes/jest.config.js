@@ -1,0 +1,1 @@
+module.exports = require('../../test-infra/jest/unit.js')(__dirname, 'kubernetes');
