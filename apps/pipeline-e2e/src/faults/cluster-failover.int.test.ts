@@ -7,6 +7,7 @@ import {
   recordFigures,
   rideRequest,
   settleAndCount,
+  type LoadReport,
   type PipelineCounts,
 } from '@taxi/stack-harness';
 import { gaps, requestedCustomers, underLoad } from '../support/cluster-scenario';
@@ -82,10 +83,28 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
     return counts;
   };
 
+  /** A scenario's figures: what was sent and answered, the gaps the fault caused, the counts. */
+  const recordFault = (
+    scenario: string,
+    report: LoadReport,
+    faultAt: number,
+    counts: PipelineCounts,
+    details: Record<string, number> = {},
+  ) =>
+    recordFigures(`cluster: ${scenario}`, {
+      ...details,
+      sent: report.accepted.length,
+      perSecond: RATE,
+      answered503: report.unavailable,
+      outcomeUnknown: report.outcomeUnknown,
+      ...gaps(report, suite.outcomes, faultAt),
+      ...counts,
+    });
+
   it(
     'when the node leading most ride_details partitions is SIGKILLed mid-stream and brought back, then every accepted ride is decided, emailed and counted once',
     async () => {
-      const { stack, outcomes } = suite;
+      const { stack } = suite;
       const topic = topicsFor(stack.prefix).rideRequested.name;
 
       const { report, result } = await underLoad(stack, load, async (stream) => {
@@ -101,15 +120,9 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
       await cluster.waitForInSync();
       const counts = await settleExactlyOnce();
 
-      recordFigures('cluster: SIGKILL the leader of most ride_details partitions', {
+      recordFault('SIGKILL the leader of most ride_details partitions', report, result.at, counts, {
         killedNode: result.node,
         partitionsLed: result.partitions,
-        sent: report.accepted.length,
-        perSecond: RATE,
-        answered503: report.unavailable,
-        outcomeUnknown: report.outcomeUnknown,
-        ...gaps(report, outcomes, result.at),
-        ...counts,
       });
     },
     FAULT_TEST_TIMEOUT_MS,
@@ -118,7 +131,7 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
   it(
     'when the active controller is SIGKILLed mid-stream and brought back, then another takes over and every accepted ride completes once',
     async () => {
-      const { stack, outcomes } = suite;
+      const { stack } = suite;
 
       const { report, result } = await underLoad(stack, load, async (stream) => {
         const node = await cluster.activeController();
@@ -133,15 +146,9 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
       await cluster.waitForInSync();
       const counts = await settleExactlyOnce();
 
-      recordFigures('cluster: SIGKILL the active controller', {
+      recordFault('SIGKILL the active controller', report, result.at, counts, {
         killedNode: result.node,
         nextController: result.next,
-        sent: report.accepted.length,
-        perSecond: RATE,
-        answered503: report.unavailable,
-        outcomeUnknown: report.outcomeUnknown,
-        ...gaps(report, outcomes, result.at),
-        ...counts,
       });
       expect(result.next).not.toBe(result.node);
     },
@@ -151,7 +158,7 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
   it(
     'when all three nodes are restarted one at a time, each after the replicas caught up, then the stream goes on and every accepted ride completes once',
     async () => {
-      const { stack, outcomes } = suite;
+      const { stack } = suite;
 
       const { report, result } = await underLoad(stack, load, async () => {
         const at = Date.now();
@@ -165,14 +172,7 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
       accepted.push(...report.accepted);
       const counts = await settleExactlyOnce();
 
-      recordFigures('cluster: rolling restart of all three nodes', {
-        sent: report.accepted.length,
-        perSecond: RATE,
-        answered503: report.unavailable,
-        outcomeUnknown: report.outcomeUnknown,
-        ...gaps(report, outcomes, result.at),
-        ...counts,
-      });
+      recordFault('rolling restart of all three nodes', report, result.at, counts);
     },
     FAULT_TEST_TIMEOUT_MS,
   );
@@ -180,7 +180,7 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
   it(
     'when two of three nodes are down, then rides refuses with 503, a refused ride never appears, nothing accepted is lost, and all flows again once one node returns',
     async () => {
-      const { stack, kafka, outcomes } = suite;
+      const { stack, kafka } = suite;
       /** Rides asked for while two nodes are down, each once, with a key, and never retried. */
       const probe = async (n: number) => {
         const key = `probe-${stack.prefix}${n}`;
@@ -223,15 +223,9 @@ describe('a replicated 3-node cluster losing brokers under a steady stream of ri
       const customers = new Set(await requestedCustomers(kafka, stack.prefix));
       const readyAfter = await getJson<Readiness>(`${stack.ridesUrl}/readyz`);
 
-      recordFigures('cluster: two of three nodes down (below min ISR, no quorum)', {
-        sent: report.accepted.length,
-        perSecond: RATE,
-        answered503: report.unavailable,
-        outcomeUnknown: report.outcomeUnknown,
+      recordFault('two of three nodes down (below min ISR, no quorum)', report, result.at, counts, {
         probesRefused: refused.length,
         probesOutcomeUnknown: unknown.length,
-        ...gaps(report, outcomes, result.at),
-        ...counts,
       });
       expect(result.probes.map((p) => p.status)).toEqual(result.probes.map(() => 503));
       expect(refused.length + unknown.length).toBe(result.probes.length);
