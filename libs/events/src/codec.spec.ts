@@ -1,6 +1,7 @@
 import { decode, encode, MAX_MESSAGE_BYTES } from './codec';
 import { exampleRideConfirmed, exampleRideRejected, exampleRideRequested } from './fixtures';
 import { topics } from './topics';
+import { withUnknownFields } from './unknown-fields';
 
 const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -71,7 +72,7 @@ describe('encode/decode', () => {
     ]);
   });
 
-  it('when an unknown field is present, then decode rejects it', () => {
+  it('when an unknown field is present, then decode reads the event and keeps the field aside (ADR 040)', () => {
     const event = exampleRideRequested();
 
     const result = decode(
@@ -79,7 +80,27 @@ describe('encode/decode', () => {
       bytes({ ...event, payload: { ...event.payload, tip: 5 } }),
     );
 
-    expect(result).toMatchObject({ ok: false, error: { kind: 'invalid' } });
+    expect(result).toEqual({
+      ok: true,
+      value: { ...event, payload: withUnknownFields({ ...event.payload }, { tip: 5 }) },
+    });
+  });
+
+  it('when a writer sets a field its schema does not know, then encode refuses it, naming the field', () => {
+    const event = exampleRideRequested();
+
+    const result = encode(topics.rideRequested, {
+      ...event,
+      payload: { ...event.payload, tip: 5 } as typeof event.payload,
+    });
+
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        kind: 'invalid',
+        issues: [{ field: 'payload', message: 'Unrecognized key: "tip"' }],
+      },
+    });
   });
 
   it('when the schema version is unknown, then decode says which version', () => {

@@ -1,6 +1,14 @@
 import type { z } from 'zod';
-import { SUPPORTED_SCHEMA_VERSIONS } from './envelope';
+import { writtenSchemaVersion } from './envelope';
 import type { EventOf, TopicContract } from './topics';
+import {
+  addCarriedFields,
+  anyUnknownFields,
+  attachUnknownFields,
+  objectAt,
+  setAsideUnknownFields,
+  type CarriedField,
+} from './unknown-fields';
 
 /** Larger messages are refused before parsing; real events are a few hundred bytes. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -47,15 +55,64 @@ const describe = (issues: readonly FieldIssue[]): string =>
     .map((issue) => `${issue.field || '(message)'}: ${issue.message}`)
     .join('; ');
 
-/** Validates an already-parsed value against a schema, never throwing. */
+const invalid = (error: z.ZodError): Result<never, DecodeError> => {
+  const issues = fieldIssues(error);
+  return fail('invalid', describe(issues), issues);
+};
+
+/**
+ * Validates an already-parsed value against a schema, strictly (a field the schema does not know
+ * is an error), never throwing. What a writer sets, and what HTTP accepts, is checked this way.
+ */
 export const validate = <Schema extends z.ZodType>(
   schema: Schema,
   input: unknown,
 ): Result<z.infer<Schema>, DecodeError> => {
   const parsed = schema.safeParse(input);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issues = fieldIssues(parsed.error);
-  return fail('invalid', describe(issues), issues);
+  return parsed.success ? { ok: true, value: parsed.data } : invalid(parsed.error);
+};
+
+/**
+ * Validates the fields the schema knows and keeps the others aside, at every depth, on the
+ * object they came in (ADR 040): a reader tolerates what a newer writer added. Changes `input`,
+ * which must be the caller's own (freshly parsed JSON). Costs nothing more when nothing is unknown.
+ */
+const readTolerantly = <Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+): Result<z.infer<Schema>, DecodeError> => {
+  const strict = schema.safeParse(input);
+  if (strict.success) return { ok: true, value: strict.data };
+  const setAside = setAsideUnknownFields(input, strict.error.issues);
+  if (setAside.length === 0) return invalid(strict.error);
+  const known = schema.safeParse(input);
+  if (!known.success) return invalid(known.error);
+  return { ok: true, value: attachUnknownFields(known.data, setAside) };
+};
+
+/**
+ * The validated event as it is written: with the unknown fields its objects carry from what they
+ * were copied from (ADR 040), each where it came, never in place of a field the writer set, and
+ * never under a name the writer's schema knows (a field this version defines holds only what its
+ * writer set and validated).
+ */
+const withCarriedFields = (schema: z.ZodType, valid: unknown, event: unknown): unknown => {
+  if (!anyUnknownFields()) return valid;
+  const added: CarriedField[] = [];
+  const value = addCarriedFields(valid, event, added);
+  if (added.length === 0) return value;
+  // The writer's schema reports each carried field it does not know; any other, it knows.
+  const check = schema.safeParse(value);
+  const unknownToWriter = new Map<object, Set<string>>();
+  for (const issue of check.success ? [] : check.error.issues) {
+    const target = issue.code === 'unrecognized_keys' ? objectAt(value, issue.path) : undefined;
+    if (target && issue.code === 'unrecognized_keys')
+      unknownToWriter.set(target, new Set(issue.keys));
+  }
+  for (const { target, key } of added) {
+    if (!unknownToWriter.get(target)?.has(key)) delete target[key];
+  }
+  return value;
 };
 
 const schemaVersionOf = (input: unknown): unknown =>
@@ -65,7 +122,11 @@ const schemaVersionOf = (input: unknown): unknown =>
 
 /**
  * Turns untrusted bytes from a topic into a typed event, or a typed error naming what is wrong.
- * Never throws.
+ * Never throws. Reads tolerantly (ADR 040): fields this version does not know, in the envelope or
+ * at any depth of the payload, are no error; they are kept aside on the objects they came in
+ * (`unknownFieldsOf`), and `encode` writes them back where such an object is written again. An
+ * event of another major `schemaVersion` is read when the contract has a reader for it, and
+ * converted to the event this version works with.
  */
 export const decode = <Contract extends TopicContract>(
   contract: Contract,
@@ -85,15 +146,26 @@ export const decode = <Contract extends TopicContract>(
     return fail('malformed_json', `not valid JSON: ${(error as Error).message}`);
   }
   const version = schemaVersionOf(parsed);
-  if (typeof version === 'number' && !SUPPORTED_SCHEMA_VERSIONS.includes(version)) {
+  if (typeof version !== 'number' || version === writtenSchemaVersion(contract.schema)) {
+    return readTolerantly(contract.schema, parsed) as Result<EventOf<Contract>, DecodeError>;
+  }
+  const other = contract.otherMajors?.[version];
+  if (!other) {
     return fail('unsupported_version', `schemaVersion ${version} is not supported`, [
       { field: 'schemaVersion', message: `unsupported version ${version}` },
     ]);
   }
-  return validate(contract.schema, parsed) as Result<EventOf<Contract>, DecodeError>;
+  const read = readTolerantly(other.schema, parsed);
+  return read.ok
+    ? { ok: true, value: other.convert(read.value as never) as EventOf<Contract> }
+    : read;
 };
 
-/** Validates an event and turns it into the key, bytes and headers to publish. */
+/**
+ * Validates an event strictly (what this writer sets: every field it knows, no field it does not)
+ * and turns it into the key, bytes and headers to publish, with the unknown fields its objects
+ * carry from the events they were copied from (ADR 040).
+ */
 export const encode = <Contract extends TopicContract>(
   contract: Contract,
   event: EventOf<Contract>,
@@ -109,7 +181,7 @@ export const encode = <Contract extends TopicContract>(
     ok: true,
     value: {
       key: contract.keyOf(valid),
-      value: Buffer.from(JSON.stringify(valid)),
+      value: Buffer.from(JSON.stringify(withCarriedFields(contract.schema, valid, event))),
       headers: {
         'event-type': valid.type,
         'event-id': valid.eventId,

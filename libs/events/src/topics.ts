@@ -19,8 +19,26 @@ export interface TopicSettings {
  * A topic together with the schema of what travels on it and how messages are keyed.
  * Messages with the same key land on the same partition, so they are consumed in order.
  */
+/**
+ * How a topic's readers read events of another major `schemaVersion` than the one they write
+ * (ADR 040): that major's schema, and a conversion to the event this version works with.
+ */
+export interface OtherMajorReader<Event = unknown> {
+  readonly schema: z.ZodType;
+  readonly convert: (event: never) => Event;
+}
+
+/** A reader of another major, its conversion typed by its schema. */
+export const otherMajor = <Schema extends z.ZodType, Event>(
+  schema: Schema,
+  convert: (event: z.infer<Schema>) => Event,
+): OtherMajorReader<Event> => ({ schema, convert });
+
 export interface TopicContract<Schema extends z.ZodType = z.ZodType> extends TopicSettings {
+  /** What this version writes, strictly; what it reads, tolerantly (codec.ts, ADR 040). */
   readonly schema: Schema;
+  /** Readers of the adjacent majors, keyed by their `schemaVersion`: the one before (upcast). */
+  readonly otherMajors?: Readonly<Record<number, OtherMajorReader<z.infer<Schema>>>>;
   readonly keyOf: (event: z.infer<Schema>) => string;
   /** Where messages that cannot be decoded or processed are parked, with the reason in headers. */
   readonly deadLetter: TopicSettings;
@@ -43,6 +61,8 @@ const defineTopic = <Schema extends z.ZodType>(
   config: Record<string, string>,
   schema: Schema,
   keyOf: (event: z.infer<Schema>) => string,
+  /** Only after a breaking change: readers of the adjacent major (ADR 040). */
+  otherMajors?: TopicContract<Schema>['otherMajors'],
 ): TopicContract<Schema> => ({
   name,
   partitions,
@@ -50,6 +70,7 @@ const defineTopic = <Schema extends z.ZodType>(
   schema,
   keyOf,
   deadLetter: deadLetterOf(name),
+  ...(otherMajors && { otherMajors }),
 });
 
 const rideRetention = { 'retention.ms': String(7 * DAY_MS) };

@@ -128,6 +128,20 @@ echo "› the cluster suite"
 status=0
 KUBECONFIG="$work/cluster/admin.kubeconfig" TAXI_K8S_WORK="$work" TAXI_K8S_STRIMZI_CRDS="$strimzi_crds" \
   npx jest -c "$here/jest.k8s.config.js" || status=$?
+if ((status != 0)); then
+  # The cluster goes down next, and the kubelet's pod logs with it: keep what explains a failure.
+  failed="$work/failed"
+  mkdir -p "$failed"
+  export KUBECONFIG="$work/cluster/admin.kubeconfig"
+  kubectl get events -A --sort-by=.lastTimestamp >"$failed/events.txt" 2>&1 || true
+  kubectl get pods -A -o wide >"$failed/pods.txt" 2>&1 || true
+  for pod in $(kubectl get pods -n taxi-kafka -o name 2>/dev/null); do
+    kubectl logs -n taxi-kafka "$pod" --all-containers --timestamps >"$failed/${pod#pod/}.log" 2>&1 || true
+    kubectl logs -n taxi-kafka "$pod" --all-containers --timestamps --previous \
+      >"$failed/${pod#pod/}.previous.log" 2>/dev/null || rm -f "$failed/${pod#pod/}.previous.log"
+  done
+  echo "› the cluster's events and its pods' logs: $failed"
+fi
 
 echo "› figures"
 echo "  images (build, export): ${images_seconds}s; cluster up, images loaded: ${cluster_seconds}s"

@@ -1,11 +1,16 @@
 import {
   analyticsPartitionStateSchema,
+  decode,
+  encode,
+  exampleAnalyticsState,
   exampleRideConfirmed,
   exampleRideRejected,
+  topics,
   validate,
 } from '@taxi/events';
 import {
   applyOutcome,
+  cloneState,
   emptyState,
   etaBucketOf,
   MINUTES_KEPT,
@@ -175,5 +180,34 @@ describe('applyOutcome', () => {
     expect(Object.keys(state.perMinute)).toHaveLength(MINUTES_KEPT);
     expect(Object.keys(state.pickupZones).length).toBeLessThanOrEqual(ZONES_KEPT);
     expect(JSON.stringify(state).length).toBeLessThanOrEqual(sizeAtMidday * 1.1);
+  });
+});
+
+describe('a state restored from a newer version’s snapshot, after a rollback (ADR 040)', () => {
+  it('when it is cloned for a transaction, counted into and written, then the snapshot keeps the fields this version does not know', () => {
+    const snapshot = exampleAnalyticsState();
+    const minute = '2026-11-21T10:00:00.000Z';
+    const newer = {
+      ...snapshot,
+      payload: {
+        ...snapshot.payload,
+        byVehicleClass: { xl: 2 },
+        perMinute: { [minute]: { confirmed: 3, rejected: 1, cancelled: 1 } },
+      },
+    };
+    const decoded = decode(topics.analyticsState, JSON.stringify(newer));
+    if (!decoded.ok) throw new Error(decoded.error.reason);
+
+    const draft = cloneState(decoded.value.payload);
+    applyOutcome(draft, confirmedAt('2026-11-21T10:00:30Z'));
+    const encoded = encode(topics.analyticsState, { ...snapshot, payload: draft });
+
+    if (!encoded.ok) throw new Error(encoded.error.reason);
+    const written = JSON.parse(encoded.value.value.toString()).payload;
+    expect(written).toMatchObject({
+      byVehicleClass: { xl: 2 },
+      confirmed: snapshot.payload.confirmed + 1,
+      perMinute: { [minute]: { confirmed: 4, rejected: 1, cancelled: 1 } },
+    });
   });
 });

@@ -1,4 +1,9 @@
-import type { AnalyticsPartitionState, RideConfirmedEvent, RideRejectedEvent } from '@taxi/events';
+import {
+  copyUnknownFields,
+  type AnalyticsPartitionState,
+  type RideConfirmedEvent,
+  type RideRejectedEvent,
+} from '@taxi/events';
 
 export type RideOutcomeEvent = RideConfirmedEvent | RideRejectedEvent;
 
@@ -33,8 +38,12 @@ export const emptyState = (
   perMinute: {},
 });
 
+/**
+ * A copy to change. With the fields of a newer version this one does not know (after a rollback),
+ * which structuredClone drops: the snapshots written from the copy keep them (ADR 040).
+ */
 export const cloneState = (state: AnalyticsPartitionState): AnalyticsPartitionState =>
-  structuredClone(state);
+  copyUnknownFields(state, structuredClone(state));
 
 export const zoneOf = ({ lat, lng }: { lat: number; lng: number }): string => {
   const cell = (value: number) => (Math.floor(value / ZONE_DEGREES) * ZONE_DEGREES).toFixed(2);

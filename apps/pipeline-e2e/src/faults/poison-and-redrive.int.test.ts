@@ -1,4 +1,5 @@
 import { faultSuite, FAULT_TEST_TIMEOUT_MS } from '../support/fault-suite';
+import { kcatProduce } from '../support/kcat';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,15 +19,6 @@ import { eventually } from '@taxi/testing';
 
 const run = promisify(execFile);
 const taxiMain = path.join(workspaceRoot, 'dist/apps/taxi/main.js');
-
-/** Writes raw messages with kcat, a Kafka client that is not ours: `key:value` per line. */
-const kcatProduce = async (brokers: string, topic: string, lines: readonly string[]) => {
-  const child = execFile('kcat', ['-b', brokers, '-t', topic, '-P', '-K', ':']);
-  child.stdin?.end(`${lines.join('\n')}\n`);
-  await new Promise<void>((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited ${code}`)))),
-  );
-};
 
 describe('poison messages and the dead-letter topics', () => {
   const suite = faultSuite();

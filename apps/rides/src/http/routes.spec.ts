@@ -115,6 +115,25 @@ describe('rides HTTP API', () => {
     },
   );
 
+  it.each([
+    ['in the body', { ...validBody, tip: 5 }, '(body)', 'Unrecognized key: "tip"'],
+    [
+      'in a nested object',
+      { ...validBody, pickup: { ...validBody.pickup, alt: 12 } },
+      'pickup',
+      'Unrecognized key: "alt"',
+    ],
+  ])(
+    'when an unknown field is sent %s, then the 400 names it: the API stays strict, unlike event readers (ADR 040)',
+    async (_, body, field, message) => {
+      const response = await post(JSON.stringify(body));
+
+      expect(response.status).toBe(400);
+      expect((await json(response)).fields).toEqual([{ field, message }]);
+      expect(publish).not.toHaveBeenCalled();
+    },
+  );
+
   it('when the JSON is malformed, then it answers 400 malformed_json without a stack trace', async () => {
     const response = await post('{"customerId": ');
 

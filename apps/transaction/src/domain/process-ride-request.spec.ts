@@ -1,4 +1,12 @@
-import { exampleRideRequested, topics, validate, type Coordinates } from '@taxi/events';
+import {
+  asWrittenByANewerVersion,
+  decode,
+  encode,
+  exampleRideRequested,
+  topics,
+  validate,
+  type Coordinates,
+} from '@taxi/events';
 import type { Driver } from './fleet';
 import { distanceKm } from './geo';
 import { authorizePayment } from './payment-gateway';
@@ -207,5 +215,44 @@ describe('processRideRequest', () => {
     });
 
     expect(decision).toEqual({ outcome: { kind: 'duplicate' } });
+  });
+
+  describe('a request from a newer rides, with fields this version does not know (ADR 040)', () => {
+    const newer = (overrides: Parameters<typeof exampleRideRequested>[0] = {}) => {
+      const event = asWrittenByANewerVersion(exampleRideRequested(overrides));
+      const decoded = decode(topics.rideRequested, JSON.stringify(event));
+      if (!decoded.ok) throw new Error(decoded.error.reason);
+      return decoded.value;
+    };
+    const published = (result: ReturnType<typeof encode>) => {
+      if (!result.ok) throw new Error(result.error.reason);
+      return JSON.parse(result.value.value.toString()) as Record<string, unknown>;
+    };
+
+    it('when it is confirmed, then ride.confirmed carries the unknown fields of the request payload where they were, and not those of its envelope', () => {
+      const decision = shardWith([nearDriver]).decide(newer());
+
+      if (decision.kind !== 'confirmed')
+        throw new Error(`expected confirmed, got ${decision.kind}`);
+      const event = published(encode(topics.rideConfirmed, decision.event));
+      expect(event['payload']).toMatchObject({
+        vehicleClass: 'xl',
+        pickup: { ...pickup, floor: 2 },
+      });
+      expect(event).not.toHaveProperty('traceLevel');
+    });
+
+    it('when it is rejected, then ride.rejected, made of named fields, carries none of them', () => {
+      const decision = shardWith([nearDriver]).decide(
+        newer({ paymentToken: 'tok_insufficientFunds' }),
+      );
+
+      if (decision.kind !== 'rejected') throw new Error(`expected rejected, got ${decision.kind}`);
+      const event = published(encode(topics.rideRejected, decision.event));
+      expect(Object.keys(event['payload'] as object).sort()).toEqual(
+        Object.keys(decision.event.payload).sort(),
+      );
+      expect(event).not.toHaveProperty('traceLevel');
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { Coordinates } from '@taxi/events';
+import type { Coordinates, UnknownFields } from '@taxi/events';
 import type { Driver } from './fleet';
 import { distanceKm } from './geo';
 
@@ -19,11 +19,24 @@ export interface DriverState {
   readonly position: Coordinates;
 }
 
+/**
+ * What the snapshot a shard was restored from held that this version does not know: a newer
+ * version wrote it, and this one was rolled back to. Written back with every later snapshot, so
+ * that the newer version finds it again (ADR 040). Positions keep theirs on the objects themselves.
+ */
+export interface UnknownSnapshotFields {
+  readonly payload?: UnknownFields | undefined;
+  readonly source?: UnknownFields | undefined;
+  /** By driver id: a restore matches drivers by id, not by place in the list. */
+  readonly drivers: ReadonlyMap<string, UnknownFields>;
+}
+
 /** What one partition knows: its drivers, and the rides it decided last (oldest first). */
 export interface ShardState {
   readonly drivers: ReadonlyMap<string, DriverState>;
   /** A set in the order the rides were decided: a look-up per request, not a scan of 256. */
   readonly decidedRides: ReadonlySet<string>;
+  readonly unknownFields?: UnknownSnapshotFields;
 }
 
 /**
@@ -56,6 +69,7 @@ export interface ShardChange {
 export const draftOf = (state: ShardState): ShardDraft => ({
   drivers: new Map(state.drivers),
   decidedRides: new Set(state.decidedRides),
+  ...(state.unknownFields && { unknownFields: state.unknownFields }),
 });
 
 /** Applies a change to a draft in place, forgetting the oldest decided rides beyond `keep`. */

@@ -1,4 +1,4 @@
-import { topics, validate } from '@taxi/events';
+import { decode, encode, exampleFleetState, topics, validate } from '@taxi/events';
 import { createFleet } from '../domain/fleet';
 import { driversOfPartition, evolveShard, initialShard, wasDecided } from '../domain/shard';
 import { fleetState, fromSnapshot, shardDrivers, toSnapshot } from './fleet-state';
@@ -44,6 +44,63 @@ describe('fleet snapshots', () => {
     expect(state.drivers.get(shard[0]?.id ?? '')).toEqual({
       busyUntil: 0,
       position: shard[0]?.position,
+    });
+  });
+});
+
+describe('fleet snapshots of a newer version, restored after a rollback (ADR 040)', () => {
+  const newerSnapshot = () => {
+    const snapshot = toSnapshot(source, '42', initialShard(shard));
+    const [first, ...rest] = snapshot.drivers;
+    const event = {
+      ...exampleFleetState(),
+      payload: {
+        ...snapshot,
+        shardVersion: 7,
+        source: { ...source, region: 'nyc' },
+        drivers: [
+          { ...first, vehicleClass: 'xl', position: { ...first?.position, heading: 90 } },
+          ...rest,
+        ],
+      },
+    };
+    const decoded = decode(topics.fleetState, JSON.stringify(event));
+    if (!decoded.ok) throw new Error(decoded.error.reason);
+    return decoded.value.payload;
+  };
+  const published = (payload: ReturnType<typeof toSnapshot>) => {
+    const encoded = encode(topics.fleetState, { ...exampleFleetState(), payload });
+    if (!encoded.ok) throw new Error(encoded.error.reason);
+    return (JSON.parse(encoded.value.value.toString()) as { payload: Record<string, unknown> })
+      .payload;
+  };
+
+  it('when the restored shard decides rides in a transaction and is written again, then the snapshot keeps the fields of the payload, its source, each driver and each position it kept', () => {
+    const restored = newerSnapshot();
+    const firstId = shard[0]?.id ?? '';
+    const secondId = shard[1]?.id ?? '';
+    const state = evolveShard(fromSnapshot(shard, restored), {
+      rideId: 'ride-9',
+      assigned: {
+        driverId: secondId,
+        busyUntil: Date.parse('2026-11-22T05:00:00Z'),
+        position: dropoff,
+      },
+    });
+
+    const written = published(toSnapshot(source, '43', state));
+
+    expect(written).toMatchObject({ shardVersion: 7, source: { ...source, region: 'nyc' } });
+    const drivers = written['drivers'] as { id: string }[];
+    expect(drivers.find((driver) => driver.id === firstId)).toMatchObject({
+      vehicleClass: 'xl',
+      position: { heading: 90 },
+    });
+    // The driver given a ride moved: its new position is the drop-off, which came without one.
+    expect(drivers.find((driver) => driver.id === secondId)).toEqual({
+      id: secondId,
+      position: dropoff,
+      busyUntil: '2026-11-22T05:00:00.000Z',
     });
   });
 });

@@ -1,5 +1,7 @@
 import {
   newEnvelope,
+  unknownFieldsOf,
+  withUnknownFields,
   type FleetPartitionState,
   type FleetStateEvent,
   type Topics,
@@ -15,22 +17,53 @@ import {
   type ShardChange,
   type ShardDraft,
   type ShardState,
+  type UnknownSnapshotFields,
 } from '../domain/shard';
 
+/** What a snapshot holds that this version does not know (ADR 040); undefined: nothing. */
+const unknownFieldsIn = (snapshot: FleetPartitionState): UnknownSnapshotFields | undefined => {
+  const drivers = new Map(
+    snapshot.drivers.flatMap((driver) => {
+      const fields = unknownFieldsOf(driver);
+      return fields ? [[driver.id, fields] as const] : [];
+    }),
+  );
+  const payload = unknownFieldsOf(snapshot);
+  const source = unknownFieldsOf(snapshot.source);
+  return payload || source || drivers.size > 0 ? { payload, source, drivers } : undefined;
+};
+
+/** A shard's snapshot, with the fields of the one it was restored from this version does not know. */
 export const toSnapshot = (
   source: Source,
   nextOffset: string,
   state: ShardState,
-): FleetPartitionState => ({
-  source: { topic: source.topic, partition: source.partition },
-  nextOffset,
-  drivers: [...state.drivers].map(([id, driver]) => ({
-    id,
-    position: driver.position,
-    ...(driver.busyUntil > 0 ? { busyUntil: new Date(driver.busyUntil).toISOString() } : {}),
-  })),
-  decidedRides: [...state.decidedRides],
-});
+): FleetPartitionState => {
+  const carried = state.unknownFields;
+  return withUnknownFields(
+    {
+      source: withUnknownFields(
+        { topic: source.topic, partition: source.partition },
+        carried?.source,
+      ),
+      nextOffset,
+      drivers: [...state.drivers].map(([id, driver]) =>
+        withUnknownFields(
+          {
+            id,
+            position: driver.position,
+            ...(driver.busyUntil > 0
+              ? { busyUntil: new Date(driver.busyUntil).toISOString() }
+              : {}),
+          },
+          carried?.drivers.get(id),
+        ),
+      ),
+      decidedRides: [...state.decidedRides],
+    },
+    carried?.payload,
+  );
+};
 
 /** A snapshot back into state, for the shard's drivers as dealt now (others are ignored). */
 export const fromSnapshot = (
@@ -38,6 +71,7 @@ export const fromSnapshot = (
   snapshot: FleetPartitionState,
 ): ShardState => {
   const known = new Map(snapshot.drivers.map((driver) => [driver.id, driver]));
+  const unknownFields = unknownFieldsIn(snapshot);
   return {
     drivers: new Map(
       drivers.map((driver) => {
@@ -52,6 +86,7 @@ export const fromSnapshot = (
       }),
     ),
     decidedRides: new Set(snapshot.decidedRides.slice(-DECIDED_RIDES_KEPT)),
+    ...(unknownFields && { unknownFields }),
   };
 };
 

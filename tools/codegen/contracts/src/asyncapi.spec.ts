@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Parser } from '@asyncapi/parser';
-import { allTopicSettings, topics } from '@taxi/events';
+import { allTopicSettings, contractVersions, topics } from '@taxi/events';
 import { asyncApiDocument } from './asyncapi';
 import { ASYNCAPI_FILE, asyncApiYaml } from './asyncapi-file';
 
@@ -55,6 +55,22 @@ describe('AsyncAPI document of every topic (docs/asyncapi.yaml)', () => {
         name,
         actions: ['receive', 'send'],
       });
+    }
+  });
+
+  it('when generated, then every event message names its contract version, where the published versions are, and its examples', () => {
+    const messages = asyncApiDocument('test', () => ['1.0', '1.1']).components.messages as Record<
+      string,
+      { title?: string; description?: string; examples?: unknown[] }
+    >;
+
+    for (const [key, contract] of Object.entries(topics)) {
+      const version = contractVersions[key as keyof typeof contractVersions];
+      expect(messages[key]?.title).toContain(`version ${version}`);
+      expect(messages[key]?.description).toContain(
+        `libs/events/schemas/${contract.name}/: 1.0, 1.1`,
+      );
+      expect(messages[key]?.examples?.length).toBeGreaterThan(0);
     }
   });
 });

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import {
+  contractExamples,
+  contractVersions,
   deadLetterRoles,
   topicRoles,
   topics,
+  type ContractVersion,
+  type TopicKey,
   type TopicRoles,
   type TopicSettings,
 } from '@taxi/events';
 import { DLQ_HEADERS, REDRIVEN_FOR_HEADER } from '@taxi/kafka';
+import { publishedVersions, SCHEMAS_DIR } from './published';
 
 // docs/asyncapi.yaml, made from libs/events: one channel per topic (and per dead-letter topic),
 // with its partitions, settings, key and the JSON Schema of its events, and one send/receive
@@ -92,8 +97,18 @@ const operationsOf = (
     ]),
   );
 
+/** Which contract version a message is, and where every published version is (ADR 040). */
+const versionNote = (key: TopicKey, name: string, published: readonly ContractVersion[]) =>
+  `Contract version ${contractVersions[key]} (\`schemaVersion\` ${contractVersions[key].split('.')[0]}). ` +
+  `Published versions, frozen with their examples in ${SCHEMAS_DIR}/${name}/: ` +
+  `${published.join(', ') || 'none yet'}. Writers write exactly this schema (plus fields carried ` +
+  `over from newer messages); readers ignore fields they do not know (docs/decisions/040).`;
+
 /** The AsyncAPI 3.0 document of every topic, as a plain object (ready for YAML). */
-export const asyncApiDocument = (version: string) => {
+export const asyncApiDocument = (
+  version: string,
+  published: (topic: string) => ContractVersion[] = publishedVersions,
+) => {
   const channels: Record<string, unknown> = {};
   const operations: [string, unknown][] = [];
   const messages: Record<string, unknown> = {};
@@ -113,10 +128,15 @@ export const asyncApiDocument = (version: string) => {
     operations.push(...operationsOf(dlqId, `${topicKey}DeadLetter`, deadLetterRoles));
     messages[topicKey] = {
       name: type,
-      title: `${type} event`,
+      title: `${type} event, version ${contractVersions[topicKey as TopicKey]}`,
+      description: versionNote(topicKey as TopicKey, contract.name, published(contract.name)),
       contentType: 'application/json',
       headers: eventHeaders,
       payload: schema,
+      examples: Object.entries(contractExamples[topicKey as TopicKey]).map(([name, payload]) => ({
+        name,
+        payload,
+      })),
       bindings: { kafka: { key: text(roles.key), bindingVersion: KAFKA_BINDING } },
     };
     messages[`${topicKey}DeadLetter`] = {
