@@ -37,19 +37,11 @@ RUN test -n "$APP" || { echo "--build-arg APP=<an app under apps/> is required" 
 # ---- runtime: Node, the bundle and its production dependencies; nothing else -----------------
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
-# The V8 heap sized for the containers' memory limit (256Mi; ADR 017): a young generation of
-# 4 MB semi-spaces and an old space of at most 128 MB, so a backlog makes V8 collect instead of
-# growing the heap until the kernel kills the pod. glibc's malloc (ADR 019, 031): two arenas
-# instead of eight per core, and allocations of 64 KiB or more (every socket read's buffer, fetch
-# responses) in mappings of their own, returned to the kernel when freed. tools/dev-env/stack/start.sh and
-# the e2e tests run the services with the same flags and settings (tools/test-suites/deploy-checks keeps the
-# three in step). rides' deployments set NODE_OPTIONS to these flags with 16 MB semi-spaces
-# (ADR 029). How far the old space grows before V8 marks it again is set by each service's main.ts
-# (ADR 030, 031): Node refuses that flag here.
+# How Node and malloc run the service (heap sized from the container's memory limit, malloc
+# settings) is the runtime profile, deploy/runtime/profile.env (ADR 034): the entrypoint puts it in
+# the environment, then execs the command, so node stays PID 1. The same file runs the services in
+# `npm start`, the end-to-end tests and the bench.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--enable-source-maps --max-old-space-size=128 --max-semi-space-size=4" \
-    MALLOC_ARENA_MAX=2 \
-    MALLOC_MMAP_THRESHOLD_=65536 \
     TAXI_SERVICE=${APP}
 WORKDIR /app
 COPY --from=build /workspace/dist/apps/${APP}/package.json /workspace/dist/apps/${APP}/package-lock.json ./
@@ -68,6 +60,7 @@ RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca \
         /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
 COPY --from=build /workspace/dist/apps/${APP}/ ./
 COPY deploy/docker/healthcheck.js ./
+COPY deploy/runtime/profile.env deploy/runtime/with-profile.sh ./runtime/
 # The one writable place for a service's local state (rides keeps its read model there, email its
 # .eml outbox when no SMTP_URL is set: both defaults point here), owned by the service's user so
 # that a volume mounted on it starts out writable. Declared a VOLUME so that the image also runs
@@ -79,5 +72,7 @@ VOLUME ["/var/lib/taxi/${APP}"]
 # user, so Kubernetes can check runAsNonRoot without resolving a name.
 USER 1000:1000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 CMD ["node", "healthcheck.js"]
-# node as PID 1, not npm or a shell: SIGTERM reaches the service, which shuts down gracefully.
+# node as PID 1, not npm or a shell (the entrypoint execs it): SIGTERM reaches the service, which
+# shuts down gracefully.
+ENTRYPOINT ["/bin/sh", "/app/runtime/with-profile.sh"]
 CMD ["node", "main.js"]

@@ -14,7 +14,8 @@ import {
   workspaceRoot,
 } from '@taxi/stack-harness';
 import type { BenchSettings } from './settings';
-import { sampleStack, STAGE_NAMES, type Sample } from './service-usage';
+import { memoryFigures } from './memory-figures';
+import { memoryLimitsOf, sampleStack, STAGE_NAMES, type Sample } from './service-usage';
 import { nextBottleneck, stageFigures } from './stage-figures';
 import { restartTimes } from './restart-times';
 import { cpuBudget, readCpu } from './cpu-budget';
@@ -126,6 +127,8 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
       figures.counted.doneAfterSeconds ?? 0,
     );
     const smtpReceived = settings.email === 'smtp' ? stack.smtp.count : undefined;
+    // Read before the restarts: a restarted service's start-up lines are its new process's.
+    const limits = memoryLimitsOf(stack);
     const restarts = await restartTimes(stack, ['rides', 'email', 'transaction'] as ServiceName[]);
     return {
       rides,
@@ -148,6 +151,14 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
         [`at${settings.rssCheckpoint}`]: rssOf(checkpoint),
         [`at${rides}`]: rssOf(samples[samples.length - 1]),
       },
+      memoryLimits: limits,
+      memory: memoryFigures(
+        samples,
+        checkpoint,
+        Object.fromEntries(
+          Object.entries(limits).map(([service, limit]) => [service, limit?.limitMb ?? null]),
+        ),
+      ),
       restartToReadySeconds: restarts,
     };
   } finally {

@@ -104,3 +104,23 @@ const sampleOnce = async (stack: Stack, startedAt: number): Promise<Sample> => {
   );
   return { at: (Date.now() - startedAt) / 1000, counts, usage };
 };
+
+/**
+ * Each service's heap limit and the memory limit it was sized from (its pod's, when the harness
+ * could give it a cgroup; null when it ran without one), as the service logged them at start-up.
+ */
+export const memoryLimitsOf = (stack: Stack) =>
+  Object.fromEntries(
+    Object.values(stack.services).map((service) => {
+      const line = service.logs.find((log) => log.msg === 'memory limits');
+      return [
+        service.name,
+        line
+          ? {
+              heapMb: line['heapLimitMb'] as number,
+              limitMb: line['memoryLimitMb'] as number | null,
+            }
+          : null,
+      ];
+    }),
+  );

@@ -83,7 +83,7 @@ export const start = async (
     next();
   });
   // The API's own routes first: a ride request then skips the probes' and the spec's routers,
-  // about a tenth of what a request allocates (ADR 026). They trace themselves.
+  // about a tenth of what a request allocates (ADR 036). They trace themselves.
   app.use(
     ridesRoutes({
       requestRide: (input, context) =>

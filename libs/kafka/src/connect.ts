@@ -52,7 +52,7 @@ export const kafkajsOf = (client: KafkaClient): Kafka => {
   return kafka;
 };
 
-/** Every producer partitions with `keyPartitioner` unless told otherwise (ADR 024). */
+/** Every producer partitions with `keyPartitioner` unless told otherwise (ADR 036). */
 class KeyPartitionedKafka extends Kafka {
   override producer(config?: ProducerConfig): Producer {
     return super.producer({ createPartitioner: keyPartitioner, ...config });

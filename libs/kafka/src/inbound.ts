@@ -12,7 +12,7 @@ export type MessageLogger = Pick<Logger, Level>;
  * The service logger with a message's fields (event id, correlation id, source position) added
  * to each line it writes. Not a pino child per message: a child serializes and redacts its
  * bindings when it is made, and at thousands of messages per second that cost more than the
- * lines themselves, most of which are never written (info lines are sampled, ADR 012; debug is
+ * lines themselves, most of which are never written (info lines are sampled, ADR 036; debug is
  * off). The lines read as a child's would.
  */
 class BoundLogger implements MessageLogger {

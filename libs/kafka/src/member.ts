@@ -34,11 +34,11 @@ export const LATENCY_FIRST_FETCH: FetchSettings = {
 };
 
 /**
- * For the group members that process the pipeline (ADR 012, ADR 025): a fetch waits for 256 KiB
+ * For the group members that process the pipeline (ADR 036): a fetch waits for 256 KiB
  * (about 430 ride events) or 500 ms, so a consumer that keeps up with its input pays the fixed cost
  * of a fetch and of a transaction per hundred messages rather than per twenty. At 1,000 rides/s,
  * 64 KiB / 200 ms made transactions of about 20 rides each, and the broker's CPU per ride (it
- * works per request, ADR 024) three times what it is now. An idle hop adds up to 500 ms; a busy
+ * works per request, ADR 036) three times what it is now. An idle hop adds up to 500 ms; a busy
  * consumer gets what piled up while it worked, so batches grow with load by themselves.
  */
 export const BATCH_FIRST_FETCH: FetchSettings = {
@@ -51,7 +51,7 @@ export const BATCH_FIRST_FETCH: FetchSettings = {
  * `minBytes` above `maxBytesPerPartition` is a fetch that one partition can never fill: whenever
  * the backlog sits on fewer partitions than it takes (the last ones to drain always do), every
  * fetch waits out `maxWaitTimeInMs` with data ready. Email did, at 512 KiB against 128 KiB per
- * partition: its last few thousand emails went out at 200-400 a second on an idle machine (ADR 025).
+ * partition: its last few thousand emails went out at 200-400 a second on an idle machine (ADR 036).
  */
 export const checkFetchSettings = (fetch: FetchSettings): FetchSettings => {
   if (fetch.minBytes > fetch.maxBytesPerPartition) {

@@ -39,7 +39,7 @@ export const murmur2 = (data: Uint8Array): number => {
  * it names one, else murmur2 of its key (so every key lands where it always did, and where the
  * Java client puts it); messages without a key are left to kafkajs' own partitioner. kafkajs'
  * version also filters the topic's partition list for every message before looking at it. Given
- * to kafkajs through its public `createPartitioner` option, not a patch (ADR 024).
+ * to kafkajs through its public `createPartitioner` option, not a patch (ADR 036).
  */
 export const keyPartitioner: ICustomPartitioner = () => {
   const unkeyed = Partitioners.DefaultPartitioner();

@@ -74,7 +74,7 @@ interface ReadOptionsBase {
   /**
    * Most records handed over at once. A fetched batch is then handed over in slices of this size,
    * each on a turn of the event loop of its own, so that a reader sharing its thread with an HTTP
-   * server never holds it up for long (ADR 020, 026). Default: a fetched batch at once.
+   * server never holds it up for long (ADR 036). Default: a fetched batch at once.
    */
   readonly maxRecordsPerCall?: number;
   /** Called for a failure that is not Kafka's (Kafka's are retried for as long as it takes). */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { ConfigError, loadConfig, type EnvSchema } from './config';
 import { createLogger } from './logger';
+import { memoryLimits } from './memory-limits';
 import { startTracing, type Tracing, type TracingEnv } from './tracing';
 
 export interface Service {
@@ -52,6 +53,7 @@ export const runService = async <Schema extends EnvSchema>(
     }),
     traceIds: tracing.enabled,
   });
+  logger.info(memoryLimits(), 'memory limits');
   const timeoutMs = definition.shutdownTimeoutMs ?? 10_000;
   let service: Service | undefined;
   let stopping = false;

@@ -33,11 +33,10 @@ cat <<TXT
 TXT
 
 names=rides,transaction,email,analytics,web
-# The heap and malloc as the images set them (Dockerfile, ADR 017, 019 and 031); rides with 16 MB
-# semi-spaces, as docker-compose.yml and k8s run it (ADR 029; a later flag wins).
-node="env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 node --max-old-space-size=128 --max-semi-space-size=4"
-rides_heap="--max-semi-space-size=16"
-commands=("$node $rides_heap dist/apps/rides/main.js" "$node dist/apps/transaction/main.js"
+# Each service as its image runs it: node with the runtime profile (deploy/runtime, ADR 034). No
+# memory limit here, so the heap is sized from the machine's memory, as any Node process's is.
+node="sh deploy/runtime/with-profile.sh node"
+commands=("$node dist/apps/rides/main.js" "$node dist/apps/transaction/main.js"
   "$node dist/apps/email/main.js" "$node dist/apps/analytics/main.js" "$node dist/apps/web/main.js")
 if [[ -n "${DEMO:-}" ]]; then
   names="$names,demo"

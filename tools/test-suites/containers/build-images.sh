@@ -66,14 +66,16 @@ export_oci() {
   ' "$oci/index.json" "$name"
 }
 
-# What an app image is built from, hashed: the files the Dockerfile copies (libs, apps, patches as
-# .dockerignore leaves them; more files than that only cost a needless build), the Dockerfile, the
-# base image's id and whether the CA secret is given. The app's name is added per image.
+# What an app image is built from, hashed: the files the Dockerfile copies (libs, apps, patches, the
+# healthcheck and the runtime profile, as .dockerignore leaves them; more files than that only cost
+# a needless build), the Dockerfile, the base image's id and whether the CA secret is given. The
+# app's name is added per image.
 apps_build_key() {
   {
     buildah images --no-trunc --format '{{.ID}}' localhost/taxi-stand-in/node:24-bookworm-slim | head -n 1
     echo "ca:${NODE_EXTRA_CA_CERTS:+yes}"
-    sha256sum Dockerfile .dockerignore package.json package-lock.json nx.json tsconfig.base.json deploy/docker/*
+    sha256sum Dockerfile .dockerignore package.json package-lock.json nx.json tsconfig.base.json deploy/docker/* \
+      deploy/runtime/*
     find libs apps patches -type f -not -path '*/node_modules/*' -not -path 'apps/pipeline-e2e/*' \
       -not -name '*.spec.ts' -not -name '*.int.test.ts' -not -name README.md -print0 |
       sort -z | xargs -0 sha256sum

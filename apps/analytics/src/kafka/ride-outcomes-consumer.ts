@@ -17,7 +17,7 @@ import { analyticsState } from './analytics-state';
  * a handful of broker requests each, plus a state snapshot, whatever the number of outcomes it
  * counts. The rejected partitions get a tenth of the rides, so short fetches made them tiny
  * transactions. Counts are only read as totals (/stats, the per-minute summaries): a second later
- * costs nothing (ADR 024).
+ * costs nothing (ADR 036).
  */
 export const analyticsFetchSettings: FetchSettings = {
   ...BATCH_FIRST_FETCH,

@@ -4,7 +4,7 @@
  * probing, at most 3/4 full) from a key to its ring slot. Exact (keys are compared byte for byte)
  * and bounded: memory is fixed by `capacity` and `width` however long it runs, and none of it is
  * made of JavaScript objects the garbage collector walks or a hash table it reallocates (a Set
- * of 20,000 strings with one key in, one out, grows its table to 65,536 entries, ADR 021).
+ * of 20,000 strings with one key in, one out, grows its table to 65,536 entries, ADR 035).
  */
 export class RecentKeys {
   private readonly ring: Uint8Array;

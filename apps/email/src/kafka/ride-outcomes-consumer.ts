@@ -40,12 +40,12 @@ export const emailFor = (
 /**
  * Fewer, fuller fetches: a fetch waits for 128 KiB (about 175 outcome events, what one partition
  * may bring) or 500 ms, whichever comes first, instead of returning after every event; an idle
- * partition's email waits at most those 500 ms (ADR 025: at 1,000 rides/s, 64 KiB / 200 ms meant a
+ * partition's email waits at most those 500 ms (ADR 036: at 1,000 rides/s, 64 KiB / 200 ms meant a
  * ledger publish and an offset commit per 20 emails). A fetch brings at most those 128 KiB per
  * partition and 1 MiB in all: everything fetched is held decoded in memory until it is emailed,
  * and what a backlog peaks at stays in RSS (V8's page pool, malloc). kafkajs' 1 MiB per partition
  * over 12 partitions kept the heap above 150 MB; halving 256 KiB / 2 MiB cut email's growth from
- * 100k to 1M rides from +22 % to +13–18 % at the same CPU per email (ADR 021).
+ * 100k to 1M rides from +22 % to +13–18 % at the same CPU per email (ADR 035).
  */
 export const emailFetchSettings: FetchSettings = {
   minBytes: 128 * 1024,
@@ -113,7 +113,7 @@ export const startRideOutcomesConsumer = (deps: {
         counts[result.outcome] += 1;
         deps.metrics.emails.inc({ kind: email.kind, outcome: result.outcome });
         // Info like every per-ride line: the root logger keeps at most LOG_INFO_PER_SECOND of
-        // each kind at info (ADR 012), so one ride's trail reads in full and a flood costs little.
+        // each kind at info (ADR 036), so one ride's trail reads in full and a flood costs little.
         const fields = { rideId: email.rideId, kind: email.kind, to: maskEmail(email.to) };
         if (result.outcome === 'sent')
           entry.context.logger.info({ ...fields, subject: email.subject }, 'email sent');

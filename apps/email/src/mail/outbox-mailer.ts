@@ -14,7 +14,7 @@ import { mimeOf } from './message';
  * one guarantee, that a reader never sees a file being written. What a reader can now catch, for
  * the microseconds of the write, or after a crash in the middle of one, is a short file; an email
  * is recorded in the ledger only after its write returned, so a crashed write is redone with the
- * batch, and the whole email (the same bytes, the same Message-ID) replaces it (decision 022).
+ * batch, and the whole email (the same bytes, the same Message-ID) replaces it (decision 036).
  */
 export const outboxMailer = (directory: string): Mailer & { close(): void } => {
   const folder = resolve(directory);

@@ -29,7 +29,7 @@ const envelopeAddress = (value: string): string => {
  * A socket that holds back what is written to it while a stream is piped into it, and writes it in
  * one go when that stream unpipes. nodemailer pipes each message through its dot-stuffing stream,
  * which pushes the message, then the closing `.` line: two writes (two system calls and two
- * segments for the server to read) where one does (decision 027). A piped stream unpipes when it
+ * segments for the server to read) where one does (decision 036). A piped stream unpipes when it
  * ends; one destroyed before that (its message failed) releases the socket when it closes.
  */
 const socketWritingEachMessageOnce = (): Socket => {

@@ -12,7 +12,7 @@ export const rideChangeOf = (event: RideEvent): RideChange => {
         kind: 'requested',
         rideId: event.payload.rideId,
         requestedAt: event.payload.requestedAt,
-        // A SHA-256 per ride only where a retry can name it (ADR 026).
+        // A SHA-256 per ride only where a retry can name it (ADR 036).
         fingerprint: isKeyedRideId(event.payload.rideId)
           ? requestFingerprint(event.payload)
           : undefined,

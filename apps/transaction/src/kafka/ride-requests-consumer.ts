@@ -16,7 +16,7 @@ import type { fleetState } from './fleet-state';
  * A fetch brings at most 256 KiB per partition (about 430 ride events, nearly a transaction of
  * 500) and 2 MiB in all, not kafkajs' 1 MiB per partition and 10 MiB: a fetch response stays in
  * memory, one buffer, until the last of its messages is decided, and under a backlog the larger
- * fetches kept 20-30 MB of buffers alive and the RSS above 150 MB (ADR 019).
+ * fetches kept 20-30 MB of buffers alive and the RSS above 150 MB (ADR 035).
  */
 export const transactionFetchSettings: FetchSettings = {
   ...BATCH_FIRST_FETCH,

@@ -6,6 +6,7 @@ export * from './local-cluster';
 export * from './otel-collector';
 export * from './outcomes';
 export * from './rides-client';
+export * from './runtime-profile';
 export * from './service-process';
 export * from './settle';
 export * from './smtp-sink';

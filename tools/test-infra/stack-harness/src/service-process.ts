@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { podCgroup, podMemoryLimitBytes } from './pod-memory';
 import { workspaceRoot } from './workspace';
 
 export interface LogLine {
@@ -14,16 +15,8 @@ export interface LogLine {
 /** The pipeline's services, and the web page that shows them. */
 export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics' | 'web';
 
-/** The heap as the images size it (Dockerfile, ADR 017), so tests and the bench run what ships. */
-export const SERVICE_HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=4'];
-/** rides' young generation, as docker-compose.yml and k8s set it (ADR 029; a later flag wins). */
-const RIDES_HEAP_FLAGS = ['--max-semi-space-size=16'];
-/**
- * glibc's malloc as the images set it (Dockerfile, ADR 019 and 031): two arenas, not 8 per core,
- * and allocations of 64 KiB or more (socket reads, fetch responses) mapped on their own, so that
- * freed buffers leave RSS instead of leaving holes in the brk heap.
- */
-export const SERVICE_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
+/** The runtime profile's one reader (ADR 034): it execs the command with the profile's settings. */
+const WITH_PROFILE = path.join(workspaceRoot, 'deploy/runtime/with-profile.sh');
 
 /** One service running as its own Node process from its build output, with its JSON logs parsed. */
 export class ServiceProcess {
@@ -50,33 +43,34 @@ export class ServiceProcess {
     createInterface({ input: child.stderr }).on('line', (text) => this.stderr.push(text));
   }
 
+  /**
+   * Runs the service as its image does (node with the runtime profile), under its pod's memory
+   * limit where this machine lets the harness make a memory cgroup (./pod-memory).
+   */
   static start(name: ServiceName, env: Record<string, string>): ServiceProcess {
     // E2E_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof/{name}" profiles every service into a
     // folder of its own (the bench does that); {name} is the service's name.
-    const nodeArgs = [
-      ...SERVICE_HEAP_FLAGS,
-      ...(name === 'rides' ? RIDES_HEAP_FLAGS : []),
-      ...(process.env['E2E_NODE_ARGS'] ?? '')
-        .split(' ')
-        .filter(Boolean)
-        .map((arg) => arg.replaceAll('{name}', name)),
-    ];
-    const child = spawn(
+    const nodeArgs = (process.env['E2E_NODE_ARGS'] ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((arg) => arg.replaceAll('{name}', name));
+    const command = [
+      '/bin/sh',
+      WITH_PROFILE,
       process.execPath,
-      [...nodeArgs, path.join(workspaceRoot, 'dist/apps', name, 'main.js')],
-      {
-        cwd: workspaceRoot,
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          LOG_FORMAT: 'json',
-          LOG_LEVEL: 'info',
-          ...SERVICE_MALLOC_ENV,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    return new ServiceProcess(name, child);
+      ...nodeArgs,
+      path.join(workspaceRoot, 'dist/apps', name, 'main.js'),
+    ];
+    const cgroup = podCgroup(name, podMemoryLimitBytes(name));
+    const [file = '', ...args] = cgroup ? cgroup.wrap(command) : command;
+    const child = spawn(file, args, {
+      cwd: workspaceRoot,
+      env: { PATH: process.env['PATH'] ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const service = new ServiceProcess(name, child);
+    void service.exited.then(() => cgroup?.remove());
+    return service;
   }
 
   private onLine(text: string) {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runtimeProfile, runtimeProfileProblems } from '@taxi/stack-harness';
 import { eventually } from '@taxi/testing';
 import type { Plan } from './compose-plan';
 
@@ -24,6 +25,16 @@ const writableRoot: Record<string, string> = {
   kafka: "apache/kafka's start script writes server.properties into /opt/kafka/config",
 };
 
+/** An app's config schema: `<app>Env` exported by apps/<app>/src/config.ts (the convention). */
+const configSchema = (app: string): { shape: Record<string, unknown> } => {
+  const name = `${app.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}Env`;
+  const schema = (
+    require(path.join(workspaceRoot, 'apps', app, 'src/config')) as Record<string, unknown>
+  )[name];
+  if (!schema) throw new Error(`apps/${app}/src/config.ts exports no ${name}`);
+  return schema as { shape: Record<string, unknown> };
+};
+
 /** One OTLP/JSON export request, as much of it as the trace check reads. */
 interface OtlpExport {
   resourceSpans?: {
@@ -44,9 +55,10 @@ const compose = (...args: string[]) =>
 
 interface Container {
   Name: string;
-  Config: { User: string; Labels: Record<string, string> };
+  Image: string;
+  Config: { User: string; Labels: Record<string, string>; Env: string[] };
   State: { Status: string; ExitCode: number; Health?: { Status: string } };
-  HostConfig: { CapAdd: string[] | null; ReadonlyRootfs: boolean };
+  HostConfig: { CapAdd: string[] | null; ReadonlyRootfs: boolean; Memory: number };
 }
 const containers = async (): Promise<Container[]> => {
   const ids = (await compose('ps', '--all', '--quiet')).split('\n').filter(Boolean);
@@ -126,6 +138,62 @@ describe('docker compose up of docker-compose.yml (images built here, third-part
         service,
         readOnly: !(service in writableRoot),
       });
+  });
+
+  it('when an app runs, then PID 1 is node with the runtime profile in its environment and on its command line, and its heap is half its container memory limit', async () => {
+    const readProc = (service: string, file: string) =>
+      compose(
+        ...['exec', '-T', service, 'node', '-e'],
+        `process.stdout.write(require('fs').readFileSync('/proc/1/${file}', 'utf8'))`,
+      );
+    const list = await containers();
+
+    for (const service of appServices) {
+      const container = list.find((c) => serviceOf(c) === service);
+      const problems = runtimeProfileProblems({
+        cmdline: await readProc(service, 'cmdline'),
+        environ: await readProc(service, 'environ'),
+        logs: await compose('logs', '--no-log-prefix', '--no-color', service),
+        memoryLimitMb: (container?.HostConfig.Memory ?? 0) / 2 ** 20,
+      });
+
+      expect({ service, problems }).toEqual({ service, problems: [] });
+    }
+  });
+
+  it("when an app's environment is inspected, then compose sets only variables its config schema or the runtime profile reads", async () => {
+    const profile = Object.keys(runtimeProfile());
+    const list = await containers();
+    const names = (env: string[]) => env.map((entry) => entry.split('=')[0] ?? '');
+
+    for (const service of appServices) {
+      const container = list.find((c) => serviceOf(c) === service);
+      const app = plan.services.find((s) => s.service === service && s.kind === 'app');
+      if (!container || app?.kind !== 'app') throw new Error(`no container of ${service}`);
+      const [image] = JSON.parse(await run('docker', ['image', 'inspect', container.Image])) as {
+        Config: { Env: string[] };
+      }[];
+      const fromImage = new Set(names(image?.Config.Env ?? []));
+      const read = new Set([...Object.keys(configSchema(app.app).shape), ...profile]);
+
+      const unread = names(container.Config.Env).filter(
+        (name) => !fromImage.has(name) && !read.has(name),
+      );
+
+      expect({ service, unread }).toEqual({ service, unread: [] });
+    }
+  });
+
+  it('when Kafka runs, then it is the version the local broker and the tests use', async () => {
+    const version = readFileSync(
+      path.join(workspaceRoot, 'tools/dev-env/kafka/VERSION'),
+      'utf8',
+    ).trim();
+    const kafka = plan.services.find((s) => s.kind === 'stand-in' && s.standIn === 'kafka');
+
+    const logs = await compose('logs', '--no-log-prefix', '--no-color', kafka?.service ?? 'kafka');
+
+    expect(logs).toContain(`Kafka version: ${version}`);
   });
 
   it('when a ride is posted through the published port, then it is accepted', async () => {

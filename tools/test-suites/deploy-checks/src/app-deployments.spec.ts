@@ -1,21 +1,21 @@
 import { readConfig } from '@taxi/service-kit';
-import { appConfigSchema as configSchema, composeApps } from './deploy-files';
+import { appConfigSchema as configSchema, deployedApps } from './deploy-files';
 import { deployParityProblems, imageHealthcheckDefaultPort } from './deploy-parity';
 import { deployedEnvironments } from './deployed-environments';
 
-// Every app docker-compose.yml builds (`--build-arg APP`), in docker-compose.yml and every k8s
-// overlay (rendered with kubectl kustomize), against the app's config schema, read with
-// readConfig as the service reads it at start-up. One row per app, so a new app is checked
-// without a new spec.
+// Every app k8s/base deploys, in every k8s overlay (rendered with kubectl kustomize), against the
+// app's config schema, read with readConfig as the service reads it at start-up. One row per app
+// and overlay, so a new app is checked without a new spec. docker-compose.yml's environments are
+// checked on the running stack by the container test (tools/test-suites/containers).
 
-const apps = composeApps();
+const apps = deployedApps();
 
 const rows = apps.flatMap((app) =>
   deployedEnvironments(app).map((deployed) => [app, deployed.where, deployed] as const),
 );
 
 describe('app deployments', () => {
-  it('when docker-compose.yml is read, then it builds the apps', () => {
+  it('when k8s/base is read, then it deploys the apps', () => {
     expect(apps).toEqual(expect.arrayContaining(['analytics', 'email', 'rides', 'transaction']));
   });
 

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import type { EnvSchema } from './deploy-parity';
 
-/** The deployment files (docker-compose.yml, k8s/, deploy/), read as the tools that use them do. */
+/** The deployment files (k8s/, deploy/, the Dockerfile), read as the tools that use them do. */
 
 export const workspaceRoot = path.resolve(__dirname, '../../../..');
 
 export const readWorkspaceFile = (file: string): string =>
   readFileSync(path.join(workspaceRoot, file), 'utf8');
 
-/** One YAML document; `<<` merge keys resolved, as Docker Compose resolves them. */
+/** One YAML document (`<<` merge keys resolved). */
 export const readWorkspaceYaml = <T = unknown>(file: string): T =>
   parse(readWorkspaceFile(file), { merge: true }) as T;
 
@@ -34,20 +34,17 @@ export interface K8sObject {
   readonly [field: string]: unknown;
 }
 
-/** The apps docker-compose.yml builds from the Dockerfile (`--build-arg APP`), sorted. */
-export const composeApps = (): string[] =>
-  Object.values(
-    readWorkspaceYaml<{ services: Record<string, { build?: { args?: Record<string, string> } }> }>(
-      'docker-compose.yml',
-    ).services,
-  )
-    .flatMap((service) => service.build?.args?.['APP'] ?? [])
+/** The apps k8s/base deploys, each an image of the one Dockerfile (`--build-arg APP`), sorted. */
+export const deployedApps = (): string[] =>
+  readdirSync(path.join(workspaceRoot, 'k8s/base'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
     .sort();
 
 /** The app's config schema: `<app>Env` exported by apps/<app>/src/config.ts (the convention). */
 export const appConfigSchema = (app: string): EnvSchema => {
   const name = `${app.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}Env`;
-  // Loaded by name, so that tables follow docker-compose.yml instead of a list of imports.
+  // Loaded by name, so that tables follow k8s/base instead of a list of imports.
   const schema = (
     require(path.join(workspaceRoot, 'apps', app, 'src/config')) as Record<string, unknown>
   )[name];

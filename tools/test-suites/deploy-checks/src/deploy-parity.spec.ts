@@ -33,11 +33,12 @@ describe('deployParityProblems', () => {
     ]);
   });
 
-  it('when NODE_OPTIONS is set, then Node reads it and it is no problem', () => {
+  it('when a variable of the runtime profile is set, then Node or malloc reads it and it is no problem', () => {
     const deployed = environment({
       variables: {
         BROKERS: { value: 'kafka:9092' },
-        NODE_OPTIONS: { value: '--max-semi-space-size=16' },
+        NODE_OPTIONS: { value: '--max-old-space-size-percentage=60' },
+        MALLOC_ARENA_MAX: { value: '4' },
       },
     });
 

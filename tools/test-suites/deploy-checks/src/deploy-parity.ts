@@ -1,6 +1,8 @@
+import path from 'node:path';
+import { parse } from 'dotenv';
 import type { z } from 'zod';
 import { readConfig } from '@taxi/service-kit';
-import { readWorkspaceFile } from './deploy-files';
+import { readWorkspaceFile, workspaceRoot } from './deploy-files';
 import type { DeployedEnvironment, DeployedService, DeployedValue } from './deployed-environments';
 
 /**
@@ -19,10 +21,10 @@ const configProblems = (error: unknown): { variable: string; message: string }[]
 const isUnknownSecret = (value: DeployedValue) => 'secret' in value && value.value === undefined;
 
 /**
- * Read by Node itself, not by the service: a deployment may tune the runtime (rides' heap flags,
- * ADR 029) without the service's config schema knowing.
+ * Read by Node and glibc, not by the service: the runtime profile's variables (ADR 034), which a
+ * deployment may set to override the profile without the service's config schema knowing.
  */
-const READ_BY_NODE = ['NODE_OPTIONS'];
+const READ_BY_THE_RUNTIME = Object.keys(parse(readWorkspaceFile('deploy/runtime/profile.env')));
 
 /**
  * What is wrong with a deployed environment for this schema: variables the service does not
@@ -35,7 +37,7 @@ export const deployParityProblems = (
   schema: EnvSchema,
   deployed: DeployedEnvironment,
 ): string[] => {
-  const accepted = [...Object.keys(schema.shape), ...READ_BY_NODE];
+  const accepted = [...Object.keys(schema.shape), ...READ_BY_THE_RUNTIME];
   const problems = [...deployed.unreadable];
   for (const name of Object.keys(deployed.variables))
     if (!accepted.includes(name)) problems.push(`${name} is set, but the service does not read it`);
@@ -70,8 +72,8 @@ export const deployParityProblems = (
 
 /** The port the image's HEALTHCHECK probes when HTTP_PORT is unset (deploy/docker/healthcheck.js). */
 export const imageHealthcheckDefaultPort = (service: DeployedService): number | undefined => {
-  const source = readWorkspaceFile('deploy/docker/healthcheck.js');
-  const table = /defaultPorts = \{([^}]*)\}/.exec(source)?.[1] ?? '';
-  const port = new RegExp(`\\b${service}: (\\d+)`).exec(table)?.[1];
-  return port === undefined ? undefined : Number(port);
+  const { defaultPorts } = require(path.join(workspaceRoot, 'deploy/docker/healthcheck.js')) as {
+    defaultPorts: Record<string, number | undefined>;
+  };
+  return defaultPorts[service];
 };

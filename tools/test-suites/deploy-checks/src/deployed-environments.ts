@@ -1,17 +1,11 @@
-import {
-  findObject,
-  overlays,
-  readWorkspaceYaml,
-  renderKustomization,
-  type K8sObject,
-} from './deploy-files';
+import { findObject, overlays, renderKustomization, type K8sObject } from './deploy-files';
 
 /**
- * The environment each deployment (docker-compose.yml, every k8s overlay) gives a service, read
- * from the files as Docker Compose and Kubernetes read them.
+ * The environment each k8s overlay gives a service, read from the manifests as Kubernetes reads
+ * them (docker-compose.yml's are checked on the running stack: tools/test-suites/containers).
  */
 
-/** An app's service name: its compose service and its Kubernetes Deployment share it. */
+/** An app's service name: its Kubernetes Deployment and container share it. */
 export type DeployedService = string;
 
 /** A variable's value, or the Secret it comes from (with its value when the manifests hold it). */
@@ -27,61 +21,6 @@ export interface DeployedEnvironment {
   /** What the reader cannot follow, so cannot vouch for (env_file, fieldRef, ...). */
   readonly unreadable: readonly string[];
 }
-
-// ---- docker-compose.yml ------------------------------------------------------------------
-
-interface ComposeFile {
-  services: Record<string, ComposeService | undefined>;
-}
-interface ComposeService {
-  environment?: Record<string, string | number | boolean | null> | string[];
-  env_file?: unknown;
-  ports?: (string | { target: number })[];
-}
-interface PrometheusConfig {
-  scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[];
-}
-
-const composeVariables = (environment: ComposeService['environment'] = {}) =>
-  Array.isArray(environment)
-    ? environment.map((entry) => {
-        const [name = '', ...value] = entry.split('=');
-        return [name, value.length > 0 ? value.join('=') : null] as const;
-      })
-    : Object.entries(environment);
-
-const publishedTargets = (ports: ComposeService['ports'] = []): number[] =>
-  ports.map((entry) =>
-    typeof entry === 'string' ? Number(entry.split('/')[0]?.split(':').at(-1)) : entry.target,
-  );
-
-const scrapedPorts = (service: string): number[] =>
-  readWorkspaceYaml<PrometheusConfig>('deploy/prometheus/prometheus.yml')
-    .scrape_configs.flatMap((job) => job.static_configs ?? [])
-    .flatMap((group) => group.targets)
-    .filter((target) => target.startsWith(`${service}:`))
-    .map((target) => Number(target.split(':')[1]));
-
-export const composeEnvironment = (service: DeployedService): DeployedEnvironment => {
-  const definition = readWorkspaceYaml<ComposeFile>('docker-compose.yml').services[service];
-  if (!definition) throw new Error(`docker-compose.yml has no service ${service}`);
-  const unreadable: string[] = [];
-  if (definition.env_file !== undefined) unreadable.push('env_file: variables outside the file');
-  const variables: Record<string, DeployedValue> = {};
-  for (const [name, value] of composeVariables(definition.environment)) {
-    if (value === null) unreadable.push(`${name}: passed through from the host's environment`);
-    else variables[name] = { value: String(value) };
-  }
-  return {
-    where: 'docker-compose.yml',
-    variables,
-    expectedPorts: [
-      ...publishedTargets(definition.ports).map((port) => ({ what: 'published port', port })),
-      ...scrapedPorts(service).map((port) => ({ what: 'Prometheus scrape target', port })),
-    ],
-    unreadable,
-  };
-};
 
 // ---- Kubernetes --------------------------------------------------------------------------
 
@@ -192,8 +131,6 @@ export const kubernetesEnvironment = (
 
 // ---- all of them ----------------------------------------------------------------------------
 
-/** Compose and every k8s overlay, for one service. */
-export const deployedEnvironments = (service: DeployedService): DeployedEnvironment[] => [
-  composeEnvironment(service),
-  ...overlays().map((overlay) => kubernetesEnvironment(overlay, service)),
-];
+/** Every k8s overlay, for one service. */
+export const deployedEnvironments = (service: DeployedService): DeployedEnvironment[] =>
+  overlays().map((overlay) => kubernetesEnvironment(overlay, service));

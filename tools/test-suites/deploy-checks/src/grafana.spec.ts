@@ -1,5 +1,4 @@
 import { readWorkspaceFile, readWorkspaceYaml } from './deploy-files';
-import { composeService } from './compose';
 import { exportedSeries, promqlMetricNames } from './metrics';
 
 interface Target {
@@ -76,24 +75,6 @@ describe('the Grafana dashboard and its provisioning', () => {
 
     expect(new Set(uids)).toEqual(new Set([provisioned?.uid]));
     expect(provisioned).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
-    expect(composeService('prometheus').ports).toContain('127.0.0.1:9090:9090');
-  });
-
-  it('when Grafana starts in compose, then the provider path holds the mounted dashboards', () => {
-    const provider = readWorkspaceYaml<{ providers: { options: { path: string } }[] }>(
-      'deploy/grafana/provisioning/dashboards/taxi-kafka.yml',
-    ).providers[0];
-    const grafana = composeService('grafana');
-
-    expect(grafana.volumes).toEqual(
-      expect.arrayContaining([
-        './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
-        `./deploy/grafana/dashboards:${provider?.options.path}:ro`,
-      ]),
-    );
-    expect(grafana.environment?.['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH']).toBe(
-      `${provider?.options.path}/taxi-kafka.json`,
-    );
   });
 });
 

@@ -1,10 +1,14 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import {
   getJson as getHttpJson,
   launchBrowser,
   postRide,
   rideRequest,
+  runtimeProfileProblems,
   screenshotPath,
+  workspaceRoot,
 } from '@taxi/stack-harness';
 import { eventually } from '@taxi/testing';
 import { mailpitEmails } from './support/mailpit';
@@ -142,6 +146,35 @@ describe('k8s/overlays/dev, applied unchanged to a real cluster', () => {
 
     expect(seen).toEqual(wanted);
     expect(seen.length).toBe(pods.length);
+  });
+
+  it("when an app's pod runs, then PID 1 is node with the runtime profile in its environment and on its command line, and its heap is half its pod's memory limit", async () => {
+    // The image's entrypoint applies the profile (ADR 034); nothing in k8s/ repeats it.
+    const apps = readdirSync(path.join(workspaceRoot, 'k8s/base'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    const appContainers = pods.flatMap((pod) =>
+      (pod.spec.containers as Container[])
+        .filter((container) => apps.includes(container.name))
+        .map((container) => ({ pod: pod.metadata.name, container })),
+    );
+    const readProc = (pod: string, container: string, file: string) =>
+      kubectl(
+        ...['-n', NAMESPACE, 'exec', pod, '-c', container, '--', 'node', '-e'],
+        `process.stdout.write(require('fs').readFileSync('/proc/1/${file}', 'utf8'))`,
+      );
+
+    for (const { pod, container } of appContainers) {
+      const problems = runtimeProfileProblems({
+        cmdline: await readProc(pod, container.name, 'cmdline'),
+        environ: await readProc(pod, container.name, 'environ'),
+        logs: await kubectl('-n', NAMESPACE, 'logs', pod, '-c', container.name),
+        memoryLimitMb: memoryBytes(container.resources?.limits?.['memory'] ?? 'none') / 2 ** 20,
+      });
+
+      expect({ pod, problems }).toEqual({ pod, problems: [] });
+    }
+    expect([...new Set(appContainers.map((c) => c.container.name))].sort()).toEqual(apps.sort());
   });
 
   it('when a ride is POSTed through a port-forward to the rides Service, then it is confirmed, its email reaches Mailpit and /stats counts it', async () => {

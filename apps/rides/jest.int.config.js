@@ -1,0 +1,1 @@
+module.exports = require('../../tools/test-infra/jest/int.js')(__dirname, 'rides');

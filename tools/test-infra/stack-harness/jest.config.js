@@ -1,0 +1,1 @@
+module.exports = require('../jest/unit.js')(__dirname, 'stack-harness');
