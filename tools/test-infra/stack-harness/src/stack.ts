@@ -18,7 +18,29 @@ export interface StackOptions {
   readonly outboxDir?: string;
   /** The SMTP server only counts what it receives, keeping nothing (for the bench). */
   readonly countOnlySmtp?: boolean;
+  /**
+   * How the services create topics: replication factor and min.insync.replicas. Default: the
+   * test run's KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS (with-kafka.sh sets them
+   * for a local cluster), else the services' own defaults.
+   */
+  readonly replication?: Replication;
 }
+
+export interface Replication {
+  readonly factor: number;
+  readonly minInSync?: number;
+}
+
+/** The replication the test run's environment asks for, as service variables. */
+const replicationEnv = (replication: Replication | undefined): Record<string, string> => {
+  const factor = replication?.factor ?? process.env['KAFKA_REPLICATION_FACTOR'];
+  const minInSync = replication ? replication.minInSync : process.env['KAFKA_MIN_INSYNC_REPLICAS'];
+  return {
+    ...(factor !== undefined && factor !== '' && { KAFKA_REPLICATION_FACTOR: String(factor) }),
+    ...(minInSync !== undefined &&
+      minInSync !== '' && { KAFKA_MIN_INSYNC_REPLICAS: String(minInSync) }),
+  };
+};
 
 export interface Stack {
   readonly smtp: SmtpSink;
@@ -64,6 +86,7 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     KAFKA_GROUP_ID: `e2e-${run}-${name}`,
     TRANSACTIONAL_ID_PREFIX: `e2e-${run}-${name}`,
     HTTP_PORT: '0',
+    ...replicationEnv(options.replication),
     ...(name === 'rides' && {
       READ_MODEL_GROUP_PREFIX: `e2e-${run}-read-model`,
       RIDES_STORE_DIR: firstRidesStore,
