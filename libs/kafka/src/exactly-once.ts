@@ -55,6 +55,14 @@ export const runExactlyOnce = async <
    * committed, and a restore reading then got the snapshot before it (the broker-outage fault
    * test: 11 rides decided twice in one run, analytics 9 rides short in another). A producer kept
    * from before the outage had no such wait.
+   *
+   * kafkajs's `connect()` does not send that InitProducerId: a transactional producer registers
+   * its transactional id at its first `transaction()`. So the new producer begins and aborts an
+   * empty transaction first (InitProducerId alone, no EndTxn). That also fences the partition's
+   * previous owner before its state is read: without it, a member that lost its session under load
+   * could still commit after the read, and the partition was decided again from the state before
+   * that commit (the rolling-upgrade test at a load average of 40: 4 rides decided twice, their
+   * drivers booked twice; the broker logged each InitProducerId after the restore).
    */
   const restoreIfNeeded = async (source: Source): Promise<bigint | undefined> => {
     if (!states) return undefined;
@@ -63,7 +71,7 @@ export const runExactlyOnce = async <
     const restored = restoredIn.get(key);
     if (restored?.generation === generation) return restored.covers;
     await dropProducer(source);
-    await producerFor(source);
+    await fence(await producerFor(source));
     const covers = await states.restore(source);
     const entry = { generation, covers: covers === undefined ? undefined : BigInt(covers) };
     restoredIn.set(key, entry);
@@ -103,6 +111,12 @@ export const runExactlyOnce = async <
       producers.set(transactionalId, producer);
     }
     return producer;
+  };
+
+  /** Registers the transactional id now: the coordinator fences every earlier producer of it. */
+  const fence = async (producer: Producer) => {
+    const empty = await producer.transaction();
+    await empty.abort();
   };
 
   const dropProducer = async (source: Source) => {
