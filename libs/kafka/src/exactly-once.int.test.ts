@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { decode, encode, topics, type RideRequestedEvent } from '@taxi/events';
+import { Worker } from 'node:worker_threads';
+import {
+  decode,
+  encode,
+  topics,
+  type AnalyticsStateEvent,
+  type RideRequestedEvent,
+} from '@taxi/events';
 import { freshRideRequested, testLogger, uniqueName } from '@taxi/testing';
 import { describeTopics } from './admin';
 import { kafkajsOf, type KafkaClient } from './connect';
@@ -13,6 +20,7 @@ import {
   countingState,
   isolatedContract,
   sendRaw,
+  testBrokers,
   testKafka,
   type Collector,
   type Count,
@@ -207,6 +215,69 @@ describe('consume, exactly once, in Kafka transactions', () => {
     expect(processed.sort()).toEqual(freshIds);
   });
 
+  it('when a partition with state is taken over while its previous owner is still committing, then the previous owner is fenced before the state is read: its commit after the read is refused', async () => {
+    const input = await isolatedContract(kafka, topics.rideRequested);
+    const output = await isolatedContract(kafka, topics.rideRequested);
+    const changelog = await isolatedContract(kafka, topics.analyticsState);
+    const transactionalIdPrefix = uniqueName('tx');
+    const counting = countingState(changelog);
+    const ride = freshRideRequested();
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    await publisher.publish(input, [ride]);
+    await publisher.disconnect();
+    const [described] = await describeTopics(kafka, [input.name]);
+    const partition = described?.partitions.find(({ end }) => end !== '0')?.partition ?? -1;
+    // The previous owner, in a thread of its own: a transaction open with a snapshot of 1,000 rides
+    // counted in it, committed when asked, while this thread (the new owner) waits.
+    const previousOwner = await PreviousOwner.open({
+      brokers: testBrokers(),
+      transactionalId: `${transactionalIdPrefix}-${input.name}-${partition}`,
+      changelog: changelog.name,
+      snapshot: encodedSnapshot(
+        changelog,
+        counting.toSnapshot({ count: 1_000 }, { topic: input.name, partition }, '1'),
+      ),
+      partition,
+    });
+    stops.push(() => previousOwner.close());
+    const outputs = await collect(kafka, [output.name]);
+    collectors.push(outputs);
+    let counted: number | undefined;
+    // The restore found no committed snapshot and asks for the initial state: the read is done.
+    // Here the previous owner commits, and the new owner waits until it did or was refused.
+    const state: PartitionState<Count, number, Changelog, Count> = {
+      ...counting,
+      initial: (source) => {
+        previousOwner.commitNow();
+        return counting.initial(source);
+      },
+    };
+
+    running.push(
+      await consume<Input, Count, number, Changelog, Count>({
+        mode: 'exactly-once',
+        kafka,
+        groupId: uniqueName('group'),
+        contracts: [input],
+        service: 'test',
+        logger: testLogger(),
+        transactionalIdPrefix,
+        onFatal: (error) => {
+          throw error;
+        },
+        state,
+        decide: (event, working) => {
+          counted = working.count;
+          return { outputs: [outgoing(output, event)], change: 1 };
+        },
+      }),
+    );
+    await outputs.waitFor(1);
+
+    expect(previousOwner.outcome()).toBe('refused');
+    expect(counted).toBe(0);
+  });
+
   it('when a partition state snapshot fails its schema, then the consumer ends through onFatal instead of retrying for ever', async () => {
     const input = await isolatedContract(kafka, topics.rideRequested);
     const changelog = await isolatedContract(kafka, topics.analyticsState);
@@ -238,3 +309,74 @@ describe('consume, exactly once, in Kafka transactions', () => {
     expect(refused).toMatchObject({ code: 'invalid_event', retriable: false });
   });
 });
+
+const encodedSnapshot = (changelog: Changelog, event: AnalyticsStateEvent) => {
+  const encoded = encode(changelog, event);
+  if (!encoded.ok) throw new Error(encoded.error.reason);
+  return { key: encoded.value.key, value: encoded.value.value.toString() };
+};
+
+/**
+ * A partition's previous owner in a worker thread: a transactional producer with a snapshot in an
+ * open transaction. `commitNow()` blocks this thread (Atomics.wait) until the worker's commit
+ * ended, so that it lands exactly where the caller stands, with nothing of this thread running.
+ */
+class PreviousOwner {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly signal: Int32Array,
+  ) {}
+
+  static async open(options: {
+    brokers: string[];
+    transactionalId: string;
+    snapshot: { key: string; value: string };
+    partition: number;
+    changelog: string;
+  }): Promise<PreviousOwner> {
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(PREVIOUS_OWNER_SCRIPT, {
+      eval: true,
+      workerData: { ...options, signal },
+    });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    return new PreviousOwner(worker, signal);
+  }
+
+  commitNow(): void {
+    this.worker.postMessage('commit');
+    Atomics.wait(this.signal, 0, 0, 30_000);
+  }
+
+  outcome(): 'pending' | 'committed' | 'refused' {
+    return (
+      (['pending', 'committed', 'refused'] as const)[Atomics.load(this.signal, 0)] ?? 'pending'
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+const PREVIOUS_OWNER_SCRIPT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Kafka, logLevel } = require('kafkajs');
+const { brokers, transactionalId, snapshot, partition, changelog, signal } = workerData;
+(async () => {
+  const kafka = new Kafka({ clientId: 'previous-owner', brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const open = await producer.transaction();
+  await open.send({ topic: changelog, messages: [{ ...snapshot, partition }] });
+  parentPort.on('message', async () => {
+    const outcome = await open.commit().then(() => 1, () => 2);
+    Atomics.store(signal, 0, outcome);
+    Atomics.notify(signal, 0);
+  });
+  parentPort.postMessage('ready');
+})();
+`;
