@@ -56,7 +56,7 @@ export const start = async (
     port: config.HTTP_PORT,
     ops: opsRoutes(registry, [
       { name: 'ride_outcomes_consumer', ready: consumer.isReady },
-      { name: 'summary_producer', ready: publisher.isConnected },
+      { name: 'summary_producer', ready: publisher.isReady },
     ]),
     routers: [statsRoute(stats)],
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { commonEnv, port, positiveInt, withSaslCheck } from '@taxi/service-kit';
+import { commonEnv, port, positiveInt, withKafkaChecks } from '@taxi/service-kit';
 
-export const analyticsEnv = withSaslCheck(
+export const analyticsEnv = withKafkaChecks(
   z.object({
     ...commonEnv,
     HTTP_PORT: port(3003).describe('Port of /stats, /healthz, /readyz and /metrics'),

@@ -1,22 +1,27 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { workspaceRoot } from '@taxi/stack-harness';
 import { processUsage } from './service-usage';
 
 /**
- * The broker's pid, from the pid file tools/dev-env/kafka/kafka.sh keeps in its data dir; undefined when
- * the broker is not one this checkout started (then its CPU is left out of the budget).
+ * The broker's pids (one per node of a KAFKA_NODES cluster), as tools/dev-env/kafka/kafka.sh knows
+ * them from its data dir; none when the broker is not one this checkout started (then its CPU is
+ * left out of the budget).
  */
-const brokerPid = (): number | undefined => {
-  const dataDir =
-    process.env['KAFKA_DATA_DIR'] ??
-    path.join(workspaceRoot, '.kafka', process.env['KAFKA_PORT'] ?? '9092');
+const brokerPids = (): number[] => {
   try {
-    const pid = Number(readFileSync(path.join(dataDir, 'kafka.pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const listed = execFileSync(
+      'bash',
+      [path.join(workspaceRoot, 'tools/dev-env/kafka/kafka.sh'), 'pids'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    return listed
+      .split('\n')
+      .map(Number)
+      .filter((pid) => Number.isInteger(pid) && pid > 0);
   } catch {
-    return undefined;
+    return [];
   }
 };
 
@@ -26,13 +31,22 @@ export interface CpuReading {
   readonly bench: number;
 }
 
-/** CPU seconds used so far by the broker and by this bench process. */
+/** CPU seconds used so far by the broker (all its nodes) and by this bench process. */
 export const readCpu = async (): Promise<CpuReading> => {
-  const pid = brokerPid();
+  const pids = brokerPids();
   const usage = process.cpuUsage();
+  const nodes = await Promise.all(
+    pids.map((pid) =>
+      processUsage(pid)
+        .then((u) => u.cpuSeconds)
+        .catch(() => undefined),
+    ),
+  );
   return {
     broker:
-      pid === undefined ? undefined : (await processUsage(pid).catch(() => undefined))?.cpuSeconds,
+      nodes.length === 0 || nodes.includes(undefined)
+        ? undefined
+        : nodes.reduce<number>((sum, seconds) => sum + (seconds ?? 0), 0),
     bench: (usage.user + usage.system) / 1e6,
   };
 };

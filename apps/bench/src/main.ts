@@ -24,17 +24,25 @@ const machine = () => ({
   loadAverageAtStart: os.loadavg().map((load) => Number(load.toFixed(2))),
 });
 
+/** The cluster the run measured: with-kafka.sh sets these for a local cluster (KAFKA_NODES=3). */
+const cluster = () => ({
+  nodes: process.env['KAFKA_BROKERS']?.split(',').length ?? 0,
+  replicationFactor: Number(process.env['KAFKA_REPLICATION_FACTOR'] ?? 1),
+  minInSyncReplicas: Number(process.env['KAFKA_MIN_INSYNC_REPLICAS'] ?? 1),
+});
+
 const ceiling = async (brokers: string, records: number) => {
   const topic = `bench-ceiling-${Date.now()}`;
   const kafka = connect(
     { brokers: brokers.split(','), clientId: 'bench' },
     pino({ level: 'error' }),
   );
-  // As many partitions as ride_details, so the comparison is like for like.
+  // As many partitions and replicas as ride_details, so the comparison is like for like.
+  const { replicationFactor, minInSyncReplicas } = cluster();
   await ensureTopics(
     kafka,
     [{ name: topic, partitions: 6, config: {} }],
-    { replicationFactor: 1 },
+    { replicationFactor, minInSyncReplicas },
     pino({ level: 'error' }),
   );
   try {
@@ -57,7 +65,11 @@ const main = async () => {
       process.env['E2E_NODE_ARGS'] = `--cpu-prof --cpu-prof-dir=${profileDir}/${mode}/{name}`;
   };
 
-  const report: Record<string, unknown> = { at: new Date().toISOString(), machine: machine() };
+  const report: Record<string, unknown> = {
+    at: new Date().toISOString(),
+    machine: machine(),
+    kafka: cluster(),
+  };
   // First, while nothing else runs: a simulation, no broker (ADR 038).
   if (settings.modes.includes('dispatch'))
     report['dispatchQuality'] = await measureDispatchQuality();

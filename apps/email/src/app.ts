@@ -88,7 +88,7 @@ export const start = async (
     port: config.HTTP_PORT,
     ops: opsRoutes(registry, [
       { name: 'ride_outcomes_consumer', ready: consumer.isReady },
-      { name: 'ledger_producer', ready: publisher.isConnected },
+      { name: 'ledger_producer', ready: publisher.isReady },
     ]),
   });
   logger.info({ port: server.port }, 'email service running');

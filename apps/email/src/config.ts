@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { commonEnv, port, positiveInt, withSaslCheck } from '@taxi/service-kit';
+import { commonEnv, port, positiveInt, withKafkaChecks } from '@taxi/service-kit';
 
-export const emailEnv = withSaslCheck(
+export const emailEnv = withKafkaChecks(
   z.object({
     ...commonEnv,
     HTTP_PORT: port(3002).describe('Port of /healthz, /readyz and /metrics'),

@@ -13,7 +13,7 @@ import {
   type Service,
 } from '@taxi/service-kit';
 import type { RidesConfig } from './config';
-import { requestRide } from './domain/request-ride';
+import { requestRide, RideOutcomeUnknownError } from './domain/request-ride';
 import { errorHandler } from './http/errors';
 import { methodNotAllowed, openApiRoute } from './http/openapi';
 import { ridesRoutes } from './http/routes';
@@ -68,6 +68,7 @@ export const start = async (
     store,
     now: () => new Date(),
     inFlight: new Map(),
+    answerWithinMs: config.PUBLISH_TIMEOUT_MS,
   };
 
   const app = express();
@@ -86,17 +87,27 @@ export const start = async (
   app.use(
     ridesRoutes({
       requestRide: (input, context) =>
-        requestRide(input, context, requestDeps).then((ride) => {
-          logger.info(
-            {
-              rideId: ride.rideId,
-              correlationId: ride.correlationId,
-              customerId: input.customerId,
-            },
-            ride.replayed ? 'ride request replayed' : 'ride requested',
-          );
-          return ride;
-        }),
+        requestRide(input, context, requestDeps).then(
+          (ride) => {
+            logger.info(
+              {
+                rideId: ride.rideId,
+                correlationId: ride.correlationId,
+                customerId: input.customerId,
+              },
+              ride.replayed ? 'ride request replayed' : 'ride requested',
+            );
+            return ride;
+          },
+          (error: unknown) => {
+            if (error instanceof RideOutcomeUnknownError)
+              logger.warn(
+                { rideId: error.rideId, correlationId: context.correlationId },
+                'ride request outcome unknown: Kafka had it, but did not acknowledge in time',
+              );
+            throw error;
+          },
+        ),
       rideStatus: (rideId) => store.status(rideId),
       readModelCaughtUp: readModel.isCaughtUp,
       metrics,
@@ -105,7 +116,7 @@ export const start = async (
   );
   app.use(
     opsRoutes(registry, [
-      { name: 'kafka_producer', ready: publisher.isConnected },
+      { name: 'kafka_producer', ready: publisher.isReady },
       { name: 'read_model_consumer', ready: readModel.isReady },
       // Until then a ride this instance has not read yet would be answered 404.
       { name: 'read_model_caught_up', ready: readModel.isCaughtUp },

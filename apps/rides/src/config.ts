@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { commonEnv, port, positiveInt, withSaslCheck } from '@taxi/service-kit';
+import { commonEnv, port, positiveInt, withKafkaChecks } from '@taxi/service-kit';
 
-export const ridesEnv = withSaslCheck(
+export const ridesEnv = withKafkaChecks(
   z.object({
     ...commonEnv,
     HTTP_PORT: port(3000).describe(

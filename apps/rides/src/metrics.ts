@@ -3,7 +3,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 export const ridesMetrics = (registry: Registry) => ({
   requests: new Counter({
     name: 'taxi_ride_requests_total',
-    help: 'Ride requests received over HTTP, by outcome (accepted, invalid, unavailable)',
+    help: 'Ride requests received over HTTP, by outcome (accepted, replayed, invalid, unavailable, outcome_unknown)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { commonEnv, logLevel, withSaslCheck } from '@taxi/service-kit';
+import { commonEnv, logLevel, withKafkaChecks } from '@taxi/service-kit';
 
-export const taxiEnv = withSaslCheck(
+export const taxiEnv = withKafkaChecks(
   z.object({
     ...commonEnv,
     LOG_LEVEL: logLevel

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { commonEnv, port, positiveInt, withSaslCheck } from '@taxi/service-kit';
+import { commonEnv, port, positiveInt, withKafkaChecks } from '@taxi/service-kit';
 
 const latitude = z.coerce.number().min(-90).max(90);
 const longitude = z.coerce.number().min(-180).max(180);
 
-export const transactionEnv = withSaslCheck(
+export const transactionEnv = withKafkaChecks(
   z.object({
     ...commonEnv,
     HTTP_PORT: port(3001).describe('Port of /healthz, /readyz and /metrics'),

@@ -94,7 +94,11 @@ export const connect = (config: KafkaConnectionConfig, logger: Logger): KafkaCli
     logCreator: pinoLogCreator(logger.child({ component: 'kafka' })),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: config.retries ?? 8 },
+    // Retried at least once a second, for about 20 s in all (a failover takes ~10 s: the
+    // controller fences a dead broker after 9 s): consumers and transactions reach a new leader
+    // within a second of its election, and give up (their consumer is replaced) only after a
+    // failover should have ended (ADR 037).
+    retry: { initialRetryTime: 300, maxRetryTime: 1_000, retries: config.retries ?? 20 },
   };
   if (config.sasl) options.sasl = config.sasl as SASLOptions;
   const port = config.forwardedPort;

@@ -1,17 +1,43 @@
 /**
  * The one error type of the Kafka runtime. `retriable` errors may succeed when tried again
  * (broker unavailable, timeout); the others will not (an event that fails its own schema).
+ *
+ * For a publish, every code but one means it was not published, and never will be:
+ * `publish_timeout` (not handed to the broker in time, and withdrawn), `publisher_overloaded`,
+ * `publisher_closed`, `invalid_event`. `publish_outcome_unknown` (a `PublishOutcomeUnknownError`)
+ * means the broker had it but did not acknowledge in time: it may still be written.
  */
 export class KafkaRuntimeError extends Error {
   constructor(
     message: string,
     readonly code:
-      'publish_timeout' | 'publisher_overloaded' | 'publisher_closed' | 'invalid_event',
+      | 'publish_timeout'
+      | 'publish_outcome_unknown'
+      | 'publisher_overloaded'
+      | 'publisher_closed'
+      | 'invalid_event',
     readonly retriable: boolean,
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = 'KafkaRuntimeError';
+  }
+}
+
+/**
+ * A publish handed to the broker and not acknowledged in time: it may have been written, or may
+ * be yet (the idempotent producer keeps retrying it). `settled` says how it ended: true once the
+ * broker acknowledged it after all, false if the producer gave up (it may still have been written
+ * by an attempt whose answer was lost).
+ */
+export class PublishOutcomeUnknownError extends KafkaRuntimeError {
+  constructor(
+    message: string,
+    readonly settled: Promise<boolean>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'publish_outcome_unknown', true, options);
+    this.name = 'PublishOutcomeUnknownError';
   }
 }
 

@@ -64,5 +64,5 @@ export { redrive } from './redrive';
 export type { RedriveOptions, RedriveReport } from './redrive';
 
 // errors and tracing
-export { KafkaRuntimeError } from './errors';
+export { KafkaRuntimeError, PublishOutcomeUnknownError } from './errors';
 export { disableMessageTracing, enableMessageTracing, isMessageTracingEnabled } from './tracing';

@@ -321,3 +321,143 @@ describe('the patched encoder', () => {
     );
   });
 });
+
+// kafkajs' sendMessages, as the patch changes it and as released: a send to two partitions whose
+// first attempt fails on one broker, after which the other broker leads both (a leader killed).
+type Written = { topicName: string; partition: number }[];
+type SendMessages = (deps: object) => (request: object) => Promise<Written>;
+type Retry = (options: object) => unknown;
+
+const sendAcrossALeaderMove = async (load: NodeJS.Require) => {
+  const sendMessages = load('kafkajs/src/producer/sendMessages') as SendMessages;
+  const createRetry = load('kafkajs/src/retry') as Retry;
+  let leaderOfPartition0 = 1;
+  const leaderOf = (partition: number) => (partition === 0 ? leaderOfPartition0 : 2);
+  const writes: { node: number; partitions: number[] }[] = [];
+  const broker = (nodeId: number) => ({
+    nodeId,
+    produce: async ({
+      topicData,
+    }: {
+      topicData: { topic: string; partitions: { partition: number }[] }[];
+    }) => {
+      if (nodeId === 1) {
+        throw Object.assign(new Error('Connection error: connect ECONNREFUSED'), {
+          name: 'KafkaJSConnectionError',
+          retriable: true,
+        });
+      }
+      writes.push({
+        node: nodeId,
+        partitions: topicData.flatMap((t) => t.partitions.map((p) => Number(p.partition))),
+      });
+      return {
+        topics: topicData.map(({ topic, partitions }) => ({
+          topicName: topic,
+          partitions: partitions.map(({ partition }) => ({
+            partition: Number(partition),
+            errorCode: 0,
+          })),
+        })),
+      };
+    },
+  });
+  const brokers = new Map([1, 2].map((id) => [id, broker(id)]));
+  const cluster = {
+    refreshMetadataIfNecessary: async () => undefined,
+    // The controller moved partition 0 to node 2, which has already answered for partition 1.
+    refreshMetadata: async () => {
+      leaderOfPartition0 = 2;
+    },
+    addMultipleTargetTopics: async () => undefined,
+    isConnected: () => true,
+    removeBroker: () => undefined,
+    findTopicPartitionMetadata: () => [0, 1].map((p) => ({ partitionId: p, leader: leaderOf(p) })),
+    findLeaderForPartitions: (_topic: string, partitions: string[]) => {
+      const byLeader: Record<number, string[]> = {};
+      for (const p of partitions) (byLeader[leaderOf(Number(p))] ??= []).push(p);
+      return byLeader;
+    },
+    findBroker: async ({ nodeId }: { nodeId: number | string }) => brokers.get(Number(nodeId)),
+  };
+  const eosManager = {
+    isTransactional: () => false,
+    getSequence: () => 0,
+    updateSequence: () => undefined,
+    acquireBrokerLock: async () => undefined,
+    releaseBrokerLock: async () => undefined,
+    getProducerId: () => 1,
+    getProducerEpoch: () => 0,
+  };
+  const quiet = {
+    debug: () => undefined,
+    error: () => undefined,
+    warn: () => undefined,
+    info: () => undefined,
+  };
+  const send = sendMessages({
+    logger: quiet,
+    cluster,
+    partitioner: ({ message }: { message: { partition: number } }) => message.partition,
+    eosManager,
+    retrier: createRetry({ retries: 3, initialRetryTime: 20, maxRetryTime: 50 }),
+  });
+  const written = await send({
+    acks: -1,
+    timeout: 1_000,
+    topicMessages: [
+      { topic: 'rides', messages: [0, 1].map((p) => ({ partition: p, value: `m${p}` })) },
+    ],
+  });
+  return { acknowledged: written.map((w) => w.partition).sort(), writes };
+};
+
+describe('the patched send (a leader moving to a broker that already answered)', () => {
+  it('when a retry finds a partition led by a broker that already answered, then it still writes that partition', async () => {
+    const { acknowledged, writes } = await sendAcrossALeaderMove(require);
+
+    expect(acknowledged).toEqual([0, 1]);
+    expect(writes.flatMap((w) => w.partitions).sort()).toEqual([0, 1]);
+  });
+
+  it('when the same happens in released kafkajs, then the send resolves without ever writing that partition (the bug)', async () => {
+    const { acknowledged, writes } = await sendAcrossALeaderMove(unpatched.require);
+
+    expect(acknowledged).toEqual([1]);
+    expect(writes.flatMap((w) => w.partitions)).toEqual([1]);
+  });
+});
+
+// kafkajs' fetch decoding, as the patch changes it and as released: the last batch of a segment
+// with every record removed by compaction (the cleaner keeps the batch for the producer's state).
+type Codec = { buffer: Buffer };
+type DecodeMessages = (decoder: unknown) => Promise<{ offset: string; isControlRecord: boolean }[]>;
+
+const decodeAnEmptiedBatch = async (load: NodeJS.Require) => {
+  const decodeMessages = load(
+    'kafkajs/src/protocol/requests/fetch/v4/decodeMessages',
+  ) as DecodeMessages;
+  const { RecordBatch } = load('kafkajs/src/protocol/recordBatch/v0') as {
+    RecordBatch: (batch: object) => Promise<Codec>;
+  };
+  const Encoder = load('kafkajs/src/protocol/encoder') as new () => {
+    writeBytes(b: Buffer): Codec;
+  };
+  const Decoder = load('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => unknown;
+  const emptied = await RecordBatch({ firstOffset: '260', transactional: true, records: [] });
+  return decodeMessages(new Decoder(new Encoder().writeBytes(emptied.buffer).buffer));
+};
+
+describe('the patched fetch (a record batch compaction emptied)', () => {
+  it('when a fetch returns only an emptied batch, then it yields a control record at its offset, so the consumer moves past it', async () => {
+    const records = await decodeAnEmptiedBatch(require);
+
+    expect(records.map(({ offset, isControlRecord }) => ({ offset, isControlRecord }))).toEqual([
+      { offset: '260', isControlRecord: true },
+    ]);
+  });
+
+  it('when released kafkajs decodes it, then it yields nothing, and a consumer fetches that offset for ever (the bug)', async () => {
+    expect(await decodeAnEmptiedBatch(unpatched.require)).toEqual([]);
+  });
+});

@@ -1,7 +1,9 @@
 /**
  * libs/kafka runs on kafkajs 2.2.4 with `patches/kafkajs+2.2.4.patch` applied at install by
  * patch-package (ADR 033): the request queue's idle 1 ms timer stopped, records encoded without
- * throwaway buffers. Each patched module carries a `patchedBy` marker naming the patch; this
+ * throwaway buffers; and, for a replicated cluster (ADR 037), a send retried after a leader moved
+ * writes every partition it was given, a consumer whose restart fails crashes again instead
+ * of ending the process, and a fetch moves past a record batch that compaction emptied. Each patched module carries a `patchedBy` marker naming the patch; this
  * checks the markers at start-up, so a process never runs on an unpatched or different kafkajs
  * without saying so.
  */
@@ -12,6 +14,9 @@ export const KAFKAJS_PATCH = `patches/kafkajs+${PATCHED_KAFKAJS_VERSION}.patch`;
 export const PATCHED_MODULES = [
   'kafkajs/src/network/requestQueue',
   'kafkajs/src/protocol/encoder',
+  'kafkajs/src/producer/sendMessages',
+  'kafkajs/src/consumer',
+  'kafkajs/src/protocol/requests/fetch/v4/decodeMessages',
 ] as const;
 
 export interface InstalledKafkajs {

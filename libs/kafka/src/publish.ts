@@ -1,8 +1,9 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from 'pino';
 import { encode, type EventOf, type TopicContract } from '@taxi/events';
 import { kafkajsOf, type KafkaClient } from './connect';
-import { KafkaRuntimeError } from './errors';
+import { KafkaRuntimeError, PublishOutcomeUnknownError } from './errors';
 import { withCreationContext } from './tracing';
 
 declare const encoded: unique symbol;
@@ -27,7 +28,11 @@ export const toOutgoing = (topic: string, message: Message): Outgoing =>
 export interface PublisherOptions {
   readonly kafka: KafkaClient;
   readonly logger: Logger;
-  /** A publish not acknowledged by all in-sync replicas within this time fails as retriable. */
+  /**
+   * A publish not acknowledged by all in-sync replicas within this time fails as retriable: with
+   * `publish_timeout` if it was still waiting its turn (it is withdrawn: never published), with
+   * a `PublishOutcomeUnknownError` if the broker had it (it may still be written).
+   */
   readonly timeoutMs?: number;
   /** Publishes waiting beyond this many messages are refused at once (back-pressure). */
   readonly maxQueuedMessages?: number;
@@ -42,14 +47,20 @@ export interface Publisher {
     contract: Contract,
     events: readonly EventOf<Contract>[],
   ): Promise<void>;
-  isConnected(): boolean;
+  /**
+   * Connected, and the broker acknowledges: false while a batch has waited longer than the
+   * publish timeout (a partition without a leader, or with too few in-sync replicas).
+   */
+  isReady(): boolean;
   disconnect(): Promise<void>;
 }
 
 interface Pending {
   readonly topic: string;
   readonly messages: Message[];
+  /** Called once, when the broker acknowledged the batch (no error) or the producer gave up. */
   readonly settle: (error?: Error) => void;
+  /** Handed to the broker: from then on it cannot be withdrawn. */
   sent: boolean;
 }
 
@@ -107,18 +118,38 @@ export const groupByTopic = <Item>(
 /** An idempotent producer (acks from all in-sync replicas) with natural batching. */
 export const createPublisher = async (options: PublisherOptions): Promise<Publisher> => {
   const { logger, timeoutMs = 5_000, maxQueuedMessages = 20_000 } = options;
-  const producer: Producer = kafkajsOf(options.kafka).producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    // An idempotent producer must not give up, or ordering and de-duplication break; callers
-    // still get an answer within `timeoutMs`.
-    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5_000 },
-  });
+  const kafka = kafkajsOf(options.kafka);
   let connected = false;
   let closed = false;
-  producer.on(producer.events.CONNECT, () => (connected = true));
-  producer.on(producer.events.DISCONNECT, () => (connected = false));
-  await producer.connect();
+  /** When the batch in flight was handed to the broker; undefined while none is. */
+  let sentAt: number | undefined;
+  const connectProducer = async (): Promise<Producer> => {
+    const created = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // An idempotent producer must not give up, or ordering and de-duplication break; callers
+      // still get an answer within `timeoutMs`. Retried at least once a second: a new leader is
+      // written to within a second of being elected, not up to 5 s later (ADR 037).
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+    created.on(created.events.CONNECT, () => (connected = true));
+    created.on(created.events.DISCONNECT, () => (connected = false));
+    await created.connect();
+    return created;
+  };
+  let producer = await connectProducer();
+  /** A new producer for an old one, tried until one connects. */
+  const replaceProducer = async (old: Producer): Promise<Producer> => {
+    await old.disconnect().catch(() => undefined);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await connectProducer();
+      } catch (error) {
+        logger.warn({ err: error, attempt }, 'new producer could not connect; trying again');
+        await delay(Math.min(5_000, 500 * attempt));
+      }
+    }
+  };
 
   let queue: Pending[] = [];
   let queuedMessages = 0;
@@ -130,6 +161,7 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
       queue = [];
       queuedMessages = 0;
       batch.forEach((pending) => (pending.sent = true));
+      sentAt = Date.now();
       try {
         await producer.sendBatch({
           topicMessages: groupByTopic(
@@ -142,17 +174,15 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
         connected = true;
         batch.forEach((pending) => pending.settle());
       } catch (error) {
-        logger.warn({ err: error }, 'publish failed');
-        const failure = new KafkaRuntimeError(
-          'broker did not acknowledge the publish',
-          'publish_timeout',
-          true,
-          {
-            cause: error,
-          },
-        );
-        batch.forEach((pending) => pending.settle(failure));
+        // The producer gave up (a non-retriable error): an earlier attempt of this batch may have
+        // been written all the same, its answer lost. Its sequence numbers may no longer be the
+        // broker's (OUT_OF_ORDER_SEQUENCE_NUMBER on every later send: kafkajs cannot recover,
+        // tulios/kafkajs#598), so the next batch goes out with a new producer id.
+        logger.warn({ err: error }, 'publish failed; starting a new producer');
+        batch.forEach((pending) => pending.settle(error as Error));
+        producer = await replaceProducer(producer);
       }
+      sentAt = undefined;
     }
     inFlight = undefined;
   };
@@ -177,15 +207,25 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
       );
     }
     return new Promise<void>((resolve, reject) => {
+      // Set once the caller was told the outcome is unknown: how the batch ended, told later.
+      let tellLater: ((acknowledged: boolean) => void) | undefined;
       const timer = setTimeout(() => {
-        // Not yet handed to the broker: withdraw it so a caller told "failed" is never published.
-        if (!pending.sent) {
-          queue = queue.filter((other) => other !== pending);
-          queuedMessages -= messages.length;
+        if (pending.sent) {
+          const settled = new Promise<boolean>((resolveLater) => (tellLater = resolveLater));
+          reject(
+            new PublishOutcomeUnknownError(
+              `handed to the broker, not acknowledged within ${timeoutMs} ms`,
+              settled,
+            ),
+          );
+          return;
         }
+        // Not yet handed to the broker: withdrawn, so a caller told "failed" is never published.
+        queue = queue.filter((other) => other !== pending);
+        queuedMessages -= messages.length;
         reject(
           new KafkaRuntimeError(
-            `no acknowledgement within ${timeoutMs} ms`,
+            `not handed to the broker within ${timeoutMs} ms; withdrawn`,
             'publish_timeout',
             true,
           ),
@@ -197,8 +237,15 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
         sent: false,
         settle: (error) => {
           clearTimeout(timer);
-          if (error) reject(error);
-          else resolve();
+          if (tellLater) return tellLater(error === undefined);
+          if (error === undefined) return resolve();
+          reject(
+            new PublishOutcomeUnknownError(
+              'the producer gave up on the publish',
+              Promise.resolve(false),
+              { cause: error },
+            ),
+          );
         },
       };
       queue.push(pending);
@@ -209,7 +256,7 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
 
   return {
     publish,
-    isConnected: () => connected,
+    isReady: () => connected && (sentAt === undefined || Date.now() - sentAt < timeoutMs),
     disconnect: async () => {
       closed = true;
       await inFlight;

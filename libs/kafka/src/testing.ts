@@ -1,6 +1,6 @@
 import { newEnvelope, topics, type AnalyticsStateEvent, type TopicContract } from '@taxi/events';
 import { testLogger, uniqueName } from '@taxi/testing';
-import { ensureTopics } from './admin';
+import { ensureTopics, withAdmin } from './admin';
 import { connect, kafkajsOf, type KafkaClient } from './connect';
 import type { PartitionState, Source } from './partition-state';
 import { read, type KafkaRecord } from './read';
@@ -35,6 +35,38 @@ export const createTopic = async (
   );
   return name;
 };
+
+/** One partition as the cluster's metadata describes it. */
+export interface PartitionPlacement {
+  readonly topic: string;
+  readonly partition: number;
+  readonly leader: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+/**
+ * Where every partition of these topics lives now: its leader, replicas and in-sync replicas.
+ * Without names, every topic, Kafka's own included (`__consumer_offsets`, `__transaction_state`):
+ * a cluster test waits for those to be in sync too.
+ */
+export const partitionPlacements = (
+  kafka: KafkaClient,
+  topics?: readonly string[],
+): Promise<PartitionPlacement[]> =>
+  withAdmin(kafka, async (admin) => {
+    const names = topics ?? (await admin.listTopics());
+    const metadata = await admin.fetchTopicMetadata({ topics: [...names] });
+    return metadata.topics.flatMap((topic) =>
+      topic.partitions.map((p) => ({
+        topic: topic.name,
+        partition: p.partitionId,
+        leader: p.leader,
+        replicas: p.replicas,
+        isr: p.isr,
+      })),
+    );
+  });
 
 /** A copy of a topic contract under fresh topic names, created on the broker. */
 export const isolatedContract = async <Contract extends TopicContract>(

@@ -9,7 +9,7 @@ import {
   ensureWritableDirectory,
   port,
   readConfig,
-  withSaslCheck,
+  withKafkaChecks,
 } from './config';
 
 const schema = z.object({ ...commonEnv, HTTP_PORT: port(8080) });
@@ -35,6 +35,7 @@ describe('readConfig', () => {
       KAFKA_SSL: false,
       KAFKA_SASL_MECHANISM: undefined,
       KAFKA_REPLICATION_FACTOR: 1,
+      KAFKA_MIN_INSYNC_REPLICAS: undefined,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       HTTP_PORT: 8080,
@@ -73,7 +74,7 @@ describe('readConfig', () => {
   });
 
   it('when a variable is set to the empty string, then it counts as unset', () => {
-    const config = readConfig(withSaslCheck(schema), {
+    const config = readConfig(withKafkaChecks(schema), {
       HTTP_PORT: '',
       KAFKA_SSL: '',
       KAFKA_SASL_MECHANISM: '',
@@ -117,8 +118,8 @@ describe('booleanFlag', () => {
   });
 });
 
-describe('withSaslCheck', () => {
-  const sasl = withSaslCheck(schema);
+describe('withKafkaChecks', () => {
+  const sasl = withKafkaChecks(schema);
 
   it('when a SASL mechanism is set without credentials, then both credentials are required', () => {
     const problems = problemsOf(() => readConfig(sasl, { KAFKA_SASL_MECHANISM: 'scram-sha-512' }));
@@ -155,6 +156,34 @@ describe('withSaslCheck', () => {
     const config = readConfig(sasl, {});
 
     expect(config.KAFKA_SASL_MECHANISM).toBeUndefined();
+  });
+
+  it('when topics would need more in-sync replicas than they have, then KAFKA_MIN_INSYNC_REPLICAS is refused', () => {
+    const problems = problemsOf(() =>
+      readConfig(sasl, { KAFKA_REPLICATION_FACTOR: '1', KAFKA_MIN_INSYNC_REPLICAS: '2' }),
+    );
+
+    expect(problems).toEqual([
+      {
+        variable: 'KAFKA_MIN_INSYNC_REPLICAS',
+        message: 'must be at most KAFKA_REPLICATION_FACTOR (1), or every write is refused',
+      },
+    ]);
+  });
+
+  it('when replication is 3 and min ISR 2, as in production, then both are accepted', () => {
+    const config = readConfig(sasl, {
+      KAFKA_REPLICATION_FACTOR: '3',
+      KAFKA_MIN_INSYNC_REPLICAS: '2',
+    });
+
+    expect(config).toMatchObject({ KAFKA_REPLICATION_FACTOR: 3, KAFKA_MIN_INSYNC_REPLICAS: 2 });
+  });
+
+  it('when min ISR is not a positive number, then it is refused', () => {
+    const problems = problemsOf(() => readConfig(sasl, { KAFKA_MIN_INSYNC_REPLICAS: '0' }));
+
+    expect(problems.map((problem) => problem.variable)).toEqual(['KAFKA_MIN_INSYNC_REPLICAS']);
   });
 });
 

@@ -156,6 +156,14 @@ export const commonEnv = {
   KAFKA_REPLICATION_FACTOR: positiveInt(1).describe(
     'Replication factor for topics this service creates at start-up',
   ),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'min.insync.replicas of the topics this service creates (at most KAFKA_REPLICATION_FACTOR); unset: the cluster default',
+    ),
   LOG_LEVEL: logLevel.describe('fatal, error, warn, info, debug, trace or silent'),
   LOG_FORMAT: z
     .enum(['json', 'pretty'])
@@ -167,9 +175,22 @@ export const commonEnv = {
   ...tracingEnv,
 };
 
-export const withSaslCheck = <Schema extends EnvSchema>(schema: Schema) =>
+/**
+ * The checks across `commonEnv`'s Kafka variables: SASL credentials come with a mechanism, and a
+ * topic cannot require more in-sync replicas than it has (every `acks=all` write would be refused).
+ */
+export const withKafkaChecks = <Schema extends EnvSchema>(schema: Schema) =>
   schema.superRefine((value, context) => {
     const env = value as Record<string, unknown>;
+    const minIsr = env['KAFKA_MIN_INSYNC_REPLICAS'];
+    const replication = env['KAFKA_REPLICATION_FACTOR'];
+    if (typeof minIsr === 'number' && typeof replication === 'number' && minIsr > replication) {
+      context.addIssue({
+        code: 'custom',
+        path: ['KAFKA_MIN_INSYNC_REPLICAS'],
+        message: `must be at most KAFKA_REPLICATION_FACTOR (${replication}), or every write is refused`,
+      });
+    }
     if (env['KAFKA_SASL_MECHANISM'] === undefined) return;
     for (const variable of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
       if (env[variable] === undefined) {

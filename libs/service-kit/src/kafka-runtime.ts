@@ -7,6 +7,7 @@ type KafkaEnv = Parameters<typeof kafkaConnection>[0] & {
   KAFKA_CLIENT_ID: string;
   KAFKA_TOPIC_PREFIX: string;
   KAFKA_REPLICATION_FACTOR: number;
+  KAFKA_MIN_INSYNC_REPLICAS?: number | undefined;
 };
 
 /** The Kafka client from config, and the topics (prefixed) created if they do not exist yet. */
@@ -19,7 +20,12 @@ export const connectToKafka = async (
   await ensureTopics(
     kafka,
     allTopicSettings(topics),
-    { replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+    {
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+      ...(config.KAFKA_MIN_INSYNC_REPLICAS !== undefined && {
+        minInSyncReplicas: config.KAFKA_MIN_INSYNC_REPLICAS,
+      }),
+    },
     logger,
   );
   return { kafka, topics };

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { eventually, uniqueName } from '@taxi/testing';
 import { guideSteps, outputPattern } from '../support/guide';
 import {
+  LocalCluster,
   SERVICE_NAMES,
   startStack,
   type Stack,
@@ -14,19 +15,30 @@ const GUIDE = 'docs/kafka-concepts.md';
 /** `taxi` in the guide is the built CLI (what `npm link` or `npm run taxi --` run). */
 const TAXI = 'taxi() { node dist/apps/taxi/main.js "$@"; }';
 
-describe(`${GUIDE}: every command, run against a real broker and the whole stack`, () => {
+/** The guide runs on three nodes, as `KAFKA_NODES=3 npm start` does: a cluster of its own. */
+const CLUSTER_PORT = Number(process.env['GUIDE_CLUSTER_PORT'] ?? 19720);
+
+describe(`${GUIDE}: every command, run against a real three-node cluster and the whole stack`, () => {
+  let cluster: LocalCluster;
   let stack: Stack;
   // Topic and group names of this run all start with the prefix; the guide shows them without.
   const prefix = `${uniqueName('guide')}.`;
 
   beforeAll(async () => {
+    cluster = await LocalCluster.start(CLUSTER_PORT);
     const env: Partial<Record<ServiceName, Record<string, string>>> = {};
     for (const name of SERVICE_NAMES) env[name] = { KAFKA_GROUP_ID: `${prefix}${name}` };
-    stack = await startStack({ prefix, env });
-  });
+    stack = await startStack({
+      prefix,
+      env,
+      brokers: cluster.bootstrap,
+      replication: cluster.replication,
+    });
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
+    await cluster?.stopAll();
   });
 
   const run = (command: string) =>
@@ -36,6 +48,13 @@ describe(`${GUIDE}: every command, run against a real broker and the whole stack
         PATH: process.env['PATH'] ?? '',
         HOME: process.env['HOME'] ?? '',
         ...(process.env['JAVA_HOME'] && { JAVA_HOME: process.env['JAVA_HOME'] }),
+        // kafka.sh's jar cache, wherever this run keeps it.
+        ...(process.env['TAXI_KAFKA_CACHE'] && {
+          TAXI_KAFKA_CACHE: process.env['TAXI_KAFKA_CACHE'],
+        }),
+        ...(process.env['XDG_CACHE_HOME'] && { XDG_CACHE_HOME: process.env['XDG_CACHE_HOME'] }),
+        // What the guide's second terminal has: `export KAFKA_NODES=3` and `kafka.sh env`.
+        ...cluster.shellEnv,
         KAFKA_BROKERS: stack.brokers,
         KAFKA_TOPIC_PREFIX: prefix,
         RIDES_URL: stack.ridesUrl,

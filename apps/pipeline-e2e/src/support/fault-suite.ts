@@ -43,7 +43,7 @@ export const faultSuite = (
   beforeAll(async () => {
     const options = await prepare();
     suite.stack = await startStack(options);
-    suite.kafka = testKafka(uniqueName('faults'), [suite.stack.brokers]);
+    suite.kafka = testKafka(uniqueName('faults'), suite.stack.brokers.split(','));
     suite.outcomes = await Outcomes.follow(suite.kafka, suite.stack.prefix);
   }, FAULT_TEST_TIMEOUT_MS);
   afterAll(async () => {

@@ -18,7 +18,8 @@ export const sendError = (
   res.status(status).json(fields ? { error, message, fields } : { error, message });
 };
 
-const RETRY_AFTER_SECONDS = 5;
+/** How long a client should wait before retrying a request Kafka could not take. */
+export const RETRY_AFTER_SECONDS = 5;
 
 /** Maps body-parser and Kafka errors to 4xx/5xx JSON; anything else is a logged 500. */
 export const errorHandler =
@@ -36,13 +37,14 @@ export const errorHandler =
     if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
       return sendError(res, 415, 'unsupported_media_type', 'send UTF-8 JSON');
     }
+    // Never published, and never will be: the ride will not happen unless the client retries.
     if (error instanceof KafkaRuntimeError && error.retriable) {
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return sendError(
         res,
         503,
         'unavailable',
-        'ride requests cannot be accepted right now; retry later',
+        'ride requests cannot be accepted right now; nothing was booked; retry later',
       );
     }
     logger.error({ err: error, path: req.path }, 'unhandled error');

@@ -14,6 +14,18 @@ const errorSchema = z
   .object({ error: z.string(), message: z.string(), fields: z.array(fieldErrorSchema).optional() })
   .meta({ id: 'Error', description: 'Every error: a code, a sentence, and the fields at fault.' });
 
+const outcomeUnknownSchema = z
+  .object({
+    error: z.literal('outcome_unknown'),
+    message: z.string(),
+    rideId: z.uuid().meta({ description: 'The ride that may have been booked' }),
+  })
+  .meta({
+    id: 'OutcomeUnknown',
+    description:
+      'Kafka had the request but did not acknowledge it in time: the ride may be booked. Look it up with GET /rides/{rideId}, or retry with the same Idempotency-Key, which returns that ride and never books a second one.',
+  });
+
 const acceptedRideSchema = z
   .object({
     rideId: z.uuid(),
@@ -111,10 +123,20 @@ export const openApiDocument = () =>
             '415': error('The body is not UTF-8 `application/json`.'),
             '422': error('The Idempotency-Key was already used for a different ride request.'),
             '500': internalError,
-            '503': error(
-              'Kafka cannot take the request now (`unavailable`), or, for a request with an Idempotency-Key, this instance is still reading the ride topics after a start (`catching_up`); retry after Retry-After seconds, with the same Idempotency-Key.',
-              z.object({ 'retry-after': z.string().regex(/^\d+$/) }),
-            ),
+            '503': {
+              description:
+                'Not accepted now; retry after Retry-After seconds, with the same Idempotency-Key. `unavailable`: Kafka cannot take the request (a partition without a leader or with too few in-sync replicas, the brokers away); nothing was booked. `catching_up`: for a request with an Idempotency-Key, this instance is still reading the ride topics after a start; nothing was booked. `outcome_unknown` (with `rideId` and Location): Kafka had the request but did not acknowledge it in time, so the ride may be booked; a retry with the same Idempotency-Key returns that ride, a retry without one may book a second.',
+              headers: z.object({
+                'retry-after': z.string().regex(/^\d+$/),
+                location: z
+                  .string()
+                  .optional()
+                  .meta({ description: 'With `outcome_unknown`: /rides/{rideId}' }),
+              }),
+              content: {
+                'application/json': { schema: z.union([errorSchema, outcomeUnknownSchema]) },
+              },
+            },
           },
         },
       },

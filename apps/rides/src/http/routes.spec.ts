@@ -1,4 +1,4 @@
-import { KafkaRuntimeError } from '@taxi/kafka';
+import { KafkaRuntimeError, PublishOutcomeUnknownError } from '@taxi/kafka';
 import { rideIdForKey } from '../domain/idempotency';
 import type { RideStore } from '../store/ride-store';
 import {
@@ -189,6 +189,21 @@ describe('rides HTTP API', () => {
     expect(store.get(rideIdForKey(validBody.customerId, 'key-503'))).toBeUndefined();
   });
 
+  it('when Kafka had the request but did not acknowledge it, then it answers 503 outcome_unknown naming the ride', async () => {
+    publish.mockRejectedValue(
+      new PublishOutcomeUnknownError('no ack', new Promise<boolean>(() => undefined)),
+    );
+
+    const response = await post(JSON.stringify(validBody));
+
+    const body = await json(response);
+    const [[event]] = publish.mock.calls[0];
+    expect(response.status).toBe(503);
+    expect(body).toMatchObject({ error: 'outcome_unknown', rideId: event.payload.rideId });
+    expect(response.headers.get('location')).toBe(`/rides/${event.payload.rideId}`);
+    expect(response.headers.get('retry-after')).toBe('5');
+  });
+
   it('when an unexpected error happens, then it answers a bare 500 without details', async () => {
     publish.mockRejectedValue(new Error('secret internals at /srv/app.js:12'));
 
@@ -303,6 +318,53 @@ describe('rides HTTP API', () => {
       expect(response.status).toBe(400);
       expect(await json(response)).toMatchObject({ fields: [{ field: 'Idempotency-Key' }] });
       expect(publish).not.toHaveBeenCalled();
+    });
+
+    /** A publish whose outcome is unknown, and a way to settle it as the broker would later. */
+    const unknownOutcome = () => {
+      let settle: (acknowledged: boolean) => void = () => undefined;
+      const settled = new Promise<boolean>((resolve) => (settle = resolve));
+      publish.mockRejectedValueOnce(new PublishOutcomeUnknownError('no ack', settled));
+      return settle;
+    };
+
+    it('when the outcome is unknown and a retry comes before Kafka settles it, then the retry is unknown too and nothing is published again', async () => {
+      unknownOutcome();
+
+      const first = await withKey('unknown-1');
+      const retried = await withKey('unknown-1');
+
+      const [a, b] = [await json(first), await json(retried)];
+      expect([first.status, retried.status]).toEqual([503, 503]);
+      expect([a.error, b.error]).toEqual(['outcome_unknown', 'outcome_unknown']);
+      expect(b.rideId).toBe(a.rideId);
+      expect(publish).toHaveBeenCalledTimes(1);
+    });
+
+    it('when the outcome was unknown and Kafka then acknowledged, then a retry with the key returns that ride, published once', async () => {
+      const settle = unknownOutcome();
+      const first = await json(await withKey('unknown-2'));
+
+      settle(true);
+      const retried = await withKey('unknown-2');
+
+      expect(retried.status).toBe(202);
+      expect(retried.headers.get('idempotent-replayed')).toBe('true');
+      expect((await json(retried)).rideId).toBe(first.rideId);
+      expect(publish).toHaveBeenCalledTimes(1);
+    });
+
+    it('when the outcome was unknown and the producer gave up, then a retry with the key publishes the same ride again', async () => {
+      const settle = unknownOutcome();
+      const first = await json(await withKey('unknown-3'));
+
+      settle(false);
+      const retried = await withKey('unknown-3');
+
+      expect(retried.status).toBe(202);
+      expect((await json(retried)).rideId).toBe(first.rideId);
+      expect(publish).toHaveBeenCalledTimes(2);
+      expect(publish.mock.calls[1][0][0].payload.rideId).toBe(first.rideId);
     });
 
     it('when the first publish failed, then a retry with the same key publishes again', async () => {

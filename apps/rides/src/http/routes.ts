@@ -2,12 +2,12 @@ import express, { Router, type Request, type Response } from 'express';
 import { fieldIssues } from '@taxi/events';
 import { traceHttpRequests } from '@taxi/service-kit';
 import { IDEMPOTENCY_KEY, IdempotencyConflictError } from '../domain/idempotency';
-import type { AcceptedRide } from '../domain/request-ride';
+import { RideOutcomeUnknownError, type AcceptedRide } from '../domain/request-ride';
 import { rideRequestInputSchema, type RideRequestInput } from '../domain/ride-request-input';
 import type { RideStatus } from '../domain/ride-status';
 import type { RidesMetrics } from '../metrics';
 import { correlationIdOf } from './correlation';
-import { sendError } from './errors';
+import { RETRY_AFTER_SECONDS, sendError } from './errors';
 
 export interface RidesRoutesDeps {
   readonly requestRide: (
@@ -33,6 +33,20 @@ const sendCatchingUp = (res: Response): void => {
     'catching_up',
     'this instance is still reading the ride topics; retry after Retry-After seconds',
   );
+};
+
+/**
+ * 503 outcome_unknown: Kafka had the request but did not acknowledge it in time, so the ride may
+ * be booked. The answer names it, for `GET /rides/{id}` or a retry with the same Idempotency-Key.
+ */
+const sendOutcomeUnknown = (res: Response, rideId: string): void => {
+  res.set({ 'Retry-After': String(RETRY_AFTER_SECONDS), Location: `/rides/${rideId}` });
+  res.status(503).json({
+    error: 'outcome_unknown',
+    message:
+      'the ride request reached Kafka, which did not confirm it in time: the ride may be booked. Look it up at Location, or retry with the same Idempotency-Key (never without one)',
+    rideId,
+  });
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -93,6 +107,10 @@ export const ridesRoutes = (deps: RidesRoutesDeps): Router => {
         idempotencyKey,
       });
     } catch (error) {
+      if (error instanceof RideOutcomeUnknownError) {
+        deps.metrics.requests.inc({ outcome: 'outcome_unknown' });
+        return sendOutcomeUnknown(res, error.rideId);
+      }
       if (!(error instanceof IdempotencyConflictError)) {
         deps.metrics.requests.inc({ outcome: 'unavailable' });
         throw error;

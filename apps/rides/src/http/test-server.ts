@@ -19,8 +19,11 @@ export const startRidesTestServer = async (
   publish: RequestRideDeps['publish'],
   maxBodyBytes = 1024,
   readModelCaughtUp: () => boolean = () => true,
+  answerWithinMs = 1_000,
 ): Promise<RidesTestServer> => {
   const store = RideStore.open(':memory:');
+  // One per server, as app.ts has one per process: retries must find each other's publishes.
+  const inFlight = new Map();
   const app = express();
   app.use(
     ridesRoutes({
@@ -29,7 +32,8 @@ export const startRidesTestServer = async (
           publish,
           store,
           now: () => new Date('2026-11-21T10:00:00Z'),
-          inFlight: new Map(),
+          inFlight,
+          answerWithinMs,
         }),
       rideStatus: (rideId) => store.status(rideId),
       readModelCaughtUp,

@@ -77,6 +77,11 @@ export const rideRequestCommand = async (context: CliContext, options: RideReque
     message?: string;
     fields?: { field: string; message: string }[];
   };
+  if (response.status === 503 && answer.error === 'outcome_unknown')
+    throw new CliError(
+      `rides API: ride ${answer.rideId} may be booked (Kafka did not confirm it in time); check with: taxi ride watch ${answer.rideId}${options.idempotencyKey ? ', or retry with the same --idempotency-key' : ''}`,
+      EXIT.unreachable,
+    );
   if (response.status === 503)
     throw new CliError(`rides API: ${answer.message ?? 'unavailable'}`, EXIT.unreachable);
   if (response.status !== 202) {

@@ -27,6 +27,7 @@ const COMMON: readonly (readonly [string, string])[] = [
   ['KAFKA_TOPIC_PREFIX', 'has spaces'],
   ['KAFKA_SESSION_TIMEOUT_MS', '10'],
   ['KAFKA_REPLICATION_FACTOR', '0'],
+  ['KAFKA_MIN_INSYNC_REPLICAS', 'two'],
   ['LOG_LEVEL', 'loud'],
   ['LOG_FORMAT', 'xml'],
   ['HTTP_PORT', '70000'],
@@ -36,7 +37,8 @@ const COMMON: readonly (readonly [string, string])[] = [
  * The bad-configuration suite of one built service (its `int` target builds it first): each
  * variable every service reads, and each of `specific` (the service's own), with a bad value makes
  * the process exit 2 naming the variable, without a stack trace; a SASL mechanism without
- * credentials names both missing variables.
+ * credentials names both missing variables; a min ISR above the replication names
+ * KAFKA_MIN_INSYNC_REPLICAS.
  */
 export const describeBadConfiguration = (
   service: ServiceName,
@@ -60,5 +62,17 @@ export const describeBadConfiguration = (
       expect(code).toBe(2);
       expect(stderr).toContain('KAFKA_SASL_USERNAME: required');
       expect(stderr).toContain('KAFKA_SASL_PASSWORD: required');
+    });
+
+    it('when topics would need more in-sync replicas than their replication, then it exits 2 naming KAFKA_MIN_INSYNC_REPLICAS', async () => {
+      const { code, stderr } = await runWith(service, {
+        KAFKA_REPLICATION_FACTOR: '3',
+        KAFKA_MIN_INSYNC_REPLICAS: '4',
+      });
+
+      expect(code).toBe(2);
+      expect(stderr).toContain(
+        'KAFKA_MIN_INSYNC_REPLICAS: must be at most KAFKA_REPLICATION_FACTOR',
+      );
     });
   });

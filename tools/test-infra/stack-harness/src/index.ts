@@ -2,6 +2,7 @@ export * from './browser';
 export * from './figures';
 export * from './load';
 export * from './local-broker';
+export * from './local-cluster';
 export * from './otel-collector';
 export * from './outcomes';
 export * from './release';

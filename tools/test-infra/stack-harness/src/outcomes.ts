@@ -66,6 +66,28 @@ export class Outcomes {
     });
   }
 
+  /**
+   * When each of these rides was decided: its outcome's timestamp (set by transaction as it
+   * produced it), ms since the epoch; the first outcome of each ride.
+   */
+  decidedAt(rideIds: readonly string[]): number[] {
+    const wanted = new Set(rideIds);
+    const times = new Map<string, number>();
+    for (const { topic, value, timestamp } of this.collector.records) {
+      if (topic !== this.names.rideConfirmed.name && topic !== this.names.rideRejected.name)
+        continue;
+      const contract =
+        topic === this.names.rideConfirmed.name
+          ? this.names.rideConfirmed
+          : this.names.rideRejected;
+      const decoded = decode(contract, value);
+      if (!decoded.ok || !wanted.has(decoded.value.payload.rideId)) continue;
+      const rideId = decoded.value.payload.rideId;
+      if (!times.has(rideId)) times.set(rideId, Date.parse(timestamp));
+    }
+    return [...times.values()];
+  }
+
   deadLetters() {
     return this.collector.records.filter(({ topic }) => topic.endsWith('.dlq'));
   }

@@ -100,11 +100,12 @@ export class ServiceProcess {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       this.waiters.push({ matches, resolve });
-      this.exited.then((code) =>
-        reject(
-          new Error(`${this.name} exited (${code}) before ${what}\n${this.stderr.join('\n')}`),
-        ),
-      );
+      this.exited.then((code) => {
+        // Its own account of why: the services log a fatal start-up error to stdout, not stderr.
+        const errors = this.logs.filter((line) => line.level >= 50).slice(-3);
+        const why = [...errors.map((line) => JSON.stringify(line)), ...this.stderr];
+        reject(new Error(`${this.name} exited (${code}) before ${what}\n${why.join('\n')}`));
+      });
     });
   }
 

@@ -20,12 +20,34 @@ export interface StackOptions {
   readonly countOnlySmtp?: boolean;
   /** The services' release: a folder with dist/apps (build-release.sh); default the working tree's. */
   readonly release?: string;
+  /**
+   * How the services create topics: replication factor and min.insync.replicas. Default: the
+   * test run's KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS (with-kafka.sh sets them
+   * for a local cluster), else the services' own defaults.
+   */
+  readonly replication?: Replication;
 }
 
 export interface InstanceOptions {
   /** Another release than the stack's, for this instance (a rolling upgrade). */
   readonly release?: string;
 }
+
+export interface Replication {
+  readonly factor: number;
+  readonly minInSync?: number;
+}
+
+/** The replication the test run's environment asks for, as service variables. */
+const replicationEnv = (replication: Replication | undefined): Record<string, string> => {
+  const factor = replication?.factor ?? process.env['KAFKA_REPLICATION_FACTOR'];
+  const minInSync = replication ? replication.minInSync : process.env['KAFKA_MIN_INSYNC_REPLICAS'];
+  return {
+    ...(factor !== undefined && factor !== '' && { KAFKA_REPLICATION_FACTOR: String(factor) }),
+    ...(minInSync !== undefined &&
+      minInSync !== '' && { KAFKA_MIN_INSYNC_REPLICAS: String(minInSync) }),
+  };
+};
 
 export interface Stack {
   readonly smtp: SmtpSink;
@@ -71,6 +93,7 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     KAFKA_GROUP_ID: `e2e-${run}-${name}`,
     TRANSACTIONAL_ID_PREFIX: `e2e-${run}-${name}`,
     HTTP_PORT: '0',
+    ...replicationEnv(options.replication),
     ...(name === 'rides' && {
       READ_MODEL_GROUP_PREFIX: `e2e-${run}-read-model`,
       RIDES_STORE_DIR: firstRidesStore,

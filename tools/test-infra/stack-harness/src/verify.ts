@@ -37,7 +37,8 @@ export const settleAndCount = async (
   outcomes: Outcomes,
   accepted: readonly string[],
 ): Promise<PipelineCounts> => {
-  const step = (what: string) => process.stdout.write(`settle: ${what}\n`);
+  const step = (what: string) =>
+    process.stdout.write(`settle: ${what} (${new Date().toISOString().slice(11, 19)})\n`);
   step(`waiting for outcomes of ${accepted.length} rides`);
   await outcomes.waitForRides(accepted);
   step('waiting for emails');
@@ -61,6 +62,7 @@ export const settleAndCount = async (
     outcomeTopics,
   );
 
+  step('settled; counting');
   const stats = (await getJson<Stats>(`${stack.analyticsUrl}/stats`)).body;
   const perRide = outcomes.outcomesPerRide();
   const acceptedSet = new Set(accepted);

@@ -38,6 +38,7 @@ describe('the Strimzi resources of the prod overlay', () => {
       'offsets.topic.replication.factor': 3,
       'transaction.state.log.replication.factor': 3,
       'transaction.state.log.min.isr': 2,
+      'unclean.leader.election.enable': false,
       'auto.create.topics.enable': false,
     });
     expect(theKafka().spec?.entityOperator).toEqual({ topicOperator: {}, userOperator: {} });
@@ -92,7 +93,7 @@ describe('the Strimzi resources of the prod overlay', () => {
   });
 
   it.each(['rides', 'transaction', 'email', 'analytics', 'web'] as const)(
-    'when %s connects, then it uses the bootstrap Service, the listener mechanism and its own KafkaUser',
+    'when %s connects, then it uses the bootstrap Service, the listener mechanism, its own KafkaUser and the replication of the cluster',
     (service) => {
       const kafka = theKafka();
       const listener = kafka.spec?.kafka?.listeners?.find((l) => l.name === 'plain');
@@ -105,7 +106,13 @@ describe('the Strimzi resources of the prod overlay', () => {
         `${kafka.metadata.name}-kafka-bootstrap:${listener?.port}`,
       );
       expect(value('KAFKA_SSL') ?? 'false').toBe(String(listener?.tls));
-      expect(value('KAFKA_REPLICATION_FACTOR')).toBe('3');
+      // Topics a service creates (when one is missing) are made like the cluster's own.
+      expect(value('KAFKA_REPLICATION_FACTOR')).toBe(
+        String(kafka.spec?.kafka?.config?.['default.replication.factor']),
+      );
+      expect(value('KAFKA_MIN_INSYNC_REPLICAS')).toBe(
+        String(kafka.spec?.kafka?.config?.['min.insync.replicas']),
+      );
       expect(value('KAFKA_SASL_MECHANISM')).toBe(listener?.authentication?.type);
       expect(kafkaUser?.spec?.authentication?.type).toBe(listener?.authentication?.type);
       // The User Operator writes the password to a Secret named after the user, key `password`.
