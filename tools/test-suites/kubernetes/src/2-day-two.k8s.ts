@@ -20,7 +20,7 @@ import { PortForward } from './support/port-forward';
 //
 // A rolling upgrade from the previous image to a new one belongs here too (`kubectl set image` of
 // each service under `underLoad`); the one between two releases runs as processes in
-// apps/pipeline-e2e/src/contracts/rolling-upgrade.int.test.ts.
+// apps/pipeline-e2e/src/contracts/rolling-upgrade.upgrade.test.ts.
 
 /** Rides per second. */
 const RATE = 5;

@@ -21,8 +21,13 @@ import { faultSuite, FAULT_TEST_TIMEOUT_MS, fastFailover } from '../support/faul
 // one at a time by N, then every one back by N−1. N writes fields N−1 does not know: vehicleClass
 // on ride.requested and ride.confirmed, each driver's class in the fleet snapshots, counts by
 // class in the analytics snapshots. Counted as the fault tests count.
+// Run by `npm run test:upgrade` (tools/test-infra/rolling-upgrade.sh), which first makes sure this
+// clone has N−1 (a shallow clone is deepened, else the step says why it skipped).
 
-/** The change the upgrade ships: N−1 is the commit before it, N the working tree. */
+/**
+ * The change the upgrade ships: N−1 is the commit before it, N the working tree. rolling-upgrade.sh
+ * looks for the same change: move both together.
+ */
 const CHANGE = { file: 'libs/events/src/rides.ts', text: 'export const vehicleClassSchema' };
 const INSTANCES = 2;
 /** Replaced in this order, forward and back: the writer of requests first, so that N−1 readers
