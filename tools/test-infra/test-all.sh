@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: formatting, lint (module boundaries enforced), types, unit tests, integration and
-# end-to-end tests against a real Kafka broker, then the container test (`docker compose up` of the
+# end-to-end tests against a real Kafka broker, then the rolling-upgrade test (the release before a
+# contract change beside the working tree; skipped with a one-line reason where the clone's history
+# lacks that release and cannot be fetched), then the container test (`docker compose up` of the
 # images built here; skipped with a one-line reason where no Docker engine can be had), then the
 # Kubernetes test (the manifests on a cluster of its own, reusing those images; skipped with a
 # one-line reason where no cluster can be had); ends with one summary line over all jest runs.
@@ -20,6 +22,9 @@ bash tools/test-infra/otel/build-collector.sh
 step "integration and end-to-end tests (real Kafka)"
 int_status=0
 bash tools/dev-env/with-kafka.sh npx nx run-many -t int --parallel=1 --output-style=stream || int_status=$?
+step "rolling upgrade: the release before the vehicle class beside the working tree (real Kafka)"
+upgrade_status=0
+bash tools/test-infra/rolling-upgrade.sh || upgrade_status=$?
 step "containers: docker compose up of docker-compose.yml, images built here"
 containers_status=0
 bash tools/test-suites/containers/test.sh || containers_status=$?
@@ -29,5 +34,6 @@ bash tools/test-suites/kubernetes/test.sh || k8s_status=$?
 step "summary"
 node tools/test-infra/jest/print-summary.js
 ((int_status != 0)) && exit "$int_status"
+((upgrade_status != 0)) && exit "$upgrade_status"
 ((containers_status != 0)) && exit "$containers_status"
 exit "$k8s_status"

@@ -18,8 +18,12 @@ export const contractExamples: { [Key in TopicKey]: Record<string, EventOf<Topic
   rideRequested: {
     'one-passenger': exampleRideRequested(),
     'four-passengers': exampleRideRequested({ passengers: 4 }),
+    'accessible-car': exampleRideRequested({ vehicleClass: 'accessible' }),
   },
-  rideConfirmed: { confirmed: exampleRideConfirmed() },
+  rideConfirmed: {
+    confirmed: exampleRideConfirmed(),
+    'xl-car': exampleRideConfirmed({ passengers: 6, vehicleClass: 'xl' }),
+  },
   rideRejected: {
     'payment-declined': exampleRideRejected(),
     'no-driver-available': exampleRideRejected({
@@ -37,6 +41,9 @@ export const contractExamples: { [Key in TopicKey]: Record<string, EventOf<Topic
   },
   analyticsState: {
     counted: exampleAnalyticsState(),
+    'counted-by-vehicle-class': exampleAnalyticsState({
+      confirmedByVehicleClass: { standard: 2, xl: 1 },
+    }),
     empty: exampleAnalyticsState({
       nextOffset: '0',
       confirmed: 0,
@@ -48,5 +55,18 @@ export const contractExamples: { [Key in TopicKey]: Record<string, EventOf<Topic
       perMinute: {},
     }),
   },
-  fleetState: { 'busy-and-free-drivers': exampleFleetState() },
+  fleetState: {
+    'busy-and-free-drivers': exampleFleetState(),
+    'drivers-with-vehicle-classes': exampleFleetState({
+      drivers: [
+        {
+          id: 'drv-007',
+          position: { lat: 40.7306, lng: -73.9352 },
+          busyUntil: '2026-11-21T10:25:00.000Z',
+          vehicleClass: 'standard',
+        },
+        { id: 'drv-008', position: { lat: 40.72, lng: -74.0 }, vehicleClass: 'xl' },
+      ],
+    }),
+  },
 };

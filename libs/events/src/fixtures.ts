@@ -154,14 +154,14 @@ export const exampleFleetState = (
 
 /**
  * A ride request as a newer rides might write it (ADR 040): one field more in the envelope
- * (`traceLevel`), in the payload (`vehicleClass`) and in the pickup (`floor`).
+ * (`traceLevel`), in the payload (`seatPreference`) and in the pickup (`floor`).
  */
 export const asWrittenByANewerVersion = (event: RideRequestedEvent) => ({
   ...event,
   traceLevel: 'debug',
   payload: {
     ...event.payload,
-    vehicleClass: 'xl',
+    seatPreference: 'front',
     pickup: { ...event.payload.pickup, floor: 2 },
   },
 });

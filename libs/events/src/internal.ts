@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { envelope } from './envelope';
 import { coordinatesSchema } from './geo';
-import { moneyTotalSchema } from './rides';
+import { moneyTotalSchema, vehicleClassSchema } from './rides';
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -37,6 +37,11 @@ export const analyticsPartitionStateSchema = z
       z.string().max(32),
       z.object({ confirmed: z.int().min(0), rejected: z.int().min(0) }).strict(),
     ),
+    /**
+     * Confirmed rides by vehicle class (analytics_state 1.1). A snapshot of 1.0 has none: its
+     * rides were all standard, which is how analytics upcasts it on restore.
+     */
+    confirmedByVehicleClass: counts.optional(),
   })
   .strict();
 
@@ -61,6 +66,8 @@ export const fleetPartitionStateSchema = z
             position: coordinatesSchema,
             /** Busy with a ride until then; absent or past: free. */
             busyUntil: timestamp.optional(),
+            /** The driver's car (fleet_state 1.1): only rides of its class are matched to it. */
+            vehicleClass: vehicleClassSchema.optional(),
           })
           .strict(),
       )

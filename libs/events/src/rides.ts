@@ -26,6 +26,14 @@ export const paymentTokenSchema = z
   .max(64)
   .regex(/^tok_[A-Za-z0-9_]+$/, 'must look like tok_xxx');
 
+/**
+ * The kind of car a ride needs: a standard car, a larger one (XL), or one with a ramp or lift.
+ * Added in ride_details 1.1 (ADR 040: an optional field, a compatible change). Absent: standard,
+ * as every ride was before the field existed.
+ */
+export const vehicleClassSchema = z.enum(['standard', 'xl', 'accessible']);
+export const DEFAULT_VEHICLE_CLASS = 'standard' satisfies VehicleClass;
+
 /** What a customer asks for. Published by rides on `ride_details`. */
 export const rideRequestSchema = z
   .object({
@@ -37,6 +45,7 @@ export const rideRequestSchema = z
     passengers: z.int().min(1).max(8),
     paymentToken: paymentTokenSchema,
     requestedAt: timestamp,
+    vehicleClass: vehicleClassSchema.optional(),
   })
   .strict();
 
@@ -125,6 +134,7 @@ export const rideAnalyticsSummaryEventSchema = envelope(
   rideAnalyticsSummarySchema,
 );
 
+export type VehicleClass = z.infer<typeof vehicleClassSchema>;
 export type RideRequest = z.infer<typeof rideRequestSchema>;
 export type RideConfirmation = z.infer<typeof rideConfirmationSchema>;
 export type RideRejection = z.infer<typeof rideRejectionSchema>;

@@ -56,7 +56,7 @@ describe('reading what a newer writer wrote (ADR 040)', () => {
 
     expect(JSON.parse(text(value))).toEqual(event);
     expect(unknownFieldsOf(value)).toEqual({ traceLevel: 'debug' });
-    expect(unknownFieldsOf(value.payload)).toEqual({ vehicleClass: 'xl' });
+    expect(unknownFieldsOf(value.payload)).toEqual({ seatPreference: 'front' });
     expect(unknownFieldsOf(value.payload.pickup)).toEqual({ floor: 2 });
   });
 
@@ -77,7 +77,10 @@ describe('reading what a newer writer wrote (ADR 040)', () => {
 
   it('when a known field is wrong beside an unknown one, then decode still refuses it, naming only the known field', () => {
     const event = exampleRideRequested();
-    const wrong = { ...event, payload: { ...event.payload, passengers: 0, vehicleClass: 'xl' } };
+    const wrong = {
+      ...event,
+      payload: { ...event.payload, passengers: 0, seatPreference: 'front' },
+    };
 
     const result = decode(topics.rideRequested, text(wrong));
 
@@ -116,7 +119,7 @@ describe('keeping unknown fields where a message is passed on (ADR 040)', () => 
     const out = written(encode(topics.rideConfirmed, confirmation)) as Record<string, never>;
 
     expect(out).not.toHaveProperty('traceLevel');
-    expect(out['payload']).toMatchObject({ vehicleClass: 'xl', pickup: { floor: 2 } });
+    expect(out['payload']).toMatchObject({ seatPreference: 'front', pickup: { floor: 2 } });
   });
 
   it('when ride.rejected names the request fields it keeps, then it carries none of the unknown ones', () => {

@@ -12,13 +12,13 @@ export type ContractVersion = `${number}.${number}`;
  * a published one. See docs/changing-a-contract.md.
  */
 export const contractVersions: Record<TopicKey, ContractVersion> = {
-  rideRequested: '1.0',
-  rideConfirmed: '1.0',
+  rideRequested: '1.1',
+  rideConfirmed: '1.1',
   rideRejected: '1.0',
   rideAnalytics: '1.0',
   emailsSent: '1.0',
-  analyticsState: '1.0',
-  fleetState: '1.0',
+  analyticsState: '1.1',
+  fleetState: '1.1',
 };
 
 export const parseVersion = (version: ContractVersion): { major: number; revision: number } => {

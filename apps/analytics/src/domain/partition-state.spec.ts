@@ -15,6 +15,7 @@ import {
   etaBucketOf,
   MINUTES_KEPT,
   OPEN_BUCKET,
+  upcastState,
   ZONE_DEGREES,
   ZONES_KEPT,
   zoneOf,
@@ -49,6 +50,21 @@ describe('applyOutcome', () => {
     expect(state.fareTotal).toEqual({ amount: 1250 + 990, currency: 'USD' });
     expect(state.rejectionsByReason).toEqual({ payment_declined: 1, no_driver_available: 2 });
     expect(validate(analyticsPartitionStateSchema, state)).toMatchObject({ ok: true });
+  });
+
+  it('when rides of several vehicle classes are confirmed, then each is counted under its class, and one of ride.confirmed 1.0 (no class) as standard', () => {
+    const { vehicleClass: _none, ...older } = exampleRideConfirmed().payload;
+    const events = [
+      confirmedAt('2026-11-21T10:00:01Z', { vehicleClass: 'xl' }),
+      confirmedAt('2026-11-21T10:00:02Z', { vehicleClass: 'accessible' }),
+      confirmedAt('2026-11-21T10:00:03Z', { vehicleClass: 'xl' }),
+      { ...exampleRideConfirmed(), payload: older },
+      rejectedAt('2026-11-21T10:00:04Z'),
+    ];
+
+    const state = stateAfter(events);
+
+    expect(state.confirmedByVehicleClass).toEqual({ xl: 2, accessible: 1, standard: 1 });
   });
 
   it('when a partition has taken more in fares than any one fare may be, then its state is still valid', () => {
@@ -191,7 +207,7 @@ describe('a state restored from a newer version’s snapshot, after a rollback (
       ...snapshot,
       payload: {
         ...snapshot.payload,
-        byVehicleClass: { xl: 2 },
+        bySeatPreference: { front: 2 },
         perMinute: { [minute]: { confirmed: 3, rejected: 1, cancelled: 1 } },
       },
     };
@@ -205,9 +221,51 @@ describe('a state restored from a newer version’s snapshot, after a rollback (
     if (!encoded.ok) throw new Error(encoded.error.reason);
     const written = JSON.parse(encoded.value.value.toString()).payload;
     expect(written).toMatchObject({
-      byVehicleClass: { xl: 2 },
+      bySeatPreference: { front: 2 },
       confirmed: snapshot.payload.confirmed + 1,
       perMinute: { [minute]: { confirmed: 4, rejected: 1, cancelled: 1 } },
+    });
+  });
+});
+
+describe('upcastState: a snapshot of analytics_state 1.0, read by 1.1', () => {
+  it('when it has no counts by vehicle class, then all its confirmed rides count as standard, the rest as it was', () => {
+    const { confirmedByVehicleClass: _none, ...older } = exampleAnalyticsState().payload;
+
+    const upcast = upcastState(older);
+
+    expect(upcast).toEqual({ ...older, confirmedByVehicleClass: { standard: older.confirmed } });
+  });
+
+  it('when it counted nothing, then it has no class either; and a snapshot of 1.1 is left as it is', () => {
+    const counted = exampleAnalyticsState({ confirmedByVehicleClass: { xl: 3 } }).payload;
+
+    expect(
+      upcastState({ ...emptyState('ride_confirmed', 1), confirmedByVehicleClass: undefined }),
+    ).toMatchObject({ confirmedByVehicleClass: {} });
+    expect(upcastState(counted)).toBe(counted);
+  });
+
+  it('when it came with fields of a newer version, then the upcast keeps them for the next snapshot', () => {
+    const { confirmedByVehicleClass: _none, ...older } = exampleAnalyticsState().payload;
+    const decoded = decode(
+      topics.analyticsState,
+      JSON.stringify({
+        ...exampleAnalyticsState(),
+        payload: { ...older, byPaymentMethod: { card: 3 } },
+      }),
+    );
+    if (!decoded.ok) throw new Error(decoded.error.reason);
+
+    const encoded = encode(topics.analyticsState, {
+      ...decoded.value,
+      payload: upcastState(decoded.value.payload),
+    });
+
+    if (!encoded.ok) throw new Error(encoded.error.reason);
+    expect(JSON.parse(encoded.value.value.toString()).payload).toMatchObject({
+      byPaymentMethod: { card: 3 },
+      confirmedByVehicleClass: { standard: older.confirmed },
     });
   });
 });

@@ -1,5 +1,6 @@
 import {
   copyUnknownFields,
+  DEFAULT_VEHICLE_CLASS,
   type AnalyticsPartitionState,
   type RideConfirmedEvent,
   type RideRejectedEvent,
@@ -36,7 +37,23 @@ export const emptyState = (
   etaBuckets: {},
   pickupZones: {},
   perMinute: {},
+  confirmedByVehicleClass: {},
 });
+
+/**
+ * A snapshot as this version counts (analytics_state 1.1): one of 1.0 has no counts by vehicle
+ * class, and every ride it counted was a standard one, as every ride was before classes existed.
+ * Applied to every snapshot read: restores and other instances' states alike. Keeps the fields
+ * of a newer version (spread copies them, ADR 040).
+ */
+export const upcastState = (state: AnalyticsPartitionState): AnalyticsPartitionState =>
+  state.confirmedByVehicleClass
+    ? state
+    : {
+        ...state,
+        confirmedByVehicleClass:
+          state.confirmed > 0 ? { [DEFAULT_VEHICLE_CLASS]: state.confirmed } : {},
+      };
 
 /**
  * A copy to change. With the fields of a newer version this one does not know (after a rollback),
@@ -97,6 +114,8 @@ export const applyOutcome = (state: AnalyticsPartitionState, event: RideOutcomeE
     case 'ride.confirmed': {
       const ride = event.payload;
       state.confirmed += 1;
+      // A ride.confirmed of 1.0 names no class: it was a standard ride.
+      increment((state.confirmedByVehicleClass ??= {}), ride.vehicleClass ?? DEFAULT_VEHICLE_CLASS);
       state.fareTotal.amount += ride.fare.amount;
       increment(state.etaBuckets, etaBucketOf(ride.pickupEta.seconds));
       const zone = zoneOf(ride.pickup);

@@ -6,6 +6,8 @@ export interface Stats {
   readonly rejected: number;
   readonly confirmationRate: number;
   readonly rejectionsByReason: Record<string, number>;
+  /** Confirmed rides by the vehicle class asked for. */
+  readonly confirmedByVehicleClass: Record<string, number>;
   readonly fares: { total: Money; average: Money };
   /** Pickup ETA histogram: upper bound (seconds) → rides, and percentiles read off it. */
   readonly pickupEta: { buckets: Record<string, number>; p50: number; p90: number; max: number };
@@ -71,6 +73,10 @@ export const mergeStates = (states: readonly AnalyticsPartitionState[], topZones
     confirmationRate: confirmed + rejected === 0 ? 0 : confirmed / (confirmed + rejected),
     rejectionsByReason: states.reduce(
       (acc, s) => sum(acc, s.rejectionsByReason),
+      {} as Record<string, number>,
+    ),
+    confirmedByVehicleClass: states.reduce(
+      (acc, s) => sum(acc, s.confirmedByVehicleClass ?? {}),
       {} as Record<string, number>,
     ),
     fares: {

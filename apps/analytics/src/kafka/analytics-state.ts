@@ -16,6 +16,7 @@ import {
   applyOutcome,
   cloneState,
   emptyState,
+  upcastState,
   type RideOutcomeEvent,
 } from '../domain/partition-state';
 
@@ -39,7 +40,7 @@ export const analyticsState = (
     ...newEnvelope('analytics.partition_state', `analytics-${source.topic}-${source.partition}`),
     payload: { ...state, nextOffset },
   }),
-  fromSnapshot: (snapshot) => snapshot.payload,
+  fromSnapshot: (snapshot) => upcastState(snapshot.payload),
 });
 
 export interface AllStates {
@@ -70,7 +71,8 @@ export const followAllStates = async (deps: {
     logger: deps.logger,
     onFatal: deps.onFatal,
     onBatch: ({ records }) => {
-      for (const { event } of records) shared.set(stateKey(event.payload.source), event.payload);
+      for (const { event } of records)
+        shared.set(stateKey(event.payload.source), upcastState(event.payload));
     },
   });
   return {

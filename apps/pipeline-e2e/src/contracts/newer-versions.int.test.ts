@@ -53,7 +53,7 @@ describe('what a newer version wrote, read by this one (ADR 040)', () => {
         .filter((event) => ours.has((event['payload'] as Json)['rideId'] as string));
       expect(confirmations.length).toBeGreaterThan(0);
       for (const event of confirmations) {
-        expect(event['payload']).toMatchObject({ vehicleClass: 'xl', pickup: { floor: 2 } });
+        expect(event['payload']).toMatchObject({ seatPreference: 'front', pickup: { floor: 2 } });
         expect(event).not.toHaveProperty('traceLevel');
       }
       await confirmed.stop();
@@ -89,7 +89,7 @@ describe('what a newer version wrote, read by this one (ADR 040)', () => {
           payload: {
             ...event.payload,
             fleetRevision: 'written by a newer transaction',
-            drivers: event.payload.drivers.map((driver) => ({ ...driver, vehicleClass: 'xl' })),
+            drivers: event.payload.drivers.map((driver) => ({ ...driver, licenceClass: 'B' })),
           },
         };
         const key = `${event.payload.source.topic}:${event.payload.source.partition}`;
@@ -117,7 +117,7 @@ describe('what a newer version wrote, read by this one (ADR 040)', () => {
       expect(after.length).toBeGreaterThan(0);
       for (const payload of after) {
         expect(payload['fleetRevision']).toBe('written by a newer transaction');
-        expect(payload.drivers.filter((driver) => driver['vehicleClass'] !== 'xl')).toEqual([]);
+        expect(payload.drivers.filter((driver) => driver['licenceClass'] !== 'B')).toEqual([]);
       }
       expect(outcomes.deadLetters()).toEqual([]);
       recordFigures('fleet snapshots of a newer version restored by this one', {

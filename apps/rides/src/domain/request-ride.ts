@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newEnvelope, type RideRequestedEvent } from '@taxi/events';
+import { DEFAULT_VEHICLE_CLASS, newEnvelope, type RideRequestedEvent } from '@taxi/events';
 import { IdempotencyConflictError, requestFingerprint, rideIdForKey } from './idempotency';
 import type { RideRequestInput } from './ride-request-input';
 import type { RideStatusStore } from './ride-status';
@@ -129,7 +129,14 @@ const publishRequest = async (
   const now = deps.now();
   const event: RideRequestedEvent = {
     ...newEnvelope('ride.requested', correlationId, now),
-    payload: { ...input, rideId, requestedAt: now.toISOString() },
+    // The class is written even when the client left it out: the event says what was asked for,
+    // and readers of ride_details 1.0 carry it on (ADR 040).
+    payload: {
+      ...input,
+      rideId,
+      requestedAt: now.toISOString(),
+      vehicleClass: input.vehicleClass ?? DEFAULT_VEHICLE_CLASS,
+    },
   };
   const accepted = () => {
     deps.store.requested(rideId, event.payload.requestedAt, fingerprint);

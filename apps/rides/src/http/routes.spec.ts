@@ -51,6 +51,20 @@ describe('rides HTTP API', () => {
     expect(event.correlationId).toBe('corr-abc');
   });
 
+  it.each([
+    ['with a vehicle class', { ...validBody, vehicleClass: 'xl' }, 'xl'],
+    ['without one', validBody, 'standard'],
+  ])(
+    'when a ride is posted %s, then ride.requested names the class (standard by default)',
+    async (_, body, vehicleClass) => {
+      const response = await post(JSON.stringify(body));
+
+      expect(response.status).toBe(202);
+      const [[event]] = publish.mock.calls[0];
+      expect(event.payload.vehicleClass).toBe(vehicleClass);
+    },
+  );
+
   it('when a valid ride is posted, then the 202 is UTF-8 JSON of the length it declares', async () => {
     const response = await post(JSON.stringify(validBody));
 
@@ -85,6 +99,7 @@ describe('rides HTTP API', () => {
     ],
     ['pickup equals drop-off', { ...validBody, dropoff: validBody.pickup }, ['dropoff']],
     ['an unknown field is sent', { ...validBody, tip: 5 }, ['(body)']],
+    ['the vehicle class is unknown', { ...validBody, vehicleClass: 'limousine' }, ['vehicleClass']],
     [
       'the email is not an email',
       { ...validBody, customerEmail: 'not-an-email' },

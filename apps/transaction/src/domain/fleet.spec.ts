@@ -32,4 +32,18 @@ describe('createFleet', () => {
       expect(distanceKm(center, driver.position)).toBeLessThanOrEqual(options.radiusKm * 1.005);
     }
   });
+
+  it('when created, then every partition of six gets drivers of each vehicle class, most of them standard', () => {
+    const fleet = createFleet({ ...options, size: 600 });
+
+    for (let partition = 0; partition < 6; partition += 1) {
+      const classes = fleet
+        .filter((_driver, index) => index % 6 === partition)
+        .map((driver) => driver.vehicleClass);
+      const count = (wanted: string) => classes.filter((found) => found === wanted).length;
+      expect(count('accessible')).toBeGreaterThan(0);
+      expect(count('xl')).toBeGreaterThan(count('accessible'));
+      expect(count('standard')).toBeGreaterThan(classes.length / 2);
+    }
+  });
 });

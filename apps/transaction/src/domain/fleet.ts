@@ -1,9 +1,11 @@
-import type { Coordinates } from '@taxi/events';
+import type { Coordinates, VehicleClass } from '@taxi/events';
 
 export interface Driver {
   readonly id: string;
   readonly name: string;
   readonly vehicle: { make: string; model: string; color: string; plate: string };
+  /** Only rides asking for this class are matched to the driver. */
+  readonly vehicleClass: VehicleClass;
   readonly position: Coordinates;
 }
 
@@ -60,11 +62,17 @@ const VEHICLES = [
 ];
 const COLORS = ['white', 'black', 'silver', 'blue', 'red'];
 
+/** About 1 driver in 5 drives an XL car and 1 in 10 an accessible one. */
+const classFor = (draw: number): VehicleClass =>
+  draw < 0.1 ? 'accessible' : draw < 0.3 ? 'xl' : 'standard';
+
 const pick = <T>(items: readonly T[], random: () => number): T =>
   items[Math.floor(random() * items.length)] as T;
 
 export const createFleet = (options: FleetOptions): Driver[] => {
   const random = seededRandom(options.seed);
+  // A stream of its own, so that classes (added later) left every other field of a seed as it was.
+  const classRandom = seededRandom(options.seed ^ 0x5eed);
   const kmPerDegreeLat = 111.32;
   const kmPerDegreeLng = kmPerDegreeLat * Math.cos((options.center.lat * Math.PI) / 180);
   return Array.from({ length: options.size }, (_, index) => {
@@ -79,6 +87,7 @@ export const createFleet = (options: FleetOptions): Driver[] => {
         color: pick(COLORS, random),
         plate: `TX-${plateNumber}`,
       },
+      vehicleClass: classFor(classRandom()),
       position: {
         lat: options.center.lat + (distance * Math.sin(angle)) / kmPerDegreeLat,
         lng: options.center.lng + (distance * Math.cos(angle)) / kmPerDegreeLng,

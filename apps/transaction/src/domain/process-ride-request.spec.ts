@@ -6,6 +6,7 @@ import {
   topics,
   validate,
   type Coordinates,
+  type VehicleClass,
 } from '@taxi/events';
 import type { Driver } from './fleet';
 import { distanceKm } from './geo';
@@ -20,10 +21,15 @@ const { pickup, dropoff } = request.payload;
 const otherRideId = '5e0c7a9d-1f3b-4c2a-8e6d-9b0a1c2d3e4f';
 const thirdRideId = '7a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
-const driverAt = (id: string, position: Coordinates): Driver => ({
+const driverAt = (
+  id: string,
+  position: Coordinates,
+  vehicleClass: VehicleClass = 'standard',
+): Driver => ({
   id,
   name: `Driver ${id}`,
   vehicle: { make: 'Kia', model: 'Niro', color: 'blue', plate: `TX-${id}` },
+  vehicleClass,
   position,
 });
 
@@ -115,6 +121,46 @@ describe('processRideRequest', () => {
     expect(decision.event.correlationId).toBe(declined.correlationId);
     expect(validate(topics.rideRejected.schema, decision.event)).toMatchObject({ ok: true });
     expect(driverOf(next)).toBe(nearDriver.id);
+  });
+
+  describe('vehicle classes', () => {
+    const xlDriver = driverAt('drv-xl', northOfPickup(3), 'xl');
+
+    it('when an XL car is asked for, then the nearest XL driver gets the ride, not a nearer standard one, and ride.confirmed names the class', () => {
+      const decision = shardWith([nearDriver, xlDriver]).decide(
+        exampleRideRequested({ vehicleClass: 'xl' }),
+      );
+
+      expect(driverOf(decision)).toBe(xlDriver.id);
+      if (decision.kind !== 'confirmed') throw new Error(decision.kind);
+      expect(decision.event.payload.vehicleClass).toBe('xl');
+    });
+
+    it('when a request of ride_details 1.0 has no class, then it is a standard ride, and ride.confirmed says so', () => {
+      const { vehicleClass: _none, ...payload } = request.payload;
+
+      const decision = shardWith([xlDriver, farDriver]).decide({ ...request, payload });
+
+      expect(driverOf(decision)).toBe(farDriver.id);
+      if (decision.kind !== 'confirmed') throw new Error(decision.kind);
+      expect(decision.event.payload.vehicleClass).toBe('standard');
+    });
+
+    it('when no driver of the class is free, then the ride is rejected, naming the class', () => {
+      const decision = shardWith([nearDriver, xlDriver]).decide(
+        exampleRideRequested({ vehicleClass: 'accessible' }),
+      );
+
+      expect(decision).toMatchObject({
+        kind: 'rejected',
+        event: {
+          payload: {
+            reason: 'no_driver_available',
+            detail: 'no accessible driver is free near the pickup point',
+          },
+        },
+      });
+    });
   });
 
   it('when the pickup is far from every driver, then the ride is rejected with no_driver_available', () => {
@@ -236,7 +282,7 @@ describe('processRideRequest', () => {
         throw new Error(`expected confirmed, got ${decision.kind}`);
       const event = published(encode(topics.rideConfirmed, decision.event));
       expect(event['payload']).toMatchObject({
-        vehicleClass: 'xl',
+        seatPreference: 'front',
         pickup: { ...pickup, floor: 2 },
       });
       expect(event).not.toHaveProperty('traceLevel');

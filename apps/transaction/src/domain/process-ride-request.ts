@@ -1,4 +1,5 @@
 import {
+  DEFAULT_VEHICLE_CLASS,
   newEnvelope,
   type RideConfirmedEvent,
   type RideRejectedEvent,
@@ -70,14 +71,23 @@ export const processRideRequest = (
     },
   });
 
+  // A request of ride_details 1.0 has no class: every ride was standard then.
+  const vehicleClass = ride.vehicleClass ?? DEFAULT_VEHICLE_CLASS;
   const match = nearestFree(
     context.drivers,
     state,
     ride.pickup,
     now.getTime(),
     context.maxPickupKm,
+    vehicleClass,
   );
-  if (!match) return reject('no_driver_available', 'no driver is free near the pickup point');
+  if (!match)
+    return reject(
+      'no_driver_available',
+      vehicleClass === DEFAULT_VEHICLE_CLASS
+        ? 'no driver is free near the pickup point'
+        : `no ${vehicleClass} driver is free near the pickup point`,
+    );
 
   const tripKm = distanceKm(ride.pickup, ride.dropoff);
   const fare = fareFor(tripKm, tariff);
@@ -103,6 +113,7 @@ export const processRideRequest = (
         ...newEnvelope('ride.confirmed', request.correlationId, now),
         payload: {
           ...request_,
+          vehicleClass,
           driver: { id: match.driver.id, name: match.driver.name },
           vehicle: match.driver.vehicle,
           pickupEta: {

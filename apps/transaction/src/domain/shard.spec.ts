@@ -1,4 +1,4 @@
-import type { Coordinates } from '@taxi/events';
+import type { Coordinates, VehicleClass } from '@taxi/events';
 import { createFleet, type Driver } from './fleet';
 import { distanceKm } from './geo';
 import {
@@ -12,10 +12,15 @@ import {
 
 const center = { lat: 40.7128, lng: -74.006 };
 
-const driverAt = (id: string, position: Coordinates): Driver => ({
+const driverAt = (
+  id: string,
+  position: Coordinates,
+  vehicleClass: VehicleClass = 'standard',
+): Driver => ({
   id,
   name: `Driver ${id}`,
   vehicle: { make: 'Toyota', model: 'Prius', color: 'white', plate: `TX-${id}` },
+  vehicleClass,
   position,
 });
 
@@ -58,7 +63,7 @@ describe('nearestFree', () => {
   it('when several drivers are free, then the nearest one is picked with its distance', () => {
     const drivers = [far, near, middle];
 
-    const match = nearestFree(drivers, initialShard(drivers), pickup, 0, 25);
+    const match = nearestFree(drivers, initialShard(drivers), pickup, 0, 25, 'standard');
 
     const distances = drivers.map((driver) => distanceKm(driver.position, pickup));
     expect(match?.driver.id).toBe('near');
@@ -69,17 +74,29 @@ describe('nearestFree', () => {
     const drivers = [near, middle, far];
     const state = busy(initialShard(drivers), 'near', 10_000, near.position);
 
-    const whileBusy = nearestFree(drivers, state, pickup, 9_999, 25);
-    const afterwards = nearestFree(drivers, state, pickup, 10_000, 25);
+    const whileBusy = nearestFree(drivers, state, pickup, 9_999, 25, 'standard');
+    const afterwards = nearestFree(drivers, state, pickup, 10_000, 25, 'standard');
 
     expect(whileBusy?.driver.id).toBe('middle');
     expect(afterwards?.driver.id).toBe('near');
   });
 
+  it('when the nearest drivers are of another class, then the nearest of the class asked for is picked, and none when the shard has none', () => {
+    const drivers = [driverAt('near-xl', north(1), 'xl'), middle, far];
+
+    const standard = nearestFree(drivers, initialShard(drivers), pickup, 0, 25, 'standard');
+    const xl = nearestFree(drivers, initialShard(drivers), pickup, 0, 25, 'xl');
+    const accessible = nearestFree(drivers, initialShard(drivers), pickup, 0, 25, 'accessible');
+
+    expect(standard?.driver.id).toBe('middle');
+    expect(xl?.driver.id).toBe('near-xl');
+    expect(accessible).toBeUndefined();
+  });
+
   it('when no driver is within the maximum pickup distance, then none is picked', () => {
     const drivers = [middle, far];
 
-    const match = nearestFree(drivers, initialShard(drivers), pickup, 0, 2);
+    const match = nearestFree(drivers, initialShard(drivers), pickup, 0, 2, 'standard');
 
     expect(distanceKm(middle.position, pickup)).toBeGreaterThan(2);
     expect(match).toBeUndefined();
@@ -92,6 +109,7 @@ describe('nearestFree', () => {
       pickup,
       0,
       distanceKm(middle.position, pickup),
+      'standard',
     );
 
     expect(match?.driver.id).toBe('middle');
@@ -102,8 +120,8 @@ describe('nearestFree', () => {
     const dropoff = north(20);
     const state = busy(initialShard(drivers), 'near', 5_000, dropoff);
 
-    const atOldPlace = nearestFree(drivers, state, near.position, 5_000, 25);
-    const atDropoff = nearestFree(drivers, state, dropoff, 5_000, 25);
+    const atOldPlace = nearestFree(drivers, state, near.position, 5_000, 25, 'standard');
+    const atDropoff = nearestFree(drivers, state, dropoff, 5_000, 25, 'standard');
 
     expect(atOldPlace?.driver.id).toBe('middle');
     expect(atDropoff?.driver.id).toBe('near');

@@ -1,4 +1,4 @@
-import type { Coordinates, UnknownFields } from '@taxi/events';
+import type { Coordinates, UnknownFields, VehicleClass } from '@taxi/events';
 import type { Driver } from './fleet';
 import { distanceKm } from './geo';
 
@@ -107,16 +107,21 @@ export const evolveShard = (
 export const wasDecided = (state: ShardState, rideId: string): boolean =>
   state.decidedRides.has(rideId);
 
-/** The nearest driver of the shard free at `nowMs` within `maxKm` of the pickup, and how far. */
+/**
+ * The nearest driver of the shard of the class asked for, free at `nowMs` within `maxKm` of the
+ * pickup, and how far.
+ */
 export const nearestFree = (
   drivers: readonly Driver[],
   state: ShardState,
   pickup: Coordinates,
   nowMs: number,
   maxKm: number,
+  vehicleClass: VehicleClass,
 ): { driver: Driver; km: number } | undefined => {
   let best: { driver: Driver; km: number } | undefined;
   for (const driver of drivers) {
+    if (driver.vehicleClass !== vehicleClass) continue;
     const known = state.drivers.get(driver.id);
     if ((known?.busyUntil ?? 0) > nowMs) continue;
     const km = distanceKm(known?.position ?? driver.position, pickup);

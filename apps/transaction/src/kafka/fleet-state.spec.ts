@@ -11,6 +11,7 @@ const fleet = createFleet({
 });
 const source = { topic: 'ride_details', partition: 2 };
 const shard = driversOfPartition(fleet, 2, 6);
+const byId = new Map(shard.map((driver) => [driver.id, driver]));
 const dropoff = { lat: 40.8, lng: -73.95 };
 
 describe('fleet snapshots', () => {
@@ -27,14 +28,29 @@ describe('fleet snapshots', () => {
     const event = fleetState(topics, shardDrivers(fleet, topics)).toSnapshot(state, source, '42');
 
     expect(validate(topics.fleetState.schema, event)).toMatchObject({ ok: true });
-    expect(event.payload).toEqual(toSnapshot(source, '42', state));
+    expect(event.payload).toEqual(toSnapshot(source, '42', state, byId));
     expect(fromSnapshot(shard, event.payload)).toEqual(state);
+  });
+
+  it('when a shard is written, then each driver carries its vehicle class from the fleet, also after a restore from a snapshot of fleet_state 1.0, which had none', () => {
+    const older = toSnapshot(source, '7', initialShard(shard), byId);
+    const withoutClasses = {
+      ...older,
+      drivers: older.drivers.map(({ vehicleClass: _none, ...driver }) => driver),
+    };
+
+    const written = toSnapshot(source, '8', fromSnapshot(shard, withoutClasses), byId);
+
+    expect(written.drivers.map((driver) => driver.vehicleClass)).toEqual(
+      shard.map((driver) => driver.vehicleClass),
+    );
+    expect(new Set(fleet.map((driver) => driver.vehicleClass)).size).toBeGreaterThan(1);
   });
 
   it('when a snapshot names drivers no longer in the shard and misses some, then those are ignored and the missing start free at home', () => {
     const other = driversOfPartition(fleet, 3, 6)[0];
     const snapshot = {
-      ...toSnapshot(source, '7', initialShard(shard.slice(1))),
+      ...toSnapshot(source, '7', initialShard(shard.slice(1)), byId),
       drivers: [{ id: other?.id ?? '', position: dropoff, busyUntil: '2099-01-01T00:00:00.000Z' }],
     };
 
@@ -50,7 +66,7 @@ describe('fleet snapshots', () => {
 
 describe('fleet snapshots of a newer version, restored after a rollback (ADR 040)', () => {
   const newerSnapshot = () => {
-    const snapshot = toSnapshot(source, '42', initialShard(shard));
+    const snapshot = toSnapshot(source, '42', initialShard(shard), byId);
     const [first, ...rest] = snapshot.drivers;
     const event = {
       ...exampleFleetState(),
@@ -59,7 +75,7 @@ describe('fleet snapshots of a newer version, restored after a rollback (ADR 040
         shardVersion: 7,
         source: { ...source, region: 'nyc' },
         drivers: [
-          { ...first, vehicleClass: 'xl', position: { ...first?.position, heading: 90 } },
+          { ...first, licenceClass: 'B', position: { ...first?.position, heading: 90 } },
           ...rest,
         ],
       },
@@ -88,12 +104,12 @@ describe('fleet snapshots of a newer version, restored after a rollback (ADR 040
       },
     });
 
-    const written = published(toSnapshot(source, '43', state));
+    const written = published(toSnapshot(source, '43', state, byId));
 
     expect(written).toMatchObject({ shardVersion: 7, source: { ...source, region: 'nyc' } });
     const drivers = written['drivers'] as { id: string }[];
     expect(drivers.find((driver) => driver.id === firstId)).toMatchObject({
-      vehicleClass: 'xl',
+      licenceClass: 'B',
       position: { heading: 90 },
     });
     // The driver given a ride moved: its new position is the drop-off, which came without one.
@@ -101,6 +117,7 @@ describe('fleet snapshots of a newer version, restored after a rollback (ADR 040
       id: secondId,
       position: dropoff,
       busyUntil: '2026-11-22T05:00:00.000Z',
+      vehicleClass: byId.get(secondId)?.vehicleClass,
     });
   });
 });

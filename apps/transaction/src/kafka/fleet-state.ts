@@ -33,11 +33,15 @@ const unknownFieldsIn = (snapshot: FleetPartitionState): UnknownSnapshotFields |
   return payload || source || drivers.size > 0 ? { payload, source, drivers } : undefined;
 };
 
-/** A shard's snapshot, with the fields of the one it was restored from this version does not know. */
+/**
+ * A shard's snapshot: each driver with its vehicle class (from the fleet, `drivers`), and the
+ * fields of the snapshot it was restored from this version does not know.
+ */
 export const toSnapshot = (
   source: Source,
   nextOffset: string,
   state: ShardState,
+  drivers: ReadonlyMap<string, Driver>,
 ): FleetPartitionState => {
   const carried = state.unknownFields;
   return withUnknownFields(
@@ -55,6 +59,7 @@ export const toSnapshot = (
             ...(driver.busyUntil > 0
               ? { busyUntil: new Date(driver.busyUntil).toISOString() }
               : {}),
+            ...withClass(drivers.get(id)),
           },
           carried?.drivers.get(id),
         ),
@@ -64,6 +69,9 @@ export const toSnapshot = (
     carried?.payload,
   );
 };
+
+const withClass = (driver: Driver | undefined) =>
+  driver ? { vehicleClass: driver.vehicleClass } : {};
 
 /** A snapshot back into state, for the shard's drivers as dealt now (others are ignored). */
 export const fromSnapshot = (
@@ -90,18 +98,24 @@ export const fromSnapshot = (
   };
 };
 
-/** The drivers of each `ride_details` partition, dealt once per partition. */
+/** The drivers of each `ride_details` partition, dealt once per partition, by id too. */
 export const shardDrivers = (fleet: readonly Driver[], topics: Topics) => {
-  const dealt = new Map<number, Driver[]>();
-  return (partition: number): readonly Driver[] => {
+  const dealt = new Map<number, { list: Driver[]; byId: Map<string, Driver> }>();
+  const of = (partition: number) => {
     let drivers = dealt.get(partition);
     if (!drivers) {
-      drivers = driversOfPartition(fleet, partition, topics.rideRequested.partitions);
+      const list = driversOfPartition(fleet, partition, topics.rideRequested.partitions);
+      drivers = { list, byId: new Map(list.map((driver) => [driver.id, driver])) };
       dealt.set(partition, drivers);
     }
     return drivers;
   };
+  return Object.assign((partition: number): readonly Driver[] => of(partition).list, {
+    byId: (partition: number): ReadonlyMap<string, Driver> => of(partition).byId,
+  });
 };
+
+export type ShardDrivers = ReturnType<typeof shardDrivers>;
 
 /**
  * The fleet shard of each `ride_details` partition, as the exactly-once consumer keeps it: a
@@ -111,7 +125,7 @@ export const shardDrivers = (fleet: readonly Driver[], topics: Topics) => {
  */
 export const fleetState = (
   topics: Topics,
-  driversOf: (partition: number) => readonly Driver[],
+  driversOf: ShardDrivers,
 ): PartitionState<ShardState, ShardChange, Topics['fleetState'], ShardDraft> => ({
   changelog: topics.fleetState,
   initial: (source) => initialShard(driversOf(source.partition)),
@@ -122,7 +136,7 @@ export const fleetState = (
   },
   toSnapshot: (state, source, nextOffset): FleetStateEvent => ({
     ...newEnvelope('fleet.partition_state', `fleet-${source.topic}-${source.partition}`),
-    payload: toSnapshot(source, nextOffset, state),
+    payload: toSnapshot(source, nextOffset, state, driversOf.byId(source.partition)),
   }),
   fromSnapshot: (snapshot, source) => fromSnapshot(driversOf(source.partition), snapshot.payload),
 });

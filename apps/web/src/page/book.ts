@@ -23,6 +23,7 @@ const rideRequest = () => ({
   dropoff: { lat: valueOf('dropoff.lat'), lng: valueOf('dropoff.lng') },
   passengers: valueOf('passengers'),
   paymentToken: valueOf('paymentToken'),
+  vehicleClass: valueOf('vehicleClass'),
 });
 
 const clearErrors = () => {

@@ -43,7 +43,7 @@ describe('breakingChanges: what a reader of a published version survives (ADR 04
     [
       'an optional field is added to the payload',
       base.request,
-      request(rideRequestSchema.extend({ vehicleClass: z.enum(['standard', 'xl']).optional() })),
+      request(rideRequestSchema.extend({ seatPreference: z.enum(['front', 'back']).optional() })),
     ],
     [
       'an optional field is added to a nested object',
@@ -55,7 +55,7 @@ describe('breakingChanges: what a reader of a published version survives (ADR 04
     [
       'an optional field is added to the items of an array (a fleet driver)',
       base.fleet,
-      fleet(withDriver(driver.extend({ vehicleClass: z.string().optional() }))),
+      fleet(withDriver(driver.extend({ licenceClass: z.string().optional() }))),
     ],
     [
       'an optional field is added to the values of a map (a minute of analytics)',
@@ -82,8 +82,8 @@ describe('breakingChanges: what a reader of a published version survives (ADR 04
     [
       'a required field is added',
       base.request,
-      request(rideRequestSchema.extend({ vehicleClass: z.enum(['standard', 'xl']) })),
-      'payload.vehicleClass',
+      request(rideRequestSchema.extend({ seatPreference: z.enum(['front', 'back']) })),
+      'payload.seatPreference',
     ],
     [
       'a required field is removed',

@@ -128,7 +128,7 @@ describe('the checks can fail', () => {
       ...topics.rideRequested,
       schema: envelope(
         'ride.requested',
-        rideRequestSchema.extend({ vehicleClass: z.string().optional() }),
+        rideRequestSchema.extend({ seatPreference: z.string().optional() }),
       ),
       keyOf: () => '',
     };

@@ -18,7 +18,10 @@ export type ServiceName = 'rides' | 'transaction' | 'email' | 'analytics' | 'web
 /** The runtime profile's one reader (ADR 034): it execs the command with the profile's settings. */
 const WITH_PROFILE = path.join(workspaceRoot, 'deploy/runtime/with-profile.sh');
 
-/** One service running as its own Node process from its build output, with its JSON logs parsed. */
+/**
+ * One service running as its own Node process from its build output, with its JSON logs parsed:
+ * the working tree's (`dist/apps/<name>`), or another release's built by build-release.sh.
+ */
 export class ServiceProcess {
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];
@@ -45,9 +48,14 @@ export class ServiceProcess {
 
   /**
    * Runs the service as its image does (node with the runtime profile), under its pod's memory
-   * limit where this machine lets the harness make a memory cgroup (./pod-memory).
+   * limit where this machine lets the harness make a memory cgroup (./pod-memory). Another
+   * release's build runs with this tree's runtime profile: the profile is the deployment's.
    */
-  static start(name: ServiceName, env: Record<string, string>): ServiceProcess {
+  static start(
+    name: ServiceName,
+    env: Record<string, string>,
+    release: string = workspaceRoot,
+  ): ServiceProcess {
     // E2E_NODE_ARGS="--cpu-prof --cpu-prof-dir=tmp/prof/{name}" profiles every service into a
     // folder of its own (the bench does that); {name} is the service's name.
     const nodeArgs = (process.env['E2E_NODE_ARGS'] ?? '')
@@ -59,12 +67,12 @@ export class ServiceProcess {
       WITH_PROFILE,
       process.execPath,
       ...nodeArgs,
-      path.join(workspaceRoot, 'dist/apps', name, 'main.js'),
+      path.join(release, 'dist/apps', name, 'main.js'),
     ];
     const cgroup = podCgroup(name, podMemoryLimitBytes(name));
     const [file = '', ...args] = cgroup ? cgroup.wrap(command) : command;
     const child = spawn(file, args, {
-      cwd: workspaceRoot,
+      cwd: release,
       env: { PATH: process.env['PATH'] ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -111,6 +119,12 @@ export class ServiceProcess {
     return seen;
   }
 
+  /** The port its HTTP server listens on, once it logged it. */
+  get port(): number | undefined {
+    const port = this.logs.find((line) => typeof line['port'] === 'number')?.['port'];
+    return port as number | undefined;
+  }
+
   /** The operating system's process id (for /proc figures). */
   get pid(): number | undefined {
     return this.child.pid;
@@ -134,8 +148,9 @@ export const startService = async (
   name: ServiceName,
   env: Record<string, string>,
   readyMessage: string,
+  release: string = workspaceRoot,
 ): Promise<{ process: ServiceProcess; port: number }> => {
-  const service = ServiceProcess.start(name, env);
+  const service = ServiceProcess.start(name, env, release);
   const listening = await service.waitForLog(
     (line) => typeof line['port'] === 'number',
     'listening',

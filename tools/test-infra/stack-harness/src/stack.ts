@@ -18,12 +18,19 @@ export interface StackOptions {
   readonly outboxDir?: string;
   /** The SMTP server only counts what it receives, keeping nothing (for the bench). */
   readonly countOnlySmtp?: boolean;
+  /** The services' release: a folder with dist/apps (build-release.sh); default the working tree's. */
+  readonly release?: string;
   /**
    * How the services create topics: replication factor and min.insync.replicas. Default: the
    * test run's KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS (with-kafka.sh sets them
    * for a local cluster), else the services' own defaults.
    */
   readonly replication?: Replication;
+}
+
+export interface InstanceOptions {
+  /** Another release than the stack's, for this instance (a rolling upgrade). */
+  readonly release?: string;
 }
 
 export interface Replication {
@@ -57,7 +64,7 @@ export interface Stack {
   /** Starts (again) the first instance of a service and waits until it is ready. */
   launch(name: ServiceName): Promise<ServiceProcess>;
   /** Starts one more instance of a service, in the same consumer group (rides: an empty store). */
-  addInstance(name: ServiceName): Promise<ServiceProcess>;
+  addInstance(name: ServiceName, options?: InstanceOptions): Promise<ServiceProcess>;
   /** A directory no rides instance uses yet, for the store of one started by hand. */
   newRidesStoreDir(): string;
   /** SIGKILL the first instance and start it again. */
@@ -102,11 +109,16 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
   const ports = {} as Record<ServiceName, number>;
   const instances: ServiceProcess[] = [];
   // rides is ready once its store has caught up with the topics; the others once they joined.
-  const start = async (name: ServiceName, extraEnv: Record<string, string> = {}) => {
+  const start = async (
+    name: ServiceName,
+    extraEnv: Record<string, string> = {},
+    release = options.release,
+  ) => {
     const started = await startService(
       name,
       { ...env(name), ...extraEnv },
       name === 'rides' ? 'local store caught up with the topics' : 'joined consumer group',
+      release,
     );
     instances.push(started.process);
     return started;
@@ -151,8 +163,14 @@ export const startStack = async (options: StackOptions = {}): Promise<Stack> => 
     instances,
     env,
     launch,
-    addInstance: async (name) =>
-      (await start(name, name === 'rides' ? { RIDES_STORE_DIR: newRidesStoreDir() } : {})).process,
+    addInstance: async (name, instance = {}) =>
+      (
+        await start(
+          name,
+          name === 'rides' ? { RIDES_STORE_DIR: newRidesStoreDir() } : {},
+          instance.release ?? options.release,
+        )
+      ).process,
     newRidesStoreDir,
     restart: async (name) => {
       await services[name].stop('SIGKILL');

@@ -1,5 +1,5 @@
 import type { KafkaClient } from '@taxi/kafka';
-import { exactlyOnce, Outcomes, type PipelineCounts } from '@taxi/stack-harness';
+import { exactlyOnce, Outcomes, SteadyLoad, type PipelineCounts } from '@taxi/stack-harness';
 import { eventually } from '@taxi/testing';
 import { baseline, settleAndCount, type ClusterReaders } from './support/cluster-counts';
 import { clusterKafka } from './support/cluster-kafka';
@@ -12,15 +12,15 @@ import {
   recordFigure,
 } from './support/kubectl';
 import { PortForward } from './support/port-forward';
-import { SteadyLoad } from './support/steady-load';
 
 // Day two on the cluster the dev overlay runs on: restarts, a deleted pod, scaling, evictions,
 // each while rides arrive at a steady rate from 127.0.0.1, and counted as the fault tests count:
 // every accepted ride decided once, emailed once (Mailpit), counted once (/stats and the
 // committed consumer groups), and no driver booked twice.
 //
-// A rolling upgrade from the previous image to a new one belongs here too; it waits for the
-// contracts work (issue 25): then `kubectl set image` of each service under `underLoad`.
+// A rolling upgrade from the previous image to a new one belongs here too (`kubectl set image` of
+// each service under `underLoad`); the one between two releases runs as processes in
+// apps/pipeline-e2e/src/contracts/rolling-upgrade.upgrade.test.ts.
 
 /** Rides per second. */
 const RATE = 5;

@@ -1,5 +1,6 @@
 import { setInterval as every } from 'node:timers/promises';
-import { rideRequest, sendRides } from '@taxi/stack-harness';
+import { sendRides } from './load';
+import { rideRequest } from './rides-client';
 
 export interface SteadyLoadReport {
   /** Ride ids that got a 202, each once. */
