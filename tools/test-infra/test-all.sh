@@ -12,7 +12,7 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=true
 export TEST_RESULTS_FILE="$PWD/tmp/test-results.jsonl"
 rm -f "$TEST_RESULTS_FILE"
 
-step() { printf '\n\033[1m━━ %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m━━ %s\033[0m  (%s, %d s into the run)\n' "$*" "$(date -u +%T)" "$SECONDS"; }
 # Kubernetes' build (~1,000 CPU s, cold runs only) at the lowest priority from the start, in the CPU
 # the steps before the Kubernetes test leave idle; that test waits for it (a lock), a warm run finds
 # it cached at once. Nothing happens where no cluster can be had.
