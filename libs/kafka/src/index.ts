@@ -57,6 +57,12 @@ export type {
   TopicInfo,
 } from './admin';
 
+// partitions: counts read and grown, and the guard of co-partitioned topics (consume's `coPartitioned`)
+export { addPartitions, partitionCounts } from './partitions';
+export type { PartitionGrowth } from './partitions';
+export { CO_PARTITION_POLL_MS, splitByCounts } from './co-partition';
+export type { CoPartitionSplit, CoPartitionStatus } from './co-partition';
+
 // dead letters, and sending them back
 export { DLQ_HEADERS, REDRIVEN_FOR_HEADER } from './dead-letter';
 export type { DeadLetterReason } from './dead-letter';
