@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
+import type { CoPartitionStatus } from './co-partition';
 import type { KafkaClient } from './connect';
 import { runAtLeastOnce, type BatchHandler } from './at-least-once';
 import { runExactlyOnce, type Decision } from './exactly-once';
@@ -30,6 +31,13 @@ interface ConsumeOptionsBase<Contract extends TopicContract> {
    * owned, e.g. to restore what their previous owner recorded.
    */
   readonly onAssigned?: (assignment: Assignment) => Promise<void>;
+  /**
+   * The topics (full names) whose partition p belong together: the inputs and their changelog or
+   * ledger. While their partition counts differ, the partitions at or above the smallest count are
+   * left alone, one line says what to run (`taxi topics grow`), and `coPartitioning()` says why;
+   * they are taken once the counts agree (co-partition.ts, ADR 038).
+   */
+  readonly coPartitioned?: readonly string[];
 }
 
 /**
@@ -85,6 +93,8 @@ export interface RunningConsumer<State = never> {
   isReady(): boolean;
   /** The partitions this member owns, by topic, as of its last join. */
   assignment(): Assignment;
+  /** Whether every owned partition is taken, or why some are left alone (`coPartitioned`). */
+  coPartitioning(): CoPartitionStatus;
   /**
    * Exactly once with state: the committed state of every input partition this member has held,
    * by `<topic>:<partition>`, with the offset it covers up to.

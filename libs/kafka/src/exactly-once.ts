@@ -244,6 +244,7 @@ export const runExactlyOnce = async <
   return {
     isReady: member.isReady,
     assignment: member.assignment,
+    coPartitioning: member.coPartitioning,
     states: () => states?.all() ?? new Map(),
     stop: async () => {
       await member.stop();
