@@ -5,7 +5,7 @@ import { growTopics } from '../grow/grow-topics';
 
 /**
  * `taxi topics grow --partitions N`: every co-partitioned topic to N partitions, in ADR 038's
- * order; `--dry-run` prints the plan. docs/runbooks/growing-partitions.md says when and how.
+ * order; `--dry-run` prints the plan. docs/growing-partitions.md says when and how.
  */
 export const topicsGrowCommand = async (
   context: CliContext,
