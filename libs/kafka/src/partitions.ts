@@ -1,7 +1,6 @@
 import type { Admin } from 'kafkajs';
 import type { KafkaClient } from './connect';
-import { UnknownTopicError, withAdmin } from './admin';
-import { wait } from './retry';
+import { leadersElected, UnknownTopicError, withAdmin } from './admin';
 
 // Partition counts, read and grown. Kafka can only add partitions to a topic, never take them
 // away; growing moves keys (murmur2 mod the count), which is why the co-partitioned topics are
@@ -30,8 +29,6 @@ export interface PartitionGrowth {
   /** The partition count wanted: more than the topic has now. */
   readonly count: number;
 }
-
-const GROWTH_WAIT_MS = 30_000;
 
 /**
  * Adds partitions to topics, in one CreatePartitions request (the broker applies each topic on
@@ -62,29 +59,8 @@ export const addPartitions = (
     await admin.createPartitions({
       topicPartitions: todo.map(({ topic, count }) => ({ topic, count })),
     });
-    await grown(admin, todo);
-  });
-
-/** Resolves once each topic shows its new count, every partition with a leader. */
-const grown = async (admin: Admin, growths: readonly PartitionGrowth[]): Promise<void> => {
-  const deadline = Date.now() + GROWTH_WAIT_MS;
-  for (let attempt = 1; ; attempt += 1) {
-    const done = await admin.fetchTopicMetadata({ topics: growths.map((g) => g.topic) }).then(
-      ({ topics }) =>
-        growths.every((growth) => {
-          const found = topics.find((topic) => topic.name === growth.topic);
-          return (
-            found?.partitions.length === growth.count &&
-            found.partitions.every((partition) => partition.leader >= 0)
-          );
-        }),
-      () => false,
+    await leadersElected(
+      admin,
+      todo.map(({ topic, count }) => ({ name: topic, partitions: count })),
     );
-    if (done) return;
-    if (Date.now() > deadline)
-      throw new Error(
-        `new partitions of ${growths.map((g) => g.topic).join(', ')} have no leaders in time`,
-      );
-    await wait(Math.min(100 * attempt, 1_000));
-  }
-};
+  });

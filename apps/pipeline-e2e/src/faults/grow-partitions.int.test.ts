@@ -21,8 +21,11 @@ const taxiMain = path.join(workspaceRoot, 'dist/apps/taxi/main.js');
 const RIDES_PER_SECOND = 20;
 const BEFORE = 200;
 const AFTER = 400;
-/** Drivers stay busy for the real trip time (longer than the test): a second booking is a double one. */
-const FLEET_SIZE = 300;
+/**
+ * Drivers stay busy for the real trip time (longer than the test): a second booking is a double
+ * one. More drivers than rides before the growth, so that drivers are still free after it.
+ */
+const FLEET_SIZE = 600;
 
 const isJoin = (line: { msg: string }) => line.msg === 'joined consumer group';
 
