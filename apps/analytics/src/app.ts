@@ -4,7 +4,7 @@ import {
   consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
-  coPartitionedCheck,
+  partitionCountCheck,
   opsRoutes,
   startOpsServer,
   type Service,
@@ -57,7 +57,7 @@ export const start = async (
     port: config.HTTP_PORT,
     ops: opsRoutes(registry, [
       { name: 'ride_outcomes_consumer', ready: consumer.isReady },
-      coPartitionedCheck(consumer),
+      partitionCountCheck(consumer),
       { name: 'summary_producer', ready: publisher.isReady },
     ]),
     routers: [statsRoute(stats)],

@@ -5,7 +5,7 @@ import {
   consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
-  coPartitionedCheck,
+  partitionCountCheck,
   ensureWritableDirectory,
   opsRoutes,
   startOpsServer,
@@ -88,7 +88,7 @@ export const start = async (
     port: config.HTTP_PORT,
     ops: opsRoutes(registry, [
       { name: 'ride_outcomes_consumer', ready: consumer.isReady },
-      coPartitionedCheck(consumer),
+      partitionCountCheck(consumer),
       { name: 'ledger_producer', ready: publisher.isReady },
     ]),
   });

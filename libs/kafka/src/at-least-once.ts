@@ -156,7 +156,7 @@ export const runAtLeastOnce = async <Contract extends TopicContract>(
   return {
     isReady: member.isReady,
     assignment: member.assignment,
-    coPartitioning: member.coPartitioning,
+    partitionCountStatus: member.partitionCountStatus,
     states: () => new Map(),
     stop: async () => {
       await member.stop();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
-import type { CoPartitionStatus } from './co-partition';
+import type { PartitionCountStatus } from './partition-count-guard';
 import type { KafkaClient } from './connect';
 import { runAtLeastOnce, type BatchHandler } from './at-least-once';
 import { runExactlyOnce, type Decision } from './exactly-once';
@@ -34,10 +34,10 @@ interface ConsumeOptionsBase<Contract extends TopicContract> {
   /**
    * The topics (full names) whose partition p belong together: the inputs and their changelog or
    * ledger. While their partition counts differ, the partitions at or above the smallest count are
-   * left alone, one line says what to run (`taxi topics grow`), and `coPartitioning()` says why;
-   * they are taken once the counts agree (co-partition.ts, ADR 038).
+   * left alone, one line says what to run (`taxi topics grow`), and `partitionCountStatus()` says why;
+   * they are taken once the counts agree (partition-count-guard.ts, ADR 038).
    */
-  readonly coPartitioned?: readonly string[];
+  readonly partitionCountGuard?: readonly string[];
 }
 
 /**
@@ -93,8 +93,8 @@ export interface RunningConsumer<State = never> {
   isReady(): boolean;
   /** The partitions this member owns, by topic, as of its last join. */
   assignment(): Assignment;
-  /** Whether every owned partition is taken, or why some are left alone (`coPartitioned`). */
-  coPartitioning(): CoPartitionStatus;
+  /** Whether every owned partition is taken, or why some are left alone (`partitionCountGuard`). */
+  partitionCountStatus(): PartitionCountStatus;
   /**
    * Exactly once with state: the committed state of every input partition this member has held,
    * by `<topic>:<partition>`, with the offset it covers up to.

@@ -244,7 +244,7 @@ export const runExactlyOnce = async <
   return {
     isReady: member.isReady,
     assignment: member.assignment,
-    coPartitioning: member.coPartitioning,
+    partitionCountStatus: member.partitionCountStatus,
     states: () => states?.all() ?? new Map(),
     stop: async () => {
       await member.stop();

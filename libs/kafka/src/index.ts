@@ -57,11 +57,11 @@ export type {
   TopicInfo,
 } from './admin';
 
-// partitions: counts read and grown, and the guard of co-partitioned topics (consume's `coPartitioned`)
+// partitions: counts read and grown, and the guard of co-partitioned topics (consume's `partitionCountGuard`)
 export { addPartitions, partitionCounts } from './partitions';
 export type { PartitionGrowth } from './partitions';
-export { CO_PARTITION_POLL_MS, splitByCounts } from './co-partition';
-export type { CoPartitionSplit, CoPartitionStatus } from './co-partition';
+export { PARTITION_COUNT_POLL_MS, splitByCounts } from './partition-count-guard';
+export type { PartitionCountSplit, PartitionCountStatus } from './partition-count-guard';
 
 // dead letters, and sending them back
 export { DLQ_HEADERS, REDRIVEN_FOR_HEADER } from './dead-letter';

@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import { coPartitionGuard, type CoPartitionStatus } from './co-partition';
+import { createPartitionCountGuard, type PartitionCountStatus } from './partition-count-guard';
 import { kafkajsOf, type KafkaClient } from './connect';
 import { isPermanentFailure, KafkaRuntimeError } from './errors';
 
@@ -93,14 +93,14 @@ export interface MemberOptions {
   readonly configure?: ((consumer: Consumer) => void) | undefined;
   /** Joins are logged at info ("joined consumer group"), or at debug for short-lived readers. */
   readonly joinLogLevel?: 'info' | 'debug';
-  /** Awaited before the first batch after each join, with the partitions now owned. */
-  readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
   /**
    * Topics whose partition p belong together (an input and its changelog or ledger): partitions at
-   * or above the smallest of their counts are left alone until the counts agree (co-partition.ts).
+   * or above the smallest of their counts are left alone until the counts agree (partition-count-guard.ts).
    * `onAssigned` is then given only the partitions taken.
    */
-  readonly coPartitioned?: readonly string[] | undefined;
+  readonly partitionCountGuard?: readonly string[] | undefined;
+  /** Awaited before the first batch after each join, with the partitions now owned. */
+  readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
   readonly eachBatch: (payload: EachBatchPayload) => Promise<void>;
 }
 
@@ -113,8 +113,8 @@ export interface Member {
   generation(): number;
   /** True once `stop` began: finish the work in hand, take no more. */
   isStopping(): boolean;
-  /** Whether every owned partition is taken (see `coPartitioned`). */
-  coPartitioning(): CoPartitionStatus;
+  /** Whether every owned partition is taken (see `partitionCountGuard`). */
+  partitionCountStatus(): PartitionCountStatus;
   /** Stops for good: pauses intake, lets the batches in hand finish, then leaves the group. */
   stop(): Promise<void>;
 }
@@ -141,8 +141,12 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
   let assignment: Record<string, number[]> = {};
   const { onAssigned } = options;
   const guard =
-    options.coPartitioned &&
-    coPartitionGuard({ kafka: options.kafka, topics: options.coPartitioned, logger });
+    options.partitionCountGuard &&
+    createPartitionCountGuard({
+      kafka: options.kafka,
+      topics: options.partitionCountGuard,
+      logger,
+    });
   // `topic/partition` of the owned partitions the guard leaves alone this generation.
   let withheld = new Set<string>();
   let stopWatching = () => undefined as void;
@@ -267,7 +271,7 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
     assignment: () => assignment,
     generation: () => generation,
     isStopping: () => stopping,
-    coPartitioning: () => guard?.status() ?? { ok: true },
+    partitionCountStatus: () => guard?.status() ?? { ok: true },
     stop: async () => {
       stopping = true;
       stopWatching();
@@ -293,10 +297,10 @@ export interface CommittingMemberOptions {
   readonly onFatal: (error: unknown) => void;
   readonly partitionsConsumedConcurrently?: number | undefined;
   readonly sessionTimeoutMs?: number | undefined;
+  readonly partitionCountGuard?: readonly string[] | undefined;
   readonly onLag?: OnLag | undefined;
   readonly fetch?: FetchSettings | undefined;
   readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
-  readonly coPartitioned?: readonly string[] | undefined;
 }
 
 /** A member of a consumer group that commits: three partitions at a time, batch-first fetches. */
@@ -312,10 +316,10 @@ export const startCommittingMember = (
     sessionTimeoutMs: options.sessionTimeoutMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
     onFatal: options.onFatal,
+    partitionCountGuard: options.partitionCountGuard,
     onLag: options.onLag,
     fetch: options.fetch ?? BATCH_FIRST_FETCH,
     onAssigned: options.onAssigned,
-    coPartitioned: options.coPartitioned,
     eachBatch,
   });
 

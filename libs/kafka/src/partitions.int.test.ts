@@ -124,7 +124,7 @@ describe('partitions grown on a live system', () => {
         maxBytesPerPartition: 1 << 20,
         maxBytes: 1 << 20,
       },
-      coPartitioned: [input.name, changelog.name],
+      partitionCountGuard: [input.name, changelog.name],
       state: countingState(changelog),
       decide: () => ({ outputs: [], change: 1 }),
     });
@@ -144,7 +144,7 @@ describe('partitions grown on a live system', () => {
       (c) => c[`${input.name}:0`] === 1 && c[`${input.name}:1`] === 1,
       { timeoutMs: 30_000, everyMs: 100 },
     );
-    const status = consumer.coPartitioning();
+    const status = consumer.partitionCountStatus();
     const guardLines = lines.filter((line) => line.msg.startsWith('partition counts differ'));
     const withheldCounts = counted();
 
@@ -162,7 +162,7 @@ describe('partitions grown on a live system', () => {
     expect(guardLines).toHaveLength(1);
     expect(withheldCounts[`${input.name}:2`]).toBeUndefined();
     expect(withheldCounts[`${input.name}:3`]).toBeUndefined();
-    expect(consumer.coPartitioning()).toEqual({ ok: true });
+    expect(consumer.partitionCountStatus()).toEqual({ ok: true });
     expect(counted()).toEqual({
       [`${input.name}:0`]: 1,
       [`${input.name}:1`]: 1,

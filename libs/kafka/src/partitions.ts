@@ -5,7 +5,7 @@ import { leadersElected, UnknownTopicError, withAdmin } from './admin';
 // Partition counts, read and grown. Kafka can only add partitions to a topic, never take them
 // away; growing moves keys (murmur2 mod the count), which is why the co-partitioned topics are
 // grown together and in order (`taxi topics grow`, ADR 038) and why consumers guard against
-// counts that differ (co-partition.ts).
+// counts that differ (partition-count-guard.ts).
 
 /** Each named topic's partition count; topics that do not exist are left out. */
 export const partitionCounts = (

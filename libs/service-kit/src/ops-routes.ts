@@ -12,12 +12,12 @@ export interface ReadinessCheck {
  * Ready while the consumer takes every partition it owns; if its co-partitioned topics' counts
  * differ (someone grew some with `kafka-topics --alter`), not ready, and /readyz says what to run.
  */
-export const coPartitionedCheck = (consumer: {
-  coPartitioning(): { ok: boolean; reason?: string };
+export const partitionCountCheck = (consumer: {
+  partitionCountStatus(): { ok: boolean; reason?: string };
 }): ReadinessCheck => ({
-  name: 'co_partitioned',
-  ready: () => consumer.coPartitioning().ok,
-  why: () => consumer.coPartitioning().reason,
+  name: 'partition_counts',
+  ready: () => consumer.partitionCountStatus().ok,
+  why: () => consumer.partitionCountStatus().reason,
 });
 
 /** `/healthz` (the process is alive), `/readyz` (its dependencies are), `/metrics`. */

@@ -53,7 +53,7 @@ export const startRideOutcomesConsumer = (deps: {
     // The state of input partition p is analytics_state partition p: an input grown alone (Kafka's
     // own `kafka-topics --alter`) leaves its new partitions uncounted, not crash-looping on a
     // changelog partition that does not exist, and one line says what to run.
-    coPartitioned: [
+    partitionCountGuard: [
       deps.topics.rideConfirmed,
       deps.topics.rideRejected,
       deps.topics.analyticsState,

@@ -83,7 +83,7 @@ export const startRideOutcomesConsumer = (deps: {
     contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
     // The ledger of outcome partition p is email_sent partition p: with fewer ledger partitions
     // (someone grew the outcome topics alone) those outcomes wait, and one line says what to run.
-    coPartitioned: [
+    partitionCountGuard: [
       deps.topics.rideConfirmed,
       deps.topics.rideRejected,
       deps.topics.emailsSent,

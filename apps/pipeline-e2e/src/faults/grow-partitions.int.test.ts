@@ -201,7 +201,7 @@ describe('some topics grown with Kafka’s own tools alone (kafka-topics --alter
       expect(emailLine.msg).toContain(`${names.emailsSent.name} 6`);
       expect(readyWhileAltered.analytics.status).toBe(503);
       expect(readyWhileAltered.analytics.body['reasons']).toEqual({
-        co_partitioned: analyticsLine.msg,
+        partition_counts: analyticsLine.msg,
       });
       expect(readyWhileAltered.email.status).toBe(503);
       expect(JSON.stringify(readyWhileAltered.email.body['reasons'])).toContain(command);

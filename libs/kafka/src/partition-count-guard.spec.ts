@@ -1,4 +1,4 @@
-import { splitByCounts } from './co-partition';
+import { splitByCounts } from './partition-count-guard';
 
 const topics = ['ride_confirmed', 'ride_rejected', 'analytics_state'];
 

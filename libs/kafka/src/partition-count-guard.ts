@@ -11,12 +11,12 @@ import { partitionCounts } from './partitions';
 // the counts agree (ADR 038, "Someone runs kafka-topics --alter on some topics only").
 
 /** Whether a member takes every partition it owns, and if not, why (for /readyz). */
-export interface CoPartitionStatus {
+export interface PartitionCountStatus {
   readonly ok: boolean;
   readonly reason?: string;
 }
 
-export interface CoPartitionSplit {
+export interface PartitionCountSplit {
   /** The owned partitions that may be processed: below every co-partitioned topic's count. */
   readonly taken: Assignment;
   /** Owned but left alone, untouched and uncommitted, until the counts agree. */
@@ -33,16 +33,16 @@ export const splitByCounts = (
   assignment: Assignment,
   topics: readonly string[],
   counts: ReadonlyMap<string, number>,
-): CoPartitionSplit => {
+): PartitionCountSplit => {
   const sizes = topics.map((topic) => counts.get(topic) ?? 0);
   const smallest = Math.min(...sizes);
   const largest = Math.max(...sizes);
   const taken: Record<string, number[]> = {};
   const withheld: Record<string, number[]> = {};
   for (const [topic, partitions] of Object.entries(assignment)) {
-    const coPartitioned = topics.includes(topic);
-    const keep = partitions.filter((p) => !coPartitioned || p < smallest);
-    const leave = partitions.filter((p) => coPartitioned && p >= smallest);
+    const partitionCountGuard = topics.includes(topic);
+    const keep = partitions.filter((p) => !partitionCountGuard || p < smallest);
+    const leave = partitions.filter((p) => partitionCountGuard && p >= smallest);
     if (keep.length > 0) taken[topic] = keep;
     if (leave.length > 0) withheld[topic] = leave;
   }
@@ -58,10 +58,10 @@ export const splitByCounts = (
   };
 };
 
-export interface CoPartitionGuard {
+export interface PartitionCountGuard {
   /** Reads the counts now and splits the assignment; logs the reason once per distinct one. */
-  check(assignment: Assignment): Promise<CoPartitionSplit>;
-  status(): CoPartitionStatus;
+  check(assignment: Assignment): Promise<PartitionCountSplit>;
+  status(): PartitionCountStatus;
   /**
    * While partitions are withheld: polls the counts every `pollMs` and calls `matched` once the
    * last checked assignment would be taken whole. Returns a function that stops the polling.
@@ -70,20 +70,20 @@ export interface CoPartitionGuard {
 }
 
 /** How often the counts are read again while partitions are withheld. */
-export const CO_PARTITION_POLL_MS = 5_000;
+export const PARTITION_COUNT_POLL_MS = 5_000;
 
 /**
  * A guard for one member over its co-partitioned topics (full names, prefix included), e.g.
  * analytics' `[ride_confirmed, ride_rejected, analytics_state]`.
  */
-export const coPartitionGuard = (options: {
+export const createPartitionCountGuard = (options: {
   readonly kafka: KafkaClient;
   readonly topics: readonly string[];
   readonly logger: Logger;
   readonly pollMs?: number;
-}): CoPartitionGuard => {
+}): PartitionCountGuard => {
   const { kafka, topics, logger } = options;
-  let last: { assignment: Assignment; split: CoPartitionSplit } | undefined;
+  let last: { assignment: Assignment; split: PartitionCountSplit } | undefined;
   let logged: string | undefined;
 
   const split = async (assignment: Assignment) =>
@@ -113,7 +113,7 @@ export const coPartitionGuard = (options: {
           },
           () => undefined, // Kafka unreachable for now: the next poll tries again
         );
-      }, options.pollMs ?? CO_PARTITION_POLL_MS);
+      }, options.pollMs ?? PARTITION_COUNT_POLL_MS);
       timer.unref();
       return () => {
         stopped = true;
