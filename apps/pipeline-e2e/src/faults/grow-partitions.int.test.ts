@@ -80,6 +80,14 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
       const ridesInTwoPartitions = [...requestPartitions].filter(([, ps]) => ps.size > 1);
       const newPartitionRequests = requests.records.filter((r) => r.partition >= 6);
       const firstOnNew = Math.min(...newPartitionRequests.map((r) => Date.parse(r.timestamp)));
+      // How long a ride requested on a new partition waited for its decision (kafkajs' own
+      // metadata refresh made the first ones wait about five minutes).
+      const waits = newPartitionRequests.flatMap((record) => {
+        const decoded = decode(names.rideRequested, record.value);
+        if (!decoded.ok) return [];
+        const [decidedAt] = outcomes.decidedAt([decoded.value.payload.rideId]);
+        return decidedAt === undefined ? [] : [(decidedAt - Date.parse(record.timestamp)) / 1000];
+      });
       const booked = new Map<string, number>();
       for (const driver of outcomes.driversConfirmed())
         booked.set(driver, (booked.get(driver) ?? 0) + 1);
@@ -105,6 +113,7 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
         ...counts,
         requestsOnNewPartitions: newPartitionRequests.length,
         firstRequestOnNewPartitionSecondsAfterGrow: (firstOnNew - grownAt) / 1000,
+        longestWaitOnNewPartitionSeconds: Math.max(...waits),
         driversBooked: booked.size,
         doubleBooked: doubleBooked.length,
         guardLines: guardLines.length,
