@@ -1,7 +1,7 @@
 import type { Coordinates } from '@taxi/events';
 import { distanceKm } from '../geo';
 import { defaultTariff, travelSeconds } from '../pricing';
-import type { DriverState } from '../shard';
+import type { DriverState } from './dispatch';
 import {
   decideDispatch,
   evolveDispatch,

@@ -1,7 +1,6 @@
-import type { Coordinates } from '@taxi/events';
+import type { Coordinates, VehicleClass } from '@taxi/events';
 import { distanceKm } from '../geo';
 import { travelSeconds, type Tariff } from '../pricing';
-import { DECIDED_RIDES_KEPT, type DriverState } from '../shard';
 
 /**
  * Dispatch across partitions (ADR 038). A partition owns a set of drivers, listed in its state
@@ -10,6 +9,15 @@ import { DECIDED_RIDES_KEPT, type DriverState } from '../shard';
  * best driver belongs to another partition, the ride is forwarded there, and only the owner
  * assigns: a driver's state changes in one partition's transaction only.
  */
+
+/** Where a driver is free from, and from when (epoch ms; 0 or past: free now). */
+export interface DriverState {
+  readonly busyUntil: number;
+  readonly position: Coordinates;
+}
+
+/** Rides remembered per partition to drop a repeated request; the race it guards lasts ms. */
+export const DECIDED_RIDES_KEPT = 256;
 
 /** How a partition last handled a ride: decided it (assigned or rejected), or passed it on. */
 export type RideHandling = 'decided' | 'forwarded';
@@ -41,6 +49,8 @@ export interface RideToDispatch {
   readonly rideId: string;
   readonly pickup: Coordinates;
   readonly dropoff: Coordinates;
+  /** Only drivers of this class are sent (with `classOf`); undefined: any driver. */
+  readonly vehicleClass?: VehicleClass;
 }
 
 /** A ride passed to the partition that owns the driver it should get. */
@@ -99,7 +109,15 @@ export interface DispatchContext {
   /** A driver is busy for (pickup + trip time) × this scale. */
   readonly busyTimeScale: number;
   readonly policy: DispatchPolicy;
+  /** A driver's vehicle class; undefined (or no function): the driver takes any ride. */
+  readonly classOf?: (driverId: string) => VehicleClass | undefined;
 }
+
+/** A driver of another class than the ride asks for is never chosen. */
+const fits = (ride: RideToDispatch, driverId: string, context: DispatchContext): boolean =>
+  ride.vehicleClass === undefined ||
+  context.classOf === undefined ||
+  context.classOf(driverId) === ride.vehicleClass;
 
 /** A driver assigned by this partition: busy until the drop-off, then free there. */
 export interface Assignment {
@@ -150,14 +168,15 @@ const isFree = (driver: DriverState, nowMs: number) => driver.busyUntil <= nowMs
 
 const nearestOwn = (
   state: DispatchState,
-  pickup: Coordinates,
+  ride: RideToDispatch,
   context: DispatchContext,
   excluded: ReadonlySet<string>,
 ): Candidate | undefined => {
   let best: Candidate | undefined;
   for (const [driverId, driver] of state.drivers) {
-    if (!isFree(driver, context.nowMs) || excluded.has(driverId)) continue;
-    const km = distanceKm(driver.position, pickup);
+    if (!isFree(driver, context.nowMs) || excluded.has(driverId) || !fits(ride, driverId, context))
+      continue;
+    const km = distanceKm(driver.position, ride.pickup);
     if (km <= context.maxPickupKm && (!best || km < best.km))
       best = { driverId, km, owner: context.partition };
   }
@@ -168,7 +187,7 @@ const nearestOwn = (
 const nearestElsewhere = (
   view: FleetView,
   state: DispatchState,
-  pickup: Coordinates,
+  ride: RideToDispatch,
   context: DispatchContext,
   excluded: ReadonlySet<string>,
 ): Candidate | undefined => {
@@ -180,10 +199,11 @@ const nearestElsewhere = (
         !isFree(driver, context.nowMs) ||
         excluded.has(driverId) ||
         state.drivers.has(driverId) ||
-        (state.claims.get(driverId) ?? 0) > context.nowMs
+        (state.claims.get(driverId) ?? 0) > context.nowMs ||
+        !fits(ride, driverId, context)
       )
         continue;
-      const km = distanceKm(driver.position, pickup);
+      const km = distanceKm(driver.position, ride.pickup);
       if (km <= context.maxPickupKm && (!best || km < best.km)) best = { driverId, km, owner };
     }
   }
@@ -256,6 +276,7 @@ export const decideDispatch = (
     if (
       preferred &&
       isFree(preferred, context.nowMs) &&
+      fits(ride, preferredDriverId, context) &&
       km !== undefined &&
       km <= context.maxPickupKm
     )
@@ -269,11 +290,9 @@ export const decideDispatch = (
   }
 
   const { policy } = context;
-  const own = nearestOwn(state, ride.pickup, context, ruledOut);
+  const own = nearestOwn(state, ride, context, ruledOut);
   const elsewhere =
-    hops < policy.maxHops
-      ? nearestElsewhere(view, state, ride.pickup, context, ruledOut)
-      : undefined;
+    hops < policy.maxHops ? nearestElsewhere(view, state, ride, context, ruledOut) : undefined;
   const forwardSaves = (other: Candidate) => !own || other.km + policy.minForwardGainKm < own.km;
   if (elsewhere && forwardSaves(elsewhere)) {
     const forward: Forward = {
