@@ -49,6 +49,8 @@ const createTopicsWith12 = async (prefix: string) => {
   await ensureTopics(kafka, settings, { replicationFactor: 1 }, testLogger());
 };
 
+const round = (value: number) => Math.round(value * 100) / 100;
+
 interface Step {
   readonly label: string;
   readonly at: number;
@@ -95,27 +97,43 @@ describe('transaction scaled from 1 to 4 instances and back on 12 partitions', (
         (instance) =>
           (instance.logs.filter(isJoin).at(-1)?.['assignment'] ?? {}) as Record<string, number[]>,
       );
+      let running = INSTANCES;
       for (const instance of added.reverse()) {
         const before = joins();
-        steps.push({ label: `${added.length} instances (one SIGKILLed)`, at: Date.now() });
+        running -= 1;
+        steps.push({ label: `${running} instance(s), one SIGKILLed`, at: Date.now() });
         await instance.stop('SIGKILL');
         await first.waitForLogs(isJoin, before + 1);
         await load.acceptedMore(RIDES_PER_STEP);
       }
+      steps.push({ label: 'end', at: Date.now() });
       const report = await load.stop();
       const counts = await settleAndCount(stack, kafka, outcomes, report.accepted);
 
-      const decided = outcomes.decidedAt(report.accepted).sort((a, b) => a - b);
-      const gaps = steps.slice(1).map((step, index) => {
-        const next = steps[index + 2]?.at ?? Infinity;
-        const inStep = decided.filter((at) => at >= step.at && at < next);
-        let longest = 0;
+      const rides = outcomes.decisionTimes(report.accepted);
+      const decided = rides.map((ride) => ride.decidedAt).sort((a, b) => a - b);
+      const perStep = steps.slice(0, -1).map((step, index) => {
+        const until = steps[index + 1]?.at ?? Infinity;
+        const inStep = decided.filter((at) => at >= step.at && at < until);
+        // The longest the whole group went without deciding anything (an eager rebalance stops
+        // every member), and the longest a ride requested in the step waited for its decision
+        // (a partition of a SIGKILLed member waits out the session timeout first).
+        let gap = 0;
         let previous = decided.filter((at) => at < step.at).at(-1) ?? step.at;
         for (const at of inStep) {
-          longest = Math.max(longest, at - previous);
+          gap = Math.max(gap, at - previous);
           previous = at;
         }
-        return { step: step.label, gapSeconds: longest / 1000, decisions: inStep.length };
+        const waits = rides
+          .filter((ride) => ride.requestedAt >= step.at && ride.requestedAt < until)
+          .map((ride) => ride.decidedAt - ride.requestedAt);
+        return {
+          step: step.label,
+          seconds: round((until - step.at) / 1000),
+          decidedPerSecond: round(inStep.length / ((until - step.at) / 1000)),
+          gapSeconds: round(gap / 1000),
+          longestWaitSeconds: round(Math.max(0, ...waits) / 1000),
+        };
       });
       const booked = new Map<string, number>();
       for (const driver of outcomes.driversConfirmed())
@@ -126,9 +144,9 @@ describe('transaction scaled from 1 to 4 instances and back on 12 partitions', (
         ...counts,
         driversBooked: booked.size,
         doubleBooked: doubleBooked.length,
-        gaps: JSON.stringify(gaps),
+        steps: JSON.stringify(perStep),
       });
-      process.stdout.write(`rebalance gaps: ${JSON.stringify(gaps)}\n`);
+      process.stdout.write(`scale steps: ${JSON.stringify(perStep)}\n`);
 
       // With 4 instances each held 3 of the 12 numbers, the same of both inputs.
       for (const assignment of assignedAt4) {
