@@ -3,8 +3,8 @@ import { eventually, testLogger } from '@taxi/testing';
 
 /**
  * How many committed records lie past the given positions: none means that what is left of each
- * partition is transaction markers only (a transaction that aborted after adding the partition
- * leaves a marker and no record, and two markers in a row are more than the one offset of slack).
+ * partition is transaction markers and aborted records only (a transaction aborted after adding
+ * the partition leaves a marker, with or without records: more than the one offset of slack).
  */
 const recordsPast = async (
   kafka: KafkaClient,
@@ -51,14 +51,14 @@ export const waitForGroupCaughtUp = async (
           topics.includes(p.topic) &&
           (p.committed === null ? p.lag > 0 : BigInt(p.committed) < BigInt(p.end) - 1n),
       );
-      // Committed partitions whose rest is only markers are caught up: nothing left to consume.
-      const committedBehind = behind.flatMap((p) =>
-        p.committed === null ? [] : [{ ...p, nextOffset: p.committed }],
-      );
+      // Partitions whose rest is only markers (and aborted records) are caught up: nothing left
+      // to consume. One never committed holds nothing but those from its start.
       const onlyMarkers =
         behind.length > 0 &&
-        committedBehind.length === behind.length &&
-        (await recordsPast(kafka, committedBehind)) === 0;
+        (await recordsPast(
+          kafka,
+          behind.map((p) => ({ ...p, nextOffset: p.committed ?? '0' })),
+        )) === 0;
       if (!onlyMarkers) lagging.push(...behind.map((p) => `${p.topic}/${p.partition}`));
       return lagging;
     },
