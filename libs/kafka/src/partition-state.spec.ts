@@ -98,4 +98,17 @@ describe('partition state in transactions', () => {
       inputOffsets: { rides: '10', dispatch: '3' },
     });
   });
+
+  it('when transactions commit, then the committed positions move on with each, in each input: what a batch fetched again below them was already handled', () => {
+    const held = states();
+    held.begin(rides);
+    held.committedAt(rides, held.positionsAfter(rides, 'rides', '10'));
+    expect(held.committedPositions(rides)).toEqual({ rides: '10' });
+
+    held.begin(rides);
+    held.committedAt(rides, held.positionsAfter(rides, 'dispatch', '4'));
+
+    expect(held.committedPositions(rides)).toEqual({ rides: '10', dispatch: '4' });
+    expect(held.committedPositions({ topic: 'rides', partition: 2 })).toEqual({});
+  });
 });

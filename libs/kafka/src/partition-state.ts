@@ -155,6 +155,12 @@ export class PartitionStates<
     return next;
   }
 
+  /** Where the committed state stands in each input (its source's `nextOffset` included). */
+  committedPositions(source: Source): Readonly<Record<string, string>> {
+    const committed = this.committed.get(stateKey(source));
+    return committed ? { ...committed.inputOffsets, [source.topic]: committed.nextOffset } : {};
+  }
+
   /**
    * The positions a transaction's snapshot covers: the committed ones, with `input` moved to
    * `nextOffset` (the input the transaction consumed; the state's source unless co-partitioned).
