@@ -73,6 +73,7 @@ describe('decideRideRequest: one input of a partition number, in its transaction
     expect(decision.change?.ride).toEqual({
       rideId: request.payload.rideId,
       handling: 'forwarded',
+      hops: 1,
     });
     expect((await metrics.forwarded.get()).values[0]?.value).toBe(1);
   });

@@ -62,7 +62,7 @@ export const contractExamples: { [Key in TopicKey]: Record<string, EventOf<Topic
     'forwarded-and-claimed': exampleFleetState({
       rides: [
         { rideId: '0b6f2f7e-8a55-4d3c-b7a1-6a8e8f9a1c11', handling: 'decided' },
-        { rideId: '1c7f3f8e-9b66-4e4d-8c2b-7b9f9f0b2d22', handling: 'forwarded' },
+        { rideId: '1c7f3f8e-9b66-4e4d-8c2b-7b9f9f0b2d22', handling: 'forwarded', hops: 1 },
       ],
       claims: [{ driverId: 'drv-009', until: '2026-11-21T10:00:01.500Z' }],
     }),

@@ -102,6 +102,8 @@ export const fleetPartitionStateSchema = z
           .object({
             rideId: z.string().min(1).max(64),
             handling: z.enum(['decided', 'forwarded']),
+            /** Passed on: the hop count of the forward sent (a forward with fewer is a repeat). */
+            hops: z.int().min(1).max(64).optional(),
           })
           .strict(),
       )

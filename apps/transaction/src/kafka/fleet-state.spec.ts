@@ -18,15 +18,18 @@ const dropoff = { lat: 40.8, lng: -73.95 };
 const inputs = { ride_details: '42', dispatch: '7' };
 
 const busy = (): FleetPartition =>
-  evolveDispatch(genesis, {
-    ride: { rideId: 'ride-1', handling: 'decided' },
-    assigned: {
-      driverId: firstId,
-      busyUntil: Date.parse('2026-11-22T05:00:00Z'),
-      position: dropoff,
-    },
-    claimed: { driverId: 'drv-0001', untilMs: Date.parse('2026-11-22T04:00:01Z') },
-  });
+  evolveDispatch(
+    evolveDispatch(genesis, {
+      ride: { rideId: 'ride-1', handling: 'decided' },
+      assigned: {
+        driverId: firstId,
+        busyUntil: Date.parse('2026-11-22T05:00:00Z'),
+        position: dropoff,
+      },
+      claimed: { driverId: 'drv-0001', untilMs: Date.parse('2026-11-22T04:00:01Z') },
+    }),
+    { ride: { rideId: 'ride-2', handling: 'forwarded', hops: 2 } },
+  );
 
 /** A snapshot as fleet_state 1 (ADR 008's shard) wrote it, read by today's code. */
 const v1Snapshot = (partition: number, drivers: { id: string; busyUntil?: string }[]) => {
@@ -48,7 +51,7 @@ const v1Snapshot = (partition: number, drivers: { id: string; busyUntil?: string
 };
 
 describe('fleet snapshots (fleet_state 2)', () => {
-  it('when a partition with a busy driver, a ride and a claim is written and read back, then it is the same state, and the snapshot fits the contract with both inputs’ positions', () => {
+  it('when a partition with a busy driver, a ride decided, one passed on and a claim is written and read back, then it is the same state, and the snapshot fits the contract with both inputs’ positions', () => {
     const state = busy();
 
     const event = fleetState(topics, fleet).toSnapshot(state, source, '42', inputs);

@@ -91,7 +91,10 @@ export const toSnapshot = (
           carried?.drivers.get(id),
         ),
       ),
-      rides: [...state.rides].map(([rideId, handling]) => ({ rideId, handling })),
+      rides: [...state.rides].map(([rideId, handling]) => {
+        const hops = state.forwardedAtHop?.get(rideId);
+        return { rideId, handling, ...(hops !== undefined && { hops }) };
+      }),
       claims: [...state.claims].map(([driverId, until]) => ({
         driverId,
         until: new Date(until).toISOString(),
@@ -135,6 +138,11 @@ export const fromSnapshot = (
     ),
     rides: new Map(
       snapshot.rides.slice(-DECIDED_RIDES_KEPT).map(({ rideId, handling }) => [rideId, handling]),
+    ),
+    forwardedAtHop: new Map(
+      snapshot.rides
+        .slice(-DECIDED_RIDES_KEPT)
+        .flatMap(({ rideId, hops }) => (hops === undefined ? [] : [[rideId, hops] as const])),
     ),
     claims: new Map(snapshot.claims.map(({ driverId, until }) => [driverId, Date.parse(until)])),
     ...(unknownFields && { unknownFields }),

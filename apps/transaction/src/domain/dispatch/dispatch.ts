@@ -36,6 +36,12 @@ export interface DispatchState {
    * booking: only the owner assigns.
    */
   readonly claims: ReadonlyMap<string, number>;
+  /**
+   * For a ride passed on from here: the hop count of that forward. A forward of it arriving with
+   * fewer hops is the one this partition already handled, delivered again; a ride that comes back
+   * has more. Absent (older states): such a forward is handled again.
+   */
+  readonly forwardedAtHop?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -139,7 +145,12 @@ export type DispatchOutcome =
 /** What deciding changes in the partition's state, applied when its transaction commits. */
 export interface DispatchChange {
   /** Remembered so that the same ride arriving again is a duplicate. */
-  readonly ride?: { readonly rideId: string; readonly handling: RideHandling };
+  readonly ride?: {
+    readonly rideId: string;
+    readonly handling: RideHandling;
+    /** Passed on: the hop count of the forward sent. */
+    readonly hops?: number;
+  };
   /** An own driver set busy until the drop-off and free there (unless handed over). */
   readonly assigned?: { readonly driverId: string } & DriverState;
   /** An own driver leaving with a hand-over published in the same transaction. */
@@ -268,6 +279,10 @@ export const decideDispatch = (
   const seen = state.rides.get(ride.rideId);
   if (seen === 'decided' || (seen && input.kind === 'request'))
     return { outcome: { kind: 'duplicate' } };
+  // A forward this partition already passed on, delivered again: sending it on again would make
+  // two copies of the ride, each decided somewhere.
+  if (seen === 'forwarded' && hops < (state.forwardedAtHop?.get(ride.rideId) ?? 0))
+    return { outcome: { kind: 'duplicate' } };
 
   const ruledOut = new Set(excluded);
   if (preferredDriverId !== undefined) {
@@ -304,7 +319,7 @@ export const decideDispatch = (
     return {
       outcome: { kind: 'forwarded', to: elsewhere.owner, forward },
       change: {
-        ride: { rideId: ride.rideId, handling: 'forwarded' },
+        ride: { rideId: ride.rideId, handling: 'forwarded', hops: hops + 1 },
         ...(policy.claimMs > 0
           ? { claimed: { driverId: elsewhere.driverId, untilMs: context.nowMs + policy.claimMs } }
           : {}),
@@ -323,12 +338,14 @@ export interface DispatchDraft extends DispatchState {
   readonly drivers: Map<string, DriverState>;
   readonly rides: Map<string, RideHandling>;
   readonly claims: Map<string, number>;
+  readonly forwardedAtHop: Map<string, number>;
 }
 
 export const dispatchDraftOf = (state: DispatchState): DispatchDraft => ({
   drivers: new Map(state.drivers),
   rides: new Map(state.rides),
   claims: new Map(state.claims),
+  forwardedAtHop: new Map(state.forwardedAtHop),
 });
 
 /** Applies a change to a draft in place, forgetting the oldest decided rides beyond `keep`. */
@@ -339,11 +356,15 @@ export const applyDispatchChange = (
 ): void => {
   if (change.ride) {
     // Deleted first, so a ride handled again moves to the newest end.
-    draft.rides.delete(change.ride.rideId);
-    draft.rides.set(change.ride.rideId, change.ride.handling);
+    const { rideId, handling, hops } = change.ride;
+    draft.rides.delete(rideId);
+    draft.rides.set(rideId, handling);
+    if (handling === 'forwarded' && hops !== undefined) draft.forwardedAtHop.set(rideId, hops);
+    else draft.forwardedAtHop.delete(rideId);
     for (const oldest of draft.rides.keys()) {
       if (draft.rides.size <= keep) break;
       draft.rides.delete(oldest);
+      draft.forwardedAtHop.delete(oldest);
     }
   }
   const { assigned, released, received, claimed } = change;
