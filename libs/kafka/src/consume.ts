@@ -70,8 +70,19 @@ export interface ExactlyOnceOptions<
   Working extends State,
 > extends ConsumeOptionsBase<Contract> {
   readonly mode: 'exactly-once';
-  /** One transactional producer per input partition: `<prefix>-<topic>-<partition>`. */
+  /**
+   * One transactional producer per input partition: `<prefix>-<topic>-<partition>`; with
+   * `coPartitioned`, one per partition number: `<prefix>-<partition>`.
+   */
   readonly transactionalIdPrefix: string;
+  /**
+   * The inputs are co-partitioned (ADR 038): partition p of every topic in `contracts` shares one
+   * state (the first topic's, `<first topic>:<p>`) and one transactional producer, so a
+   * transaction of either commits its offsets with the outputs and the state's snapshot, which
+   * records the position in each input. The group deals partition numbers: each member gets the
+   * same numbers of every topic. Every member of the group must say so.
+   */
+  readonly coPartitioned?: boolean;
   /** Messages per transaction at most (default 500); a larger batch spans several. */
   readonly maxMessagesPerTransaction?: number;
   /** State per input partition, changelog-backed; without it `decide` gets `undefined`. */

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload, PartitionAssigner } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createPartitionCountGuard, type PartitionCountStatus } from './partition-count-guard';
 import { kafkajsOf, type KafkaClient } from './connect';
@@ -101,6 +101,8 @@ export interface MemberOptions {
   readonly partitionCountGuard?: readonly string[] | undefined;
   /** Awaited before the first batch after each join, with the partitions now owned. */
   readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
+  /** How the group deals partitions; default kafkajs' round robin over every topic's partitions. */
+  readonly partitionAssigners?: readonly PartitionAssigner[] | undefined;
   readonly eachBatch: (payload: EachBatchPayload) => Promise<void>;
 }
 
@@ -198,6 +200,7 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
       groupId,
       readUncommitted: false,
       ...sessionSettings(options.sessionTimeoutMs, options.fetch),
+      ...(options.partitionAssigners && { partitionAssigners: [...options.partitionAssigners] }),
     });
     consumer = created;
     const onLag = options.onLag;
@@ -301,6 +304,7 @@ export interface CommittingMemberOptions {
   readonly onLag?: OnLag | undefined;
   readonly fetch?: FetchSettings | undefined;
   readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
+  readonly partitionAssigners?: readonly PartitionAssigner[] | undefined;
 }
 
 /** A member of a consumer group that commits: three partitions at a time, batch-first fetches. */
@@ -320,6 +324,7 @@ export const startCommittingMember = (
     onLag: options.onLag,
     fetch: options.fetch ?? BATCH_FIRST_FETCH,
     onAssigned: options.onAssigned,
+    partitionAssigners: options.partitionAssigners,
     eachBatch,
   });
 
