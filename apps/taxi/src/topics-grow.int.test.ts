@@ -27,6 +27,7 @@ const freshTopics = async () => {
   const names = topicsFor(prefix);
   await ensureTopics(kafka, allTopicSettings(names), { replicationFactor: 1 }, testLogger());
   const coPartitioned = [
+    names.dispatch.name,
     names.fleetState.name,
     names.analyticsState.name,
     names.rideRequested.name,
@@ -53,7 +54,7 @@ describe('taxi topics grow against a real broker', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toContain('would grow to 12 partitions (dry run');
     expect(lines[1]).toContain(
-      `1. state and internal topics first: ${names.fleetState.name} 6 → 12`,
+      `1. state and internal topics first: ${names.dispatch.name} 6 → 12, ${names.fleetState.name} 6 → 12`,
     );
     expect(lines[2]).toContain(
       `2. the ride-keyed topics together: ${names.rideRequested.name} 6 → 12`,
@@ -97,6 +98,7 @@ describe('taxi topics grow against a real broker', () => {
       JSON.parse(plan.stdout) as { steps: { topics: { topic: string; from: number }[] }[] }
     ).steps;
     expect(steps.flatMap((step) => step.topics.map((t) => [t.topic, t.from]))).toEqual([
+      [names.dispatch.name, 6],
       [names.fleetState.name, 6],
       [names.analyticsState.name, 6],
       [names.rideRequested.name, 6],

@@ -100,6 +100,7 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
       );
       const grownCounts = Object.fromEntries(
         await partitionCounts(kafka, [
+          names.dispatch.name,
           names.fleetState.name,
           names.analyticsState.name,
           names.rideRequested.name,
@@ -120,7 +121,7 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
       });
 
       expect(grow.stderr).toBe('');
-      expect(Object.values(grownCounts)).toEqual([12, 12, 12, 12, 12, 12]);
+      expect(Object.values(grownCounts)).toEqual([12, 12, 12, 12, 12, 12, 12]);
       expect(counts).toMatchObject(exactlyOnce(report.accepted.length));
       expect(counts.emailsReceived).toBe(report.accepted.length);
       expect(ridesInTwoPartitions).toEqual([]);

@@ -18,7 +18,6 @@ export const topicsGrowCommand = async (
   const plan = await growTopics({
     kafka: context.kafka,
     topics: context.topics,
-    prefix: context.config.KAFKA_TOPIC_PREFIX,
     partitions,
     dryRun,
     onStep: (step, index) => {

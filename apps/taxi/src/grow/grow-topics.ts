@@ -27,9 +27,10 @@ export class GrowthIncompleteError extends Error {
  * by ride id, whose partition p is one ride's in each (`email_sent` is the ledger of outcome
  * partition p). Dead-letter topics and `ride_analytics` have one partition and no partner.
  */
-export const growthGroups = (topics: Topics, prefix: string): GrowthGroups => ({
+export const growthGroups = (topics: Topics): GrowthGroups => ({
   state: [
-    { topic: `${prefix}dispatch`, optional: true },
+    // Optional: a cluster provisioned before transaction had dispatch (ADR 038) has none yet.
+    { topic: topics.dispatch.name, optional: true },
     { topic: topics.fleetState.name },
     { topic: topics.analyticsState.name },
   ],
@@ -50,13 +51,12 @@ export const growthGroups = (topics: Topics, prefix: string): GrowthGroups => ({
 export const growTopics = async (deps: {
   readonly kafka: KafkaClient;
   readonly topics: Topics;
-  readonly prefix: string;
   readonly partitions: number;
   readonly dryRun: boolean;
   /** Told when each step is done. */
   readonly onStep?: (step: GrowthStep, index: number) => void;
 }): Promise<GrowthPlan> => {
-  const groups = growthGroups(deps.topics, deps.prefix);
+  const groups = growthGroups(deps.topics);
   const names = [...groups.state.map((t) => t.topic), ...groups.rideKeyed];
   const counts = await partitionCounts(deps.kafka, names);
   const required = [
