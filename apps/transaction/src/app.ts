@@ -9,9 +9,11 @@ import {
 } from '@taxi/service-kit';
 import type { TransactionConfig } from './config';
 import { decideRideRequest } from './decide-ride-request';
+import { FORWARDING } from './domain/dispatch/policy';
 import { createFleet } from './domain/fleet';
 import { defaultTariff } from './domain/pricing';
-import { fleetState, shardDrivers } from './kafka/fleet-state';
+import { fleetState } from './kafka/fleet-state';
+import { followFleetView } from './kafka/fleet-view';
 import { startRideRequestsConsumer } from './kafka/ride-requests-consumer';
 import { transactionMetrics } from './metrics';
 
@@ -33,7 +35,9 @@ export const start = async (
     center: { lat: config.FLEET_CENTER_LAT, lng: config.FLEET_CENTER_LNG },
     radiusKm: config.FLEET_RADIUS_KM,
   });
-  const driversOf = shardDrivers(fleet, topics);
+  const view = await followFleetView({ kafka, topics, fleet, logger, onFatal });
+  // Decisions against a view from before the last run would forward rides to busy drivers.
+  await view.caughtUp();
   const consumer = await startRideRequestsConsumer({
     kafka,
     onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
@@ -42,14 +46,16 @@ export const start = async (
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
-    fleet: fleetState(topics, driversOf),
+    fleet: fleetState(topics, fleet),
     decide: decideRideRequest({
-      driversOf,
       topics,
+      view: view.current,
       settings: {
+        fleet: new Map(fleet.map((driver) => [driver.id, driver])),
         maxPickupKm: config.MAX_PICKUP_KM,
         tariff: defaultTariff,
         busyTimeScale: config.DRIVER_BUSY_TIME_SCALE,
+        policy: FORWARDING,
       },
       now: () => new Date(),
       metrics,
@@ -59,7 +65,10 @@ export const start = async (
   });
   const server = await startOpsServer({
     port: config.HTTP_PORT,
-    ops: opsRoutes(registry, [{ name: 'ride_details_consumer', ready: consumer.isReady }]),
+    ops: opsRoutes(registry, [
+      { name: 'ride_details_consumer', ready: consumer.isReady },
+      { name: 'fleet_view', ready: view.isCaughtUp },
+    ]),
   });
   logger.info({ port: server.port, fleetSize: fleet.length }, 'transaction service running');
 
@@ -67,6 +76,7 @@ export const start = async (
     port: server.port,
     stop: async () => {
       await consumer.stop();
+      await view.stop();
       await server.close();
     },
   };

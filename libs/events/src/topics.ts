@@ -5,7 +5,14 @@ import {
   rideRejectedEventSchema,
   rideRequestedEventSchema,
 } from './rides';
-import { analyticsStateEventSchema, emailSentEventSchema, fleetStateEventSchema } from './internal';
+import { dispatchEventSchema } from './dispatch';
+import {
+  analyticsStateEventSchema,
+  emailSentEventSchema,
+  fleetStateEventSchema,
+  fleetStateFromV1,
+  fleetStateV1EventSchema,
+} from './internal';
 
 /** Settings a topic is created with; replication is decided by the environment at provisioning. */
 export interface TopicSettings {
@@ -153,8 +160,9 @@ export const topics = {
     (event) => `${event.payload.source.topic}:${event.payload.source.partition}`,
   ),
   /**
-   * Internal, compacted: each `ride_details` partition's shard of the fleet (busy until when,
-   * where) and its duplicate guard, written to the same partition number as its source.
+   * Internal, compacted: the drivers each partition number of transaction owns (busy until when,
+   * where), its duplicate guard and its claims, written to that partition number (ADR 038).
+   * Major 2; a snapshot of 1 (ADR 008's shard) is read as the genesis deal.
    */
   fleetState: defineTopic(
     'fleet_state',
@@ -162,6 +170,17 @@ export const topics = {
     stateChangelog,
     fleetStateEventSchema,
     (event) => `${event.payload.source.topic}:${event.payload.source.partition}`,
+    { 1: otherMajor(fleetStateV1EventSchema, fleetStateFromV1) },
+  ),
+  /**
+   * Internal: rides forwarded to the partition that owns the driver they should get, and drivers
+   * handed over between partitions (ADR 038). Co-partitioned with `ride_details` (as many
+   * partitions; partition p of both is one state), always written to an explicit partition, the
+   * receiver's, never by key: a growth never moves a message in flight. Not compacted: each is
+   * consumed once, exactly once, by transaction.
+   */
+  dispatch: defineTopic('dispatch', RIDE_PARTITIONS, rideRetention, dispatchEventSchema, (event) =>
+    event.type === 'dispatch.forward' ? event.payload.request.rideId : event.payload.driverId,
   ),
 } as const;
 

@@ -42,22 +42,34 @@ export interface PartitionState<
   evolve(working: Working, change: Change): Working;
   /**
    * The snapshot event written at the end of a transaction: the state at `nextOffset`, which its
-   * payload carries (a restore skips the input messages below it).
+   * payload carries (a restore skips the input messages below it). With co-partitioned inputs,
+   * `inputOffsets` has the position in each input (`source.topic`'s is `nextOffset`): the payload
+   * carries them too, as `inputOffsets`.
    */
-  toSnapshot(state: State, source: Source, nextOffset: string): EventOf<Changelog> & Snapshot;
+  toSnapshot(
+    state: State,
+    source: Source,
+    nextOffset: string,
+    inputOffsets?: Readonly<Record<string, string>>,
+  ): EventOf<Changelog> & Snapshot;
   /** A snapshot read back. */
   fromSnapshot(snapshot: EventOf<Changelog>, source: Source): State;
 }
 
-/** What the lib reads of a snapshot: the input offset it covers up to. */
+/** What the lib reads of a snapshot: the input offset it covers up to (each input's, if several). */
 export interface Snapshot {
-  readonly payload: { readonly nextOffset: string };
+  readonly payload: {
+    readonly nextOffset: string;
+    readonly inputOffsets?: Readonly<Record<string, string>> | undefined;
+  };
 }
 
 /** A partition's committed state and the input offset it covers up to. */
 export interface CommittedState<State> {
   readonly state: State;
   readonly nextOffset: string;
+  /** The position in each input it covers up to, by topic (`nextOffset` is its source's). */
+  readonly inputOffsets: Readonly<Record<string, string>>;
 }
 
 /** How a partition's state is named: its snapshot's key in the changelog, and in `states()`. */
@@ -84,17 +96,21 @@ export class PartitionStates<
 
   /**
    * Reads the partition's latest committed snapshot back (or starts from `initial`) and returns
-   * the input offset it covers up to, undefined without a snapshot. One that does not decode
-   * throws: starting from the initial state instead would silently lose it.
+   * the offset it covers up to in each input, by topic; none without a snapshot. One that does
+   * not decode throws: starting from the initial state instead would silently lose it.
    */
-  async restore(source: Source): Promise<string | undefined> {
+  async restore(source: Source): Promise<Readonly<Record<string, string>>> {
     const { changelog } = this.definition;
     const key = stateKey(source);
     const record = await readLatest(this.kafka, this.logger, changelog.name, source.partition, key);
     if (!record) {
-      this.committed.set(key, { state: this.definition.initial(source), nextOffset: '0' });
+      this.committed.set(key, {
+        state: this.definition.initial(source),
+        nextOffset: '0',
+        inputOffsets: {},
+      });
       this.logger.info({ ...source }, `no ${changelog.name} snapshot yet: initial state`);
-      return undefined;
+      return {};
     }
     const decoded = decode(changelog, record.value);
     if (!decoded.ok) {
@@ -113,9 +129,14 @@ export class PartitionStates<
         false,
       );
     }
-    this.committed.set(key, { state: this.definition.fromSnapshot(snapshot, source), nextOffset });
-    this.logger.info({ ...source, nextOffset }, `${changelog.name} snapshot restored`);
-    return nextOffset;
+    const inputOffsets = { ...snapshot.payload?.inputOffsets, [source.topic]: nextOffset };
+    this.committed.set(key, {
+      state: this.definition.fromSnapshot(snapshot, source),
+      nextOffset,
+      inputOffsets,
+    });
+    this.logger.info({ ...source, inputOffsets }, `${changelog.name} snapshot restored`);
+    return inputOffsets;
   }
 
   /** A transaction begins: its copy of the committed state. */
@@ -134,14 +155,34 @@ export class PartitionStates<
     return next;
   }
 
+  /** Where the committed state stands in each input (its source's `nextOffset` included). */
+  committedPositions(source: Source): Readonly<Record<string, string>> {
+    const committed = this.committed.get(stateKey(source));
+    return committed ? { ...committed.inputOffsets, [source.topic]: committed.nextOffset } : {};
+  }
+
+  /**
+   * The positions a transaction's snapshot covers: the committed ones, with `input` moved to
+   * `nextOffset` (the input the transaction consumed; the state's source unless co-partitioned).
+   */
+  positionsAfter(source: Source, input: string, nextOffset: string): Record<string, string> {
+    const committed = this.committed.get(stateKey(source));
+    return {
+      [source.topic]: committed?.nextOffset ?? '0',
+      ...committed?.inputOffsets,
+      [input]: nextOffset,
+    };
+  }
+
   /** The snapshot to write with the transaction, pinned to the source's partition number. */
-  snapshot(source: Source, nextOffset: string): Outgoing {
+  snapshot(source: Source, positions: Readonly<Record<string, string>>): Outgoing {
     const key = stateKey(source);
     const working = this.open(source);
     const { changelog } = this.definition;
+    const nextOffset = positions[source.topic] ?? '0';
     const output = outgoing(
       changelog,
-      this.definition.toSnapshot(working, source, nextOffset),
+      this.definition.toSnapshot(working, source, nextOffset, positions),
       source.partition,
     );
     const written = messageOf(output).key;
@@ -155,11 +196,12 @@ export class PartitionStates<
     return output;
   }
 
-  /** The transaction committed, its snapshot at `nextOffset`: the copy becomes the state. */
-  committedAt(source: Source, nextOffset: string): void {
+  /** The transaction committed, its snapshot at `positions`: the copy becomes the state. */
+  committedAt(source: Source, positions: Readonly<Record<string, string>>): void {
     const key = stateKey(source);
     const working = this.working.get(key);
-    if (working) this.committed.set(key, { state: working, nextOffset });
+    const nextOffset = positions[source.topic] ?? '0';
+    if (working) this.committed.set(key, { state: working, nextOffset, inputOffsets: positions });
     this.working.delete(key);
   }
 

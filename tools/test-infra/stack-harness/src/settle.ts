@@ -1,5 +1,32 @@
-import { describeGroups, type KafkaClient } from '@taxi/kafka';
-import { eventually } from '@taxi/testing';
+import { describeGroups, read, type KafkaClient } from '@taxi/kafka';
+import { eventually, testLogger } from '@taxi/testing';
+
+/**
+ * How many committed records lie past the given positions: none means that what is left of each
+ * partition is transaction markers and aborted records only (a transaction aborted after adding
+ * the partition leaves a marker, with or without records: more than the one offset of slack).
+ */
+const recordsPast = async (
+  kafka: KafkaClient,
+  positions: readonly { topic: string; partition: number; nextOffset: string }[],
+): Promise<number> => {
+  let count = 0;
+  const reader = await read({
+    kafka,
+    logger: testLogger(),
+    topics: [...new Set(positions.map((position) => position.topic))],
+    partitions: [...new Set(positions.map((position) => position.partition))],
+    from: { positions },
+    until: 'end-at-start',
+    groupPrefix: 'caught-up',
+    onBatch: ({ topic, partition, records }) => {
+      if (positions.some((p) => p.topic === topic && p.partition === partition))
+        count += records.length;
+    },
+  });
+  await reader.done;
+  return count;
+};
 
 /**
  * Resolves once a consumer group has committed every partition of its topics to the end. The end
@@ -19,11 +46,20 @@ export const waitForGroupCaughtUp = async (
       const lagging = topics
         .filter((topic) => !partitions.some((p) => p.topic === topic))
         .map((topic) => `${topic}/(not read yet)`);
-      for (const p of partitions) {
-        if (!topics.includes(p.topic)) continue;
-        const behind = p.committed === null ? p.lag > 0 : BigInt(p.committed) < BigInt(p.end) - 1n;
-        if (behind) lagging.push(`${p.topic}/${p.partition}`);
-      }
+      const behind = partitions.filter(
+        (p) =>
+          topics.includes(p.topic) &&
+          (p.committed === null ? p.lag > 0 : BigInt(p.committed) < BigInt(p.end) - 1n),
+      );
+      // Partitions whose rest is only markers (and aborted records) are caught up: nothing left
+      // to consume. One never committed holds nothing but those from its start.
+      const onlyMarkers =
+        behind.length > 0 &&
+        (await recordsPast(
+          kafka,
+          behind.map((p) => ({ ...p, nextOffset: p.committed ?? '0' })),
+        )) === 0;
+      if (!onlyMarkers) lagging.push(...behind.map((p) => `${p.topic}/${p.partition}`));
       return lagging;
     },
     (lagging) => lagging.length === 0,
