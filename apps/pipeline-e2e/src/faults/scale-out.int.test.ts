@@ -10,7 +10,7 @@ import {
   type LogLine,
   type ServiceProcess,
 } from '@taxi/stack-harness';
-import { testLogger } from '@taxi/testing';
+import { eventually, testLogger } from '@taxi/testing';
 import {
   emailBatches,
   EMAILS_IN_FLIGHT,
@@ -93,9 +93,22 @@ describe('transaction scaled from 1 to 4 instances and back on 12 partitions', (
         await first.waitForLogs(isJoin, before + 1);
         await load.acceptedMore(RIDES_PER_STEP);
       }
-      const assignedAt4 = [first, ...added].map(
-        (instance) =>
-          (instance.logs.filter(isJoin).at(-1)?.['assignment'] ?? {}) as Record<string, number[]>,
+      // Every member's latest join deals the 12 numbers four ways (the others may log theirs a
+      // moment after the first instance).
+      const assignedAt4 = await eventually(
+        async () =>
+          [first, ...added].map(
+            (instance) =>
+              (instance.logs.filter(isJoin).at(-1)?.['assignment'] ?? {}) as Record<
+                string,
+                number[]
+              >,
+          ),
+        (assignments) =>
+          assignments.every(
+            (assignment) => (assignment[`${prefix}ride_details`] ?? []).length === 3,
+          ),
+        { timeoutMs: 60_000, everyMs: 250 },
       );
       let running = INSTANCES;
       for (const instance of added.reverse()) {
