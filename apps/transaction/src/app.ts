@@ -4,6 +4,7 @@ import {
   createMetricsRegistry,
   connectToKafka,
   opsRoutes,
+  partitionCountCheck,
   startOpsServer,
   type Service,
 } from '@taxi/service-kit';
@@ -67,6 +68,7 @@ export const start = async (
     port: config.HTTP_PORT,
     ops: opsRoutes(registry, [
       { name: 'ride_details_consumer', ready: consumer.isReady },
+      partitionCountCheck(consumer),
       { name: 'fleet_view', ready: view.isCaughtUp },
     ]),
   });

@@ -56,6 +56,14 @@ export const startRideRequestsConsumer = (deps: {
     onLag: deps.onLag,
     groupId: deps.groupId,
     contracts: [deps.topics.rideRequested, deps.topics.dispatch],
+    // The assigner deals only the numbers both inputs have; the guard adds the changelog: with
+    // fewer fleet_state partitions (someone grew the inputs alone) those numbers wait, and one
+    // line says what to run, rather than deciding against a state that cannot be written.
+    partitionCountGuard: [
+      deps.topics.rideRequested,
+      deps.topics.dispatch,
+      deps.topics.fleetState,
+    ].map((topic) => topic.name),
     service: 'transaction',
     logger: deps.logger,
     transactionalIdPrefix: deps.transactionalIdPrefix,
