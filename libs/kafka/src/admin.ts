@@ -164,16 +164,39 @@ const isRetriable = (error: unknown): boolean =>
   (error as { retriable?: unknown } | undefined)?.retriable === true;
 
 /**
+ * kafkajs' answer when its cached metadata lacked the topic as it asked for the offsets: a
+ * TypeError from `fetchTopicOffsets` (tulios/kafkajs#461). Two metadata refreshes of one admin run
+ * unsynchronised (one for the topics it targets, one "if necessary" for fewer), and the one that
+ * ends last replaces the cache; a call running beside another then finds no partitions for its
+ * topic. Seen on the 3-node cluster only, where metadata answers come from different nodes: email
+ * exited at start-up. Calls on one admin are queued below; this is the guard behind the queue.
+ */
+const isMissingFromMetadata = (error: unknown): boolean =>
+  error instanceof TypeError && /(high|low)\.pop\(/.test(error.message);
+
+/** The `topicOffsets` call each admin is running, so that the next waits for it (see above). */
+const offsetCalls = new WeakMap<Admin, Promise<unknown>>();
+
+/**
  * Each partition's low and high offsets. kafkajs gives up at once on a retriable error of the
  * ListOffsets answer (e.g. "This server is not the leader for that topic-partition" while a topic
- * just created gets its leaders, or a broker restarts); this tries again with backoff.
+ * just created gets its leaders, or a broker restarts); this tries again with backoff. Calls on the
+ * same admin run one after another: kafkajs races when they overlap.
  */
-export const topicOffsets = async (admin: Admin, topic: string): Promise<PartitionOffsets[]> => {
+export const topicOffsets = (admin: Admin, topic: string): Promise<PartitionOffsets[]> => {
+  const previous = offsetCalls.get(admin) ?? Promise.resolve();
+  const call = previous.catch(() => undefined).then(() => offsetsWithRetries(admin, topic));
+  offsetCalls.set(admin, call);
+  return call;
+};
+
+const offsetsWithRetries = async (admin: Admin, topic: string): Promise<PartitionOffsets[]> => {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await admin.fetchTopicOffsets(topic);
     } catch (error) {
-      if (attempt >= OFFSET_ATTEMPTS || !isRetriable(error)) throw error;
+      const again = isRetriable(error) || isMissingFromMetadata(error);
+      if (attempt >= OFFSET_ATTEMPTS || !again) throw error;
       await wait(
         backoffDelay(
           { attempts: OFFSET_ATTEMPTS, initialDelayMs: 100, maxDelayMs: 2_000 },
