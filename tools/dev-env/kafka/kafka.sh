@@ -33,6 +33,7 @@
 #                          <repo>/.kafka/<KAFKA_PORT>-x<KAFKA_NODES> for a cluster: one node-<ID> dir each)
 #   TAXI_KAFKA_CACHE       jar cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/taxi-kafka)
 #   KAFKA_HEAP_OPTS        JVM heap of each node (default "-Xmx512m -Xms256m")
+#   KAFKA_JVM_OPTS         more JVM options for each node (default none), e.g. -XX:TieredStopAtLevel=1
 #   KAFKA_START_TIMEOUT    seconds to wait for the nodes to be ready (default 90)
 #   JAVA_HOME              java to use (default: java on PATH)
 set -euo pipefail
@@ -57,6 +58,7 @@ else
 fi
 [[ "$KAFKA_DATA_DIR" == /* ]] || KAFKA_DATA_DIR="$PWD/$KAFKA_DATA_DIR"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
+KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:-}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 CACHE_ROOT="${TAXI_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/taxi-kafka}"
 
@@ -422,10 +424,12 @@ format_storage() {
 # Starts the chosen node's JVM (not waiting for it); prints its pid.
 launch_node() {
   [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
-  local -a heap jvm
+  local -a heap extra jvm
   read -r -a heap <<<"$KAFKA_HEAP_OPTS"
+  read -r -a extra <<<"$KAFKA_JVM_OPTS"
   jvm=(
     "${heap[@]}"
+    "${extra[@]}"
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
     -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError
     -Djava.awt.headless=true
