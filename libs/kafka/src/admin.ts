@@ -158,6 +158,7 @@ export interface PartitionOffsets {
   readonly high: string;
 }
 
+/** Tries of an admin request that failed in a way worth trying again (see `retrying`). */
 const OFFSET_ATTEMPTS = 10;
 
 const isRetriable = (error: unknown): boolean =>
@@ -190,13 +191,25 @@ export const topicOffsets = (admin: Admin, topic: string): Promise<PartitionOffs
   return call;
 };
 
-const offsetsWithRetries = async (admin: Admin, topic: string): Promise<PartitionOffsets[]> => {
+const offsetsWithRetries = (admin: Admin, topic: string): Promise<PartitionOffsets[]> =>
+  retrying(
+    () => admin.fetchTopicOffsets(topic),
+    (error) => isRetriable(error) || isMissingFromMetadata(error),
+  );
+
+/**
+ * Runs an admin request again, with backoff, while it fails in a way worth trying again: kafkajs'
+ * admin gives up at once on most retriable errors of an answer.
+ */
+const retrying = async <T>(
+  request: () => Promise<T>,
+  worthRetrying: (error: unknown) => boolean = isRetriable,
+): Promise<T> => {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await admin.fetchTopicOffsets(topic);
+      return await request();
     } catch (error) {
-      const again = isRetriable(error) || isMissingFromMetadata(error);
-      if (attempt >= OFFSET_ATTEMPTS || !again) throw error;
+      if (attempt >= OFFSET_ATTEMPTS || !worthRetrying(error)) throw error;
       await wait(
         backoffDelay(
           { attempts: OFFSET_ATTEMPTS, initialDelayMs: 100, maxDelayMs: 2_000 },
@@ -238,7 +251,8 @@ export const describeTopics = (
     if (unknown.length > 0) throw new UnknownTopicError(unknown);
     const wanted = [...(names ?? existing)].sort();
     if (wanted.length === 0) return [];
-    const { topics } = await admin.fetchTopicMetadata({ topics: wanted });
+    // A broker that has not yet applied a topic's creation answers "unknown topic": retried.
+    const { topics } = await retrying(() => admin.fetchTopicMetadata({ topics: wanted }));
     const configs = await admin.describeConfigs({
       includeSynonyms: false,
       resources: wanted.map((name) => ({
