@@ -109,7 +109,8 @@ export const sendRides = async (
         // Each worker claims its next ride before waiting for that ride's turn: at 5 rides/s, 256
         // workers hold the next 51 s. A stream that ends meanwhile sends none of them past `count`.
         const turn = () => startAt - Date.now();
-        if (turn() > 0) await delay(turn(), undefined, { signal: ending.signal }).catch(() => undefined);
+        if (turn() > 0)
+          await delay(turn(), undefined, { signal: ending.signal }).catch(() => undefined);
         if (done && n >= count) return;
         if (turn() > 0) await delay(turn());
       }
