@@ -24,8 +24,8 @@ import { getJson, isReady, kubectl, NAMESPACE, podsOf, recordFigure } from './su
 const IMAGE_REPOSITORY = 'ghcr.io/taxi-kafka';
 
 type Json = Record<string, unknown>;
-const payloadOf = (value: Buffer | null) =>
-  (JSON.parse(value?.toString() ?? 'null') as Json)['payload'] as Json;
+const payloadOf = (value: Buffer | null): Json =>
+  ((JSON.parse(value?.toString() ?? 'null') as Json | null)?.['payload'] as Json | undefined) ?? {};
 
 interface Deployment {
   spec: { template: { spec: { containers: { name: string; image: string }[] } } };
