@@ -36,4 +36,33 @@ describe('topicOffsets', () => {
     await expect(topicOffsets(admin, 'rides')).rejects.toThrow('authorization failed');
     expect(calls.count).toBe(1);
   });
+
+  it('when kafkajs found no partitions in its metadata (tulios/kafkajs#461), then it tries again and returns the offsets', async () => {
+    const race = new TypeError(
+      "Cannot destructure property 'partitions' of 'high.pop(...)' as it is undefined.",
+    );
+    const { admin, calls } = adminAnswering(race, offsets);
+
+    await expect(topicOffsets(admin, 'rides')).resolves.toEqual(offsets);
+    expect(calls.count).toBe(2);
+  });
+
+  it('when called for several topics at once on one admin, then the calls run one after another', async () => {
+    let running = 0;
+    let most = 0;
+    const admin = {
+      fetchTopicOffsets: async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running -= 1;
+        return offsets;
+      },
+    } as unknown as Admin;
+
+    const all = await Promise.all(['a', 'b', 'c'].map((topic) => topicOffsets(admin, topic)));
+
+    expect(all).toEqual([offsets, offsets, offsets]);
+    expect(most).toBe(1);
+  });
 });

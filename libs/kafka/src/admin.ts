@@ -161,22 +161,58 @@ export interface PartitionOffsets {
   readonly high: string;
 }
 
+/** Tries of an admin request that failed in a way worth trying again (see `retrying`). */
 const OFFSET_ATTEMPTS = 10;
 
 const isRetriable = (error: unknown): boolean =>
   (error as { retriable?: unknown } | undefined)?.retriable === true;
 
 /**
+ * kafkajs' answer when its cached metadata lacked the topic as it asked for the offsets: a
+ * TypeError from `fetchTopicOffsets` (tulios/kafkajs#461). Two metadata refreshes of one admin run
+ * unsynchronised (one for the topics it targets, one "if necessary" for fewer), and the one that
+ * ends last replaces the cache; a call running beside another then finds no partitions for its
+ * topic. Seen on the 3-node cluster only, where metadata answers come from different nodes: email
+ * exited at start-up. Calls on one admin are queued below; this is the guard behind the queue.
+ */
+const isMissingFromMetadata = (error: unknown): boolean =>
+  error instanceof TypeError && /(high|low)\.pop\(/.test(error.message);
+
+/** The `topicOffsets` call each admin is running, so that the next waits for it (see above). */
+const offsetCalls = new WeakMap<Admin, Promise<unknown>>();
+
+/**
  * Each partition's low and high offsets. kafkajs gives up at once on a retriable error of the
  * ListOffsets answer (e.g. "This server is not the leader for that topic-partition" while a topic
- * just created gets its leaders, or a broker restarts); this tries again with backoff.
+ * just created gets its leaders, or a broker restarts); this tries again with backoff. Calls on the
+ * same admin run one after another: kafkajs races when they overlap.
  */
-export const topicOffsets = async (admin: Admin, topic: string): Promise<PartitionOffsets[]> => {
+export const topicOffsets = (admin: Admin, topic: string): Promise<PartitionOffsets[]> => {
+  const previous = offsetCalls.get(admin) ?? Promise.resolve();
+  const call = previous.catch(() => undefined).then(() => offsetsWithRetries(admin, topic));
+  offsetCalls.set(admin, call);
+  return call;
+};
+
+const offsetsWithRetries = (admin: Admin, topic: string): Promise<PartitionOffsets[]> =>
+  retrying(
+    () => admin.fetchTopicOffsets(topic),
+    (error) => isRetriable(error) || isMissingFromMetadata(error),
+  );
+
+/**
+ * Runs an admin request again, with backoff, while it fails in a way worth trying again: kafkajs'
+ * admin gives up at once on most retriable errors of an answer.
+ */
+const retrying = async <T>(
+  request: () => Promise<T>,
+  worthRetrying: (error: unknown) => boolean = isRetriable,
+): Promise<T> => {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await admin.fetchTopicOffsets(topic);
+      return await request();
     } catch (error) {
-      if (attempt >= OFFSET_ATTEMPTS || !isRetriable(error)) throw error;
+      if (attempt >= OFFSET_ATTEMPTS || !worthRetrying(error)) throw error;
       await wait(
         backoffDelay(
           { attempts: OFFSET_ATTEMPTS, initialDelayMs: 100, maxDelayMs: 2_000 },
@@ -218,7 +254,8 @@ export const describeTopics = (
     if (unknown.length > 0) throw new UnknownTopicError(unknown);
     const wanted = [...(names ?? existing)].sort();
     if (wanted.length === 0) return [];
-    const { topics } = await admin.fetchTopicMetadata({ topics: wanted });
+    // A broker that has not yet applied a topic's creation answers "unknown topic": retried.
+    const { topics } = await retrying(() => admin.fetchTopicMetadata({ topics: wanted }));
     const configs = await admin.describeConfigs({
       includeSynonyms: false,
       resources: wanted.map((name) => ({

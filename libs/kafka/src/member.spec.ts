@@ -1,9 +1,13 @@
+import type { Consumer } from 'kafkajs';
+import { testLogger } from '@taxi/testing';
+import { connect, kafkajsOf, type KafkaClient } from './connect';
 import {
   BATCH_FIRST_FETCH,
   checkFetchSettings,
   LATENCY_FIRST_FETCH,
   onceAfterEachJoin,
   sessionSettings,
+  startMember,
 } from './member';
 
 describe('checkFetchSettings', () => {
@@ -140,5 +144,65 @@ describe('onceAfterEachJoin', () => {
     await once();
 
     expect(prepare).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('startMember, the first start', () => {
+  const unknownTopic = () =>
+    Object.assign(new Error('This server does not host this topic-partition'), {
+      name: 'KafkaJSProtocolError',
+      retriable: true,
+    });
+
+  /** A client whose consumers fail to subscribe `failures` times, then start. */
+  const clientFailingToSubscribe = (failures: readonly Error[]) => {
+    const client = connect({ clientId: 'member-test', brokers: ['127.0.0.1:1'] }, testLogger());
+    const calls = { subscribe: 0, disconnect: 0 };
+    jest.spyOn(kafkajsOf(client), 'consumer').mockImplementation(
+      () =>
+        ({
+          events: { GROUP_JOIN: 'join', STOP: 'stop', CRASH: 'crash', END_BATCH_PROCESS: 'end' },
+          on: () => undefined,
+          connect: async () => undefined,
+          subscribe: async () => {
+            const failure = failures[calls.subscribe];
+            calls.subscribe += 1;
+            if (failure) throw failure;
+          },
+          run: async () => undefined,
+          pause: () => undefined,
+          disconnect: async () => {
+            calls.disconnect += 1;
+          },
+        }) as unknown as Consumer,
+    );
+    return { client, calls };
+  };
+
+  const start = (client: KafkaClient) =>
+    startMember({
+      kafka: client,
+      groupId: 'g',
+      topics: ['rides'],
+      logger: testLogger(),
+      fetch: LATENCY_FIRST_FETCH,
+      partitionsConsumedConcurrently: 1,
+      onFatal: () => undefined,
+      eachBatch: async () => undefined,
+    });
+
+  it('when a broker does not know the topic yet, then it tries again and starts', async () => {
+    const { client, calls } = clientFailingToSubscribe([unknownTopic(), unknownTopic()]);
+
+    await expect(start(client)).resolves.toMatchObject({ isStopping: expect.any(Function) });
+    expect(calls.subscribe).toBe(3);
+    expect(calls.disconnect).toBe(2);
+  });
+
+  it('when the failure is not one a retry can mend, then the start fails at once', async () => {
+    const { client, calls } = clientFailingToSubscribe([new Error('a bug')]);
+
+    await expect(start(client)).rejects.toThrow('a bug');
+    expect(calls.subscribe).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createPartitionCountGuard, type PartitionCountStatus } from './partition-count-guard';
 import { kafkajsOf, type KafkaClient } from './connect';
 import { isPermanentFailure, KafkaRuntimeError } from './errors';
+import { backoffDelay, wait, type RetryPolicy } from './retry';
 
 // The consumer group member that `consume` and `read` both run: supervised, batch by batch,
 // offsets resolved (and committed, if at all) by its caller, stopped gracefully.
@@ -12,6 +13,17 @@ export const isKafkaFailure = (error: unknown): boolean =>
   !isPermanentFailure(error) &&
   (error instanceof KafkaRuntimeError ||
     (error instanceof Error && error.name.startsWith('KafkaJS')));
+
+/**
+ * Tries of a member's first start. kafkajs' `subscribe` gives up at once when the broker it asks
+ * does not know a topic yet; on a cluster, a topic created a moment ago (by this service or
+ * another) is known to each broker only once it has applied the controller's record, later on a
+ * busy machine. The 3-node fault test lost transaction that way at start-up (1 of 6 runs).
+ */
+const FIRST_START: RetryPolicy = { attempts: 10, initialDelayMs: 250, maxDelayMs: 4_000 };
+
+const isRetriable = (error: unknown): boolean =>
+  isKafkaFailure(error) && (error as { retriable?: unknown }).retriable === true;
 
 /** How a consumer fetches: a fetch is answered once `minBytes` are ready or after `maxWaitTimeInMs`. */
 export interface FetchSettings {
@@ -268,7 +280,16 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
     launch().catch((error: unknown) => relaunch(error));
   };
 
-  await launch();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      if (attempt >= FIRST_START.attempts || !isRetriable(error)) throw error;
+      logger.warn({ err: error, groupId, attempt }, 'consumer could not start; trying again');
+      await wait(backoffDelay(FIRST_START, attempt));
+    }
+  }
   return {
     isReady: () => joined,
     assignment: () => assignment,

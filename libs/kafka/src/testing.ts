@@ -1,6 +1,9 @@
 import { newEnvelope, topics, type AnalyticsStateEvent, type TopicContract } from '@taxi/events';
 import { testLogger, uniqueName } from '@taxi/testing';
 import { ensureTopics, withAdmin } from './admin';
+
+/** Sets a member-less group's committed offsets: where a consumer of it would have got to. */
+export { commitGroupOffsets } from './admin';
 import { connect, kafkajsOf, type KafkaClient } from './connect';
 import type { PartitionState, Source } from './partition-state';
 import { read, type KafkaRecord } from './read';
@@ -98,6 +101,31 @@ export const sendRaw = async (
   await producer.connect();
   try {
     await producer.send({ topic, messages: records.map((record) => ({ ...record })) });
+  } finally {
+    await producer.disconnect();
+  }
+};
+
+/**
+ * Writes records in one transaction, then commits or aborts it: the markers (and, aborted, the
+ * records no read-committed reader sees) a transactional producer leaves in a partition.
+ */
+export const sendInTransaction = async (
+  kafka: KafkaClient,
+  topic: string,
+  records: readonly RawRecord[],
+  outcome: 'commit' | 'abort',
+): Promise<void> => {
+  const producer = kafkajsOf(kafka).producer({
+    transactionalId: uniqueName('test-tx'),
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    const transaction = await producer.transaction();
+    await transaction.send({ topic, messages: records.map((record) => ({ ...record })) });
+    await (outcome === 'commit' ? transaction.commit() : transaction.abort());
   } finally {
     await producer.disconnect();
   }

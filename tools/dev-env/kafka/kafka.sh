@@ -33,6 +33,8 @@
 #                          <repo>/.kafka/<KAFKA_PORT>-x<KAFKA_NODES> for a cluster: one node-<ID> dir each)
 #   TAXI_KAFKA_CACHE       jar cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/taxi-kafka)
 #   KAFKA_HEAP_OPTS        JVM heap of each node (default "-Xmx512m -Xms256m")
+#   KAFKA_JVM_OPTS         more JVM options for each node and the tools run here (default none),
+#                          e.g. -XX:TieredStopAtLevel=1
 #   KAFKA_START_TIMEOUT    seconds to wait for the nodes to be ready (default 90)
 #   JAVA_HOME              java to use (default: java on PATH)
 set -euo pipefail
@@ -57,6 +59,8 @@ else
 fi
 [[ "$KAFKA_DATA_DIR" == /* ]] || KAFKA_DATA_DIR="$PWD/$KAFKA_DATA_DIR"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
+KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:-}"
+read -r -a EXTRA_JVM_OPTS <<<"$KAFKA_JVM_OPTS"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 CACHE_ROOT="${TAXI_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/taxi-kafka}"
 
@@ -400,7 +404,7 @@ logging_opts() {
 cluster_id() {
   local file="$KAFKA_DATA_DIR/cluster-id" id
   if [[ ! -s "$file" ]]; then
-    id="$("$JAVA" -Xmx256m "$(logging_opts)" -cp "$LIBS_DIR/*" kafka.tools.StorageTool random-uuid | tail -n 1)"
+    id="$("$JAVA" -Xmx256m "${EXTRA_JVM_OPTS[@]}" "$(logging_opts)" -cp "$LIBS_DIR/*" kafka.tools.StorageTool random-uuid | tail -n 1)"
     [[ "$id" =~ ^[A-Za-z0-9_-]{22}$ ]] || die "StorageTool random-uuid printed '$id', not a cluster id"
     printf '%s\n' "$id" >"$file"
   fi
@@ -412,7 +416,7 @@ format_storage() {
   local id="$1"
   say "formatting storage in $LOG_DIRS (first start of this data dir) ..."
   mkdir -p "$LOG_DIRS"
-  "$JAVA" -Xmx256m "$(logging_opts)" -cp "$LIBS_DIR/*" kafka.tools.StorageTool \
+  "$JAVA" -Xmx256m "${EXTRA_JVM_OPTS[@]}" "$(logging_opts)" -cp "$LIBS_DIR/*" kafka.tools.StorageTool \
     format -t "$id" -c "$CONFIG_FILE" --ignore-formatted >"$NODE_DIR/format.log" 2>&1 || {
     cat "$NODE_DIR/format.log" >&2
     die "formatting the storage of $NODE_NAME failed"
@@ -426,6 +430,7 @@ launch_node() {
   read -r -a heap <<<"$KAFKA_HEAP_OPTS"
   jvm=(
     "${heap[@]}"
+    "${EXTRA_JVM_OPTS[@]}"
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
     -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError
     -Djava.awt.headless=true
@@ -678,7 +683,7 @@ logs() {
 tool_command() {
   local logopt="-Dlog4j2.level=ERROR"
   (($(kafka_major) >= 4)) || logopt="$(logging_opts)"
-  TOOL=("$JAVA" -Xmx512m "$logopt" -cp "$LIBS_DIR/*")
+  TOOL=("$JAVA" -Xmx512m "${EXTRA_JVM_OPTS[@]}" "$logopt" -cp "$LIBS_DIR/*")
 }
 
 run_tool() {

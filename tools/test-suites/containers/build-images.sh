@@ -11,6 +11,9 @@
 #   --oci DIR     into one OCI image layout DIR, layers uncompressed and shared between images,
 #                 each named as the manifests name it: an app as IMAGE, a stand-in as the image it
 #                 replaces (the cluster test loads DIR into the node's containerd)
+#   --context DIR an app from DIR, a tree of another commit of this repository, with that tree's
+#                 own Dockerfile (the cluster test's previous release, previous-images.sh); no
+#                 build key: the caller caches what it built
 # Prints one line per image, and the images built, one per line, into $BUILT_IMAGES_FILE if set.
 #
 #   TAXI_CACHE_DIR  where slow inputs are cached (default ~/.cache/taxi-kafka)
@@ -23,6 +26,7 @@ source "$here/stand-ins.sh"
 
 to_docker=""
 oci=""
+context=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --docker) to_docker=1 ;;
@@ -30,8 +34,12 @@ while [[ $# -gt 0 ]]; do
       oci="$2"
       shift
       ;;
+    --context)
+      context="$(cd "$2" && pwd)"
+      shift
+      ;;
     *)
-      echo "usage: build-images.sh [--docker] [--oci DIR] < plan" >&2
+      echo "usage: build-images.sh [--docker] [--oci DIR] [--context DIR] < plan" >&2
       exit 2
       ;;
   esac
@@ -94,7 +102,7 @@ while IFS=$'\t' read -r kind service name image replaces; do
     build_debian_base "$cache"
     build_node_base "$cache"
     base_built=1
-    apps_key="$(apps_build_key)"
+    [[ -n "$context" ]] || apps_key="$(apps_build_key)"
   fi
   case "$kind" in
     stand-in)
@@ -105,9 +113,12 @@ while IFS=$'\t' read -r kind service name image replaces; do
     app)
       secret=()
       [[ -z "${NODE_EXTRA_CA_CERTS:-}" ]] || secret=(--secret "id=ca,src=$NODE_EXTRA_CA_CERTS")
-      BUILD_KEY="$apps_key-$name" buildah_image "$image" "${secret[@]}" --build-arg "APP=$name" \
-        --build-arg NODE_IMAGE=localhost/taxi-stand-in/node:24-bookworm-slim .
-      echo "  $service: $image (Dockerfile, APP=$name)"
+      key=""
+      [[ -n "$context" ]] || key="$apps_key-$name"
+      BUILD_KEY="$key" buildah_image "$image" "${secret[@]}" \
+        --build-arg "APP=$name" --build-arg NODE_IMAGE=localhost/taxi-stand-in/node:24-bookworm-slim \
+        "${context:-.}"
+      echo "  $service: $image (${context:+$context/}Dockerfile, APP=$name)"
       [[ -z "$oci" ]] || export_oci "$image" "$image"
       ;;
     left-out)

@@ -6,6 +6,8 @@
 #       kube-proxy and CoreDNS, each with its state, log and pid file in DIR (BIN: the output of
 #       build-binaries.sh), after loading IMAGES (docker-archive or OCI tarballs; the pause image
 #       among them) into the node's containerd
+#   cluster.sh load DIR BIN IMAGES...
+#       loads more images into the node's containerd of a running cluster
 #   cluster.sh down DIR BIN
 #       stops them by their recorded pids and removes everything they made (pods, mounts, the
 #       bridge, iptables chains, cgroups); safe to repeat
@@ -36,7 +38,7 @@ ETCD_PORT="${TAXI_K8S_ETCD_PORT:-12379}"
 COMPONENTS=(etcd containerd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy coredns)
 
 usage() {
-  echo "usage: cluster.sh up DIR BIN [IMAGES...] | cluster.sh down DIR BIN" >&2
+  echo "usage: cluster.sh up DIR BIN [IMAGES...] | cluster.sh load DIR BIN IMAGES... | cluster.sh down DIR BIN" >&2
   exit 2
 }
 [[ $# -ge 3 ]] || usage
@@ -419,6 +421,7 @@ case "$action" in
     node_up
     echo "cluster up: KUBECONFIG=$K"
     ;;
+  load) load_images "$@" ;;
   down) down ;;
   *) usage ;;
 esac

@@ -4,8 +4,12 @@
 # build serves both), starts a single-node cluster of its own (cluster.sh, in tmp/k8s), applies
 # k8s/overlays/dev as it is, and runs the cluster suite (src/*.k8s.ts): the pods run as the
 # manifests say, a ride goes through, day-2 operations under load lose and double nothing, and
-# k8s/overlays/prod passes a server-side dry run. Stops and removes everything it started, by pid,
-# also when a step fails. Design and limits: docs/decisions/041-real-kubernetes-test.md.
+# k8s/overlays/prod passes a server-side dry run. The day-2 operations include a rolling upgrade
+# between the previous release's images and the new ones (previous-images.sh builds those once per
+# release, cached); a clone without that release (a shallow one whose history cannot be fetched)
+# leaves the upgrade out, saying why in one line, and the rest runs. Stops and removes everything
+# it started, by pid, also when a step fails. Design and limits:
+# docs/decisions/041-real-kubernetes-test.md.
 #
 # Needs root on Debian/Ubuntu (it installs etcd, containerd, runc, the CNI plugins and buildah
 # with apt-get, and makes a bridge, iptables rules and cgroups). Where no cluster can be had,
@@ -17,6 +21,9 @@
 #                     evicted, not just transaction)
 #   TAXI_K8S_KEEP     set to leave the cluster running after the suite, for a look around
 #                     (then: bash tools/test-suites/kubernetes/cluster.sh down tmp/k8s/cluster BIN)
+#   TAXI_K8S_TESTS    the numbers of the suite's files to run, e.g. '1 4' for 1-dev-overlay and
+#                     4-rolling-upgrade (1 applies the overlay every later file runs on)
+#   TAXI_SKIP_UPGRADE set to leave the rolling upgrade out (as it skips npm run test:upgrade)
 #
 #   test.sh --prebuild  only builds the binaries, at the lowest CPU priority, where a cluster can be
 #                       had; `npm test` starts it in the background at its first step, so that a cold
@@ -92,6 +99,26 @@ plan="$("${node[@]}" "$here/src/manifest-images-cli.ts" k8s/overlays/dev | "${no
 bash "$containers/build-images.sh" --oci "$work/images/oci" <<<"$plan"
 images_seconds=$((SECONDS - images_started))
 
+echo "› the previous release's images (the rolling upgrade; cache in $cache/previous-images)"
+previous_started=$SECONDS
+previous_status=0
+previous="$(bash "$here/previous-images.sh")" || previous_status=$?
+jest_args=()
+case "$previous_status" in
+  0) IFS=$'\t' read -r previous_commit previous_tag previous_archive <<<"$previous" ;;
+  3)
+    echo "kubernetes: the rolling upgrade is left out, $previous"
+    previous_commit="" previous_tag="" previous_archive=""
+    jest_args+=(--testPathIgnorePatterns '/4-rolling-upgrade\.k8s\.ts$')
+    ;;
+  *)
+    echo "kubernetes: building the previous release's images failed" >&2
+    exit 1
+    ;;
+esac
+previous_seconds=$((SECONDS - previous_started))
+[[ -z "${TAXI_K8S_TESTS:-}" ]] || jest_args+=(--testPathPatterns "/(${TAXI_K8S_TESTS// /|})-[^/]*\.k8s\.ts\$")
+
 # Strimzi's CRDs, for the prod overlay's server-side dry run (generated once, then cached).
 strimzi_crds="$(bash "$here/strimzi/strimzi-crds.sh")"
 
@@ -133,11 +160,18 @@ trap 'exit 130' INT TERM
 bash "$here/cluster.sh" up "$work/cluster" "$bin" "$work/images/pause.tar" "$work/images/manifests.tar"
 cluster_seconds=$((SECONDS - cluster_started))
 rm -f "$work/images/"*.tar
+load_seconds=0
+if [[ -n "$previous_archive" ]]; then
+  load_started=$SECONDS
+  bash "$here/cluster.sh" load "$work/cluster" "$bin" "$previous_archive"
+  load_seconds=$((SECONDS - load_started))
+fi
 
 echo "› the cluster suite"
 status=0
 KUBECONFIG="$work/cluster/admin.kubeconfig" TAXI_K8S_WORK="$work" TAXI_K8S_STRIMZI_CRDS="$strimzi_crds" \
-  npx jest -c "$here/jest.k8s.config.js" || status=$?
+  TAXI_K8S_PREVIOUS_COMMIT="$previous_commit" TAXI_K8S_PREVIOUS_TAG="$previous_tag" \
+  npx jest -c "$here/jest.k8s.config.js" "${jest_args[@]}" || status=$?
 if ((status != 0)); then
   # The cluster goes down next, and the kubelet's pod logs with it: keep what explains a failure.
   failed="$work/failed"
@@ -154,7 +188,8 @@ if ((status != 0)); then
 fi
 
 echo "› figures"
-echo "  images (build, export): ${images_seconds}s; cluster up, images loaded: ${cluster_seconds}s"
+echo "  images (build, export): ${images_seconds}s; the previous release's (built or cached): ${previous_seconds}s"
+echo "  cluster up, images loaded: ${cluster_seconds}s; the previous release's loaded: ${load_seconds}s"
 [[ ! -f "$work/figures.txt" ]] || cat "$work/figures.txt"
 echo "  whole kubernetes step, before clean-up: $((SECONDS - started))s"
 exit "$status"

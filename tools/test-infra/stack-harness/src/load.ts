@@ -57,7 +57,12 @@ export const sendRides = async (
   let replayed = 0;
   let next = 0;
   let done = options.until === undefined;
-  const stop = () => (done = true);
+  /** Wakes the workers waiting for their ride's turn when the stream ends. */
+  const ending = new AbortController();
+  const stop = () => {
+    done = true;
+    ending.abort();
+  };
   options.until?.then(stop, stop);
   const startedAt = Date.now();
 
@@ -101,7 +106,13 @@ export const sendRides = async (
       next += 1;
       if (options.perSecond) {
         const startAt = startedAt + (n * 1000) / options.perSecond;
-        if (startAt > Date.now()) await delay(startAt - Date.now());
+        // Each worker claims its next ride before waiting for that ride's turn: at 5 rides/s, 256
+        // workers hold the next 51 s. A stream that ends meanwhile sends none of them past `count`.
+        const turn = () => startAt - Date.now();
+        if (turn() > 0)
+          await delay(turn(), undefined, { signal: ending.signal }).catch(() => undefined);
+        if (done && n >= count) return;
+        if (turn() > 0) await delay(turn());
       }
       await sendOne(n);
     }
