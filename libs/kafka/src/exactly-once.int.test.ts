@@ -45,13 +45,16 @@ describe('consume, exactly once, in Kafka transactions', () => {
     await Promise.all(stops.splice(0).map((stop) => stop()));
   });
 
-  /** An exactly-once consumer of `input` in a group and with transactional ids of its own. */
+  /** An exactly-once consumer of `input` in a group of its own, with transactional ids of its own unless given. */
   const consumeExactlyOnce = async <State = undefined, Change = never>(
     input: Input,
     options: Pick<
       ExactlyOnceOptions<Input, State, Change, Changelog, State>,
       'decide' | 'onFatal' | 'state'
-    >,
+    > &
+      Partial<
+        Pick<ExactlyOnceOptions<Input, State, Change, Changelog, State>, 'transactionalIdPrefix'>
+      >,
   ) =>
     running.push(
       await consume<Input, State, Change, Changelog, State>({
@@ -253,25 +256,17 @@ describe('consume, exactly once, in Kafka transactions', () => {
       },
     };
 
-    running.push(
-      await consume<Input, Count, number, Changelog, Count>({
-        mode: 'exactly-once',
-        kafka,
-        groupId: uniqueName('group'),
-        contracts: [input],
-        service: 'test',
-        logger: testLogger(),
-        transactionalIdPrefix,
-        onFatal: (error) => {
-          throw error;
-        },
-        state,
-        decide: (event, working) => {
-          counted = working.count;
-          return { outputs: [outgoing(output, event)], change: 1 };
-        },
-      }),
-    );
+    await consumeExactlyOnce<Count, number>(input, {
+      transactionalIdPrefix,
+      onFatal: (error) => {
+        throw error;
+      },
+      state,
+      decide: (event, working) => {
+        counted = working.count;
+        return { outputs: [outgoing(output, event)], change: 1 };
+      },
+    });
     await outputs.waitFor(1);
 
     expect(previousOwner.outcome()).toBe('refused');
