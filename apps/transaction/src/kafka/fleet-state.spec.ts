@@ -1,5 +1,16 @@
-import { decode, encode, exampleFleetState, topics, validate } from '@taxi/events';
-import { evolveDispatch, type DispatchChange } from '../domain/dispatch/dispatch';
+import {
+  decode,
+  encode,
+  exampleFleetState,
+  MAX_MESSAGE_BYTES,
+  topics,
+  validate,
+} from '@taxi/events';
+import {
+  DECIDED_RIDES_KEPT,
+  evolveDispatch,
+  type DispatchChange,
+} from '../domain/dispatch/dispatch';
 import { genesisState } from '../domain/dispatch/ownership';
 import { createFleet } from '../domain/fleet';
 import { fleetState, fromSnapshot, toSnapshot, type FleetPartition } from './fleet-state';
@@ -180,5 +191,73 @@ describe('the fleet partition in a transaction', () => {
     expect(afterOne).toBe(working);
     expect(afterTwo).toBe(working);
     expect([...working.rides.keys()]).toEqual(['ride-1', 'ride-2']);
+  });
+});
+
+describe('the size of a fleet snapshot', () => {
+  // The k8s day-two suite's fleet: 2,400 drivers, 400 dealt to each of six partitions. Once a
+  // partition had decided its 256 rides, its snapshot was some 67 KB: it was written and
+  // committed, and every restore then refused it (above 64 KiB, the default limit), so
+  // transaction crashed on each start, in CrashLoopBackOff (the drain test's 2 rides lost).
+  const large = createFleet({
+    size: 2_400,
+    seed: 42,
+    center: { lat: 40.7306, lng: -73.9352 },
+    radiusKm: 15,
+  });
+  const partition = 1;
+
+  const busiest = (): FleetPartition => {
+    let state: FleetPartition = genesisState(large, partition);
+    const owned = [...state.drivers.keys()];
+    for (let n = 0; n < DECIDED_RIDES_KEPT; n += 1) {
+      const rideId = `d4251a50-9954-5467-a40f-${String(n).padStart(12, '0')}`;
+      state = evolveDispatch(
+        state,
+        n % 4 === 0
+          ? {
+              ride: { rideId, handling: 'forwarded', hops: 1 },
+              claimed: {
+                driverId: `drv-${String(n).padStart(4, '0')}`,
+                untilMs: 1_796_611_700_000,
+              },
+            }
+          : {
+              ride: { rideId, handling: 'decided' },
+              assigned: {
+                driverId: owned[n % owned.length] ?? '',
+                busyUntil: 1_796_612_000_000 + n,
+                position: { lat: 40.84171596413766 + n / 1e6, lng: -73.91025567362836 },
+              },
+            },
+      );
+    }
+    return state;
+  };
+
+  it('when a partition owns 400 drivers and has decided and passed on its last 256 rides, then its snapshot, above 64 KiB, is written and read back whole', () => {
+    const state = busiest();
+    const event = fleetState(topics, large).toSnapshot(
+      state,
+      { topic: 'ride_details', partition },
+      '66',
+      { ride_details: '66', dispatch: '396' },
+    );
+
+    const written = encode(topics.fleetState, event);
+    if (!written.ok) throw new Error(written.error.reason);
+    const read = decode(topics.fleetState, written.value.value);
+
+    expect(written.value.value.byteLength).toBeGreaterThan(MAX_MESSAGE_BYTES);
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    const restored = fromSnapshot(
+      large,
+      new Map(large.map((d) => [d.id, d])),
+      partition,
+      read.value.payload,
+    );
+    expect(restored.drivers.size).toBe(400);
+    expect(restored.rides.size).toBe(DECIDED_RIDES_KEPT);
   });
 });

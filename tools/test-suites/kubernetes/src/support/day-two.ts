@@ -21,9 +21,10 @@ export type Service = (typeof SERVICES)[number];
 export const TIMEOUT = 15 * 60_000;
 /**
  * Drivers stay busy for their trip's real duration (tens of minutes, longer than this suite), so
- * a driver confirmed twice is a driver booked twice. 2,400 drivers: about as many as rides here,
- * and 400 per shard keep transaction's fleet snapshots (~40 KB) under the 64 KiB it reads back
- * (at 5,000 drivers the snapshots grew to 81 KB and a restarted transaction could not restore).
+ * a driver confirmed twice is a driver booked twice. 2,400 drivers: about as many as rides here.
+ * A partition's fleet snapshot then grows to some 67 KB once it has decided 256 rides: above the
+ * 64 KiB of ordinary events, within the 900 KiB a state snapshot may be (`maxMessageBytes`; at
+ * 64 KiB every restore refused it, and a restarted transaction crash-looped).
  */
 const FLEET = { FLEET_SIZE: '2400', DRIVER_BUSY_TIME_SCALE: '1' };
 
