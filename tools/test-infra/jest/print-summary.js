@@ -1,5 +1,5 @@
-// Prints the totals of every jest run recorded in $TEST_RESULTS_FILE; exits 1 if any failed or
-// if no test ran at all.
+// Prints the totals of every jest run recorded in $TEST_RESULTS_FILE, then the failed tests by
+// name with the first lines of their error; exits 1 if any failed or if no test ran at all.
 const fs = require('node:fs');
 
 const file = process.env.TEST_RESULTS_FILE;
@@ -16,6 +16,9 @@ console.log('');
 for (const run of runs) {
   console.log(`  ${run.name.padEnd(28)} ${run.passed} passed, ${run.failed} failed`);
 }
+const failures = runs.flatMap((run) => (run.failures ?? []).map((line) => `${run.name}: ${line}`));
+if (failures.length > 0)
+  console.log(`\nfailed:\n${failures.map((line) => `  ✕ ${line}`).join('\n')}`);
 console.log(
   `tests: ${total('passed')} passed, ${total('failed')} failed, ${total('skipped')} skipped`,
 );
