@@ -74,6 +74,18 @@ describe('consume, exactly once, in Kafka transactions', () => {
     return consumer;
   };
 
+  /** A connected transactional producer of a transactional id of its own, disconnected after the test. */
+  const transactionalProducer = async (prefix: string) => {
+    const producer = kafkajsOf(kafka).producer({
+      transactionalId: uniqueName(prefix),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    stops.push(() => producer.disconnect());
+    return producer;
+  };
+
   const rideIdsOf = (output: Input, received: readonly { value: Buffer | null }[]) =>
     received.map((record) => {
       const decoded = decode(output, record.value);
@@ -82,13 +94,7 @@ describe('consume, exactly once, in Kafka transactions', () => {
 
   it('when a transaction is open, then readers see its messages only after commit, and never after abort', async () => {
     const contract = await isolatedContract(kafka, topics.rideRequested);
-    const producer = kafkajsOf(kafka).producer({
-      transactionalId: uniqueName('tx'),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await producer.connect();
-    stops.push(() => producer.disconnect());
+    const producer = await transactionalProducer('tx');
     const readCommitted = await collect(kafka, [contract.name]);
     collectors.push(readCommitted);
     // A reader that also sees what is not committed: proof the messages were written before.
@@ -315,13 +321,7 @@ describe('consume, exactly once, in Kafka transactions', () => {
     await committedUpTo(first, '1');
     // The other source's transaction, open on the same changelog partition: the last stable offset
     // stays at its first record until it ends.
-    const otherSource = kafkajsOf(kafka).producer({
-      transactionalId: uniqueName('other-source'),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await otherSource.connect();
-    stops.push(() => otherSource.disconnect());
+    const otherSource = await transactionalProducer('other-source');
     const open = await otherSource.transaction();
     await open.send({
       topic: changelog.name,
