@@ -41,7 +41,10 @@ const load = { count: RIDES, perSecond: RATE, startAfter: 2 * RATE };
  * in the whole run: the fleet must outlast every ride of it, or confirmations stop and only
  * rejections flow (a run of 6,500 rides at 10 a second booked 3,000 drivers out). A few a second
  * for a few minutes stay well inside it. It cannot be much larger: a partition's fleet_state
- * snapshot must fit the contract's 64 KiB (6,000 drivers made 105 KB snapshots, unreadable).
+ * snapshot must fit the contract's 64 KiB (6,000 drivers made 105 KB snapshots, unreadable), and
+ * transaction refuses a fleet whose first snapshot would not (above 3,714 drivers here). 3,000
+ * make first snapshots of 53 KB; each busy driver adds some 38 bytes, so they fit while fewer than
+ * about 330 of a partition's 500 drivers are busy at once (some 2,000 rides confirmed).
  */
 const FLEET_SIZE = 3000;
 /**
