@@ -7,7 +7,7 @@ import {
   startOpsServer,
   type Service,
 } from '@taxi/service-kit';
-import type { TransactionConfig } from './config';
+import { fleetOptionsOf, type TransactionConfig } from './config';
 import { decideRideRequest } from './decide-ride-request';
 import { createFleet } from './domain/fleet';
 import { defaultTariff } from './domain/pricing';
@@ -27,12 +27,7 @@ export const start = async (
   const { kafka, topics } = await connectToKafka(config, logger);
   const registry = createMetricsRegistry('transaction');
   const metrics = transactionMetrics(registry);
-  const fleet = createFleet({
-    size: config.FLEET_SIZE,
-    seed: config.FLEET_SEED,
-    center: { lat: config.FLEET_CENTER_LAT, lng: config.FLEET_CENTER_LNG },
-    radiusKm: config.FLEET_RADIUS_KM,
-  });
+  const fleet = createFleet(fleetOptionsOf(config));
   const driversOf = shardDrivers(fleet, topics);
   const consumer = await startRideRequestsConsumer({
     kafka,

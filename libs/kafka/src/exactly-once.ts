@@ -1,5 +1,6 @@
 import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { TopicContract } from '@taxi/events';
+import { committedOffsets } from './admin';
 import { kafkajsOf } from './connect';
 import type { ExactlyOnceOptions, RunningConsumer } from './consume';
 import { deadLetterMessage, errorText, isRedrivenForAnotherService } from './dead-letter';
@@ -63,8 +64,15 @@ export const runExactlyOnce = async <
    * could still commit after the read, and the partition was decided again from the state before
    * that commit (the rolling-upgrade test at a load average of 40: 4 rides decided twice, their
    * drivers booked twice; the broker logged each InitProducerId after the restore).
+   *
+   * The fence completes this partition's transactions only. Another source's transaction open on
+   * the same changelog partition can still hide the latest snapshot from a read-committed read, so
+   * the restore is checked against the offset the group committed with it (`restore`, issue 23).
    */
-  const restoreIfNeeded = async (source: Source): Promise<bigint | undefined> => {
+  const restoreIfNeeded = async (
+    source: Source,
+    heartbeat: () => Promise<void>,
+  ): Promise<bigint | undefined> => {
     if (!states) return undefined;
     const key = `${source.topic}/${source.partition}`;
     const generation = membership.current?.generation() ?? 0;
@@ -72,7 +80,12 @@ export const runExactlyOnce = async <
     if (restored?.generation === generation) return restored.covers;
     await dropProducer(source);
     await fence(await producerFor(source));
-    const covers = await states.restore(source);
+    // Read after the fence: the offset the last transaction committed with its snapshot.
+    const committed = await committedOffsets(options.kafka, groupId, source.topic);
+    const covers = await states.restore(source, {
+      committed: committed.get(source.partition),
+      heartbeat,
+    });
     const entry = { generation, covers: covers === undefined ? undefined : BigInt(covers) };
     restoredIn.set(key, entry);
     return entry.covers;
@@ -161,7 +174,7 @@ export const runExactlyOnce = async <
     all: readonly KafkaMessage[],
   ): Promise<boolean> => {
     const source = { topic: payload.batch.topic, partition: payload.batch.partition };
-    const covers = await restoreIfNeeded(source);
+    const covers = await restoreIfNeeded(source, payload.heartbeat);
     const producer = await producerFor(source);
     const skipped = alreadyCommitted(all, covers);
     if (skipped > 0) {

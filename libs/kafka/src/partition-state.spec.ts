@@ -1,7 +1,7 @@
 import { topics } from '@taxi/events';
 import { testLogger } from '@taxi/testing';
 import type { KafkaClient } from './connect';
-import { PartitionStates } from './partition-state';
+import { isBehind, PartitionStates } from './partition-state';
 import { messageOf } from './publish';
 import { countingState } from './testing';
 
@@ -67,5 +67,20 @@ describe('partition state in transactions', () => {
     expect(() => held.snapshot(rides, '1')).toThrow(
       expect.objectContaining({ code: 'invalid_event', retriable: false }),
     );
+  });
+});
+
+describe('isBehind: a restored snapshot checked against the offset its group committed', () => {
+  it('when the group committed past the snapshot, or has offsets but no snapshot is readable, then it is behind', () => {
+    expect(isBehind('41', '42')).toBe(true);
+    expect(isBehind(undefined, '42')).toBe(true);
+  });
+
+  it('when the snapshot covers the committed offset or more, or the group never committed, then it is not', () => {
+    expect(isBehind('42', '42')).toBe(false);
+    // A member handed a stale offset (no stable offsets in kafkajs) skips what the state covers.
+    expect(isBehind('50', '42')).toBe(false);
+    expect(isBehind('42', undefined)).toBe(false);
+    expect(isBehind(undefined, undefined)).toBe(false);
   });
 });

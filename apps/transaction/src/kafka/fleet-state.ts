@@ -1,4 +1,5 @@
 import {
+  encode,
   newEnvelope,
   unknownFieldsOf,
   withUnknownFields,
@@ -140,3 +141,27 @@ export const fleetState = (
   }),
   fromSnapshot: (snapshot, source) => fromSnapshot(driversOf(source.partition), snapshot.payload),
 });
+
+/** A ride id as long as any (a UUID): the duplicate guard's entries are all this long. */
+const LONGEST_RIDE_ID = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * The bytes of the largest first snapshot any partition writes: its shard as dealt, every driver
+ * free at home, and a full duplicate guard. Each later snapshot is larger by each busy driver's
+ * `busyUntil` (about 37 bytes) and any drop-off position written longer than the home one.
+ */
+export const largestFirstSnapshotBytes = (fleet: readonly Driver[], topics: Topics): number => {
+  const driversOf = shardDrivers(fleet, topics);
+  const state = fleetState(topics, driversOf);
+  const decidedRides = new Set(Array.from({ length: DECIDED_RIDES_KEPT }, () => LONGEST_RIDE_ID));
+  let largest = 0;
+  for (let partition = 0; partition < topics.rideRequested.partitions; partition += 1) {
+    const source = { topic: topics.rideRequested.name, partition };
+    const shard = { ...state.initial(source), decidedRides };
+    const snapshot = state.toSnapshot(shard, source, String(Number.MAX_SAFE_INTEGER));
+    const encoded = encode(topics.fleetState, snapshot);
+    if (!encoded.ok) throw new Error(`fleet snapshot does not encode: ${encoded.error.reason}`);
+    largest = Math.max(largest, encoded.value.value.length);
+  }
+  return largest;
+};
