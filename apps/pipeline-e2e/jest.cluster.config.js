@@ -1,5 +1,5 @@
-// The 3-node cluster fault test (`npm run test:cluster`, opt-in: not in `npm test` while analytics
-// can lose a count in its rolling restart, docs/reliability.md): it starts a cluster of its own on ports of its own (FAULT_CLUSTER_PORT, default 19700-19705), so it
+// The 3-node cluster fault test (`npm run test:cluster`, a step of `npm test` of its own): it
+// starts a cluster of its own on ports of its own (FAULT_CLUSTER_PORT, default 19700-19705), so it
 // does not run inside the int step's broker (docs/reliability.md, "A replicated cluster losing
 // brokers").
 const int = require('../../tools/test-infra/jest/int.js')(__dirname, 'pipeline-e2e:cluster');

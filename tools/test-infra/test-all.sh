@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: formatting, lint (module boundaries enforced), types, unit tests, integration and
-# end-to-end tests against a real Kafka broker, then the
+# end-to-end tests against a real Kafka broker, then the broker faults on a 3-node cluster of their
+# own (a leader and the controller SIGKILLed, a rolling restart, two of three nodes down), then the
 # rolling-upgrade test (the release before a contract change beside the working tree; skipped with
 # a one-line reason where the clone's history lacks that release and cannot be fetched), then the
 # container test (`docker compose up` of the images built here; skipped with a one-line reason
@@ -29,8 +30,10 @@ bash tools/test-infra/otel/build-collector.sh
 step "integration and end-to-end tests (real Kafka)"
 int_status=0
 bash tools/dev-env/with-kafka.sh npx nx run-many -t int --parallel=1 --output-style=stream || int_status=$?
-# The broker faults on a 3-node cluster (npm run test:cluster) are opt-in again: their first CI
-# run lost 2 rides from analytics' counts in the rolling restart (docs/reliability.md).
+step "3-node cluster: four broker faults under a steady stream of rides (a cluster of its own)"
+cluster_status=0
+# The int step has just built the services.
+npx nx run pipeline-e2e:cluster --exclude-task-dependencies --output-style=stream || cluster_status=$?
 step "rolling upgrade: the release before the vehicle class beside the working tree (real Kafka)"
 upgrade_status=0
 bash tools/test-infra/rolling-upgrade.sh || upgrade_status=$?
@@ -44,6 +47,7 @@ wait "$prebuild" || echo "kubernetes: the background build failed, see tmp/k8s-p
 step "summary"
 node tools/test-infra/jest/print-summary.js
 ((int_status != 0)) && exit "$int_status"
+((cluster_status != 0)) && exit "$cluster_status"
 ((upgrade_status != 0)) && exit "$upgrade_status"
 ((containers_status != 0)) && exit "$containers_status"
 exit "$k8s_status"

@@ -8,7 +8,7 @@ import {
   startOpsServer,
   type Service,
 } from '@taxi/service-kit';
-import type { TransactionConfig } from './config';
+import { fleetOptionsOf, type TransactionConfig } from './config';
 import { decideRideRequest } from './decide-ride-request';
 import { FORWARDING } from './domain/dispatch/policy';
 import { createFleet } from './domain/fleet';
@@ -30,12 +30,7 @@ export const start = async (
   const { kafka, topics } = await connectToKafka(config, logger);
   const registry = createMetricsRegistry('transaction');
   const metrics = transactionMetrics(registry);
-  const fleet = createFleet({
-    size: config.FLEET_SIZE,
-    seed: config.FLEET_SEED,
-    center: { lat: config.FLEET_CENTER_LAT, lng: config.FLEET_CENTER_LNG },
-    radiusKm: config.FLEET_RADIUS_KM,
-  });
+  const fleet = createFleet(fleetOptionsOf(config));
   const view = await followFleetView({ kafka, topics, fleet, logger, onFatal });
   // Decisions against a view from before the last run would forward rides to busy drivers.
   await view.caughtUp();

@@ -6,6 +6,8 @@
  * `publish_timeout` (not handed to the broker in time, and withdrawn), `publisher_overloaded`,
  * `publisher_closed`, `invalid_event`. `publish_outcome_unknown` (a `PublishOutcomeUnknownError`)
  * means the broker had it but did not acknowledge in time: it may still be written.
+ * `state_behind`: a partition's state could not yet be read back as far as its group committed
+ * (a transaction still open on the changelog hides it); the batch is tried again.
  */
 export class KafkaRuntimeError extends Error {
   constructor(
@@ -15,7 +17,8 @@ export class KafkaRuntimeError extends Error {
       | 'publish_outcome_unknown'
       | 'publisher_overloaded'
       | 'publisher_closed'
-      | 'invalid_event',
+      | 'invalid_event'
+      | 'state_behind',
     readonly retriable: boolean,
     options?: { cause?: unknown },
   ) {

@@ -7,13 +7,14 @@ import {
   type AnalyticsStateEvent,
   type RideRequestedEvent,
 } from '@taxi/events';
-import { freshRideRequested, testLogger, uniqueName } from '@taxi/testing';
+import pino from 'pino';
+import { eventually, freshRideRequested, testLogger, uniqueName } from '@taxi/testing';
 import { describeTopics } from './admin';
 import { kafkajsOf, type KafkaClient } from './connect';
 import { consume, type ExactlyOnceOptions, type RunningConsumer } from './consume';
 import { DLQ_HEADERS } from './dead-letter';
 import { KafkaRuntimeError } from './errors';
-import type { PartitionState } from './partition-state';
+import { stateKey, type PartitionState } from './partition-state';
 import { createPublisher, messageOf, outgoing } from './publish';
 import {
   collect,
@@ -53,21 +54,37 @@ describe('consume, exactly once, in Kafka transactions', () => {
       'decide' | 'onFatal' | 'state'
     > &
       Partial<
-        Pick<ExactlyOnceOptions<Input, State, Change, Changelog, State>, 'transactionalIdPrefix'>
+        Pick<
+          ExactlyOnceOptions<Input, State, Change, Changelog, State>,
+          'transactionalIdPrefix' | 'groupId' | 'logger'
+        >
       >,
-  ) =>
-    running.push(
-      await consume<Input, State, Change, Changelog, State>({
-        mode: 'exactly-once',
-        kafka,
-        groupId: uniqueName('group'),
-        contracts: [input],
-        service: 'test',
-        logger: testLogger(),
-        transactionalIdPrefix: uniqueName('tx'),
-        ...options,
-      }),
-    );
+  ) => {
+    const consumer = await consume<Input, State, Change, Changelog, State>({
+      mode: 'exactly-once',
+      kafka,
+      groupId: uniqueName('group'),
+      contracts: [input],
+      service: 'test',
+      logger: testLogger(),
+      transactionalIdPrefix: uniqueName('tx'),
+      ...options,
+    });
+    running.push(consumer);
+    return consumer;
+  };
+
+  /** A connected transactional producer of a transactional id of its own, disconnected after the test. */
+  const transactionalProducer = async (prefix: string) => {
+    const producer = kafkajsOf(kafka).producer({
+      transactionalId: uniqueName(prefix),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    stops.push(() => producer.disconnect());
+    return producer;
+  };
 
   const rideIdsOf = (output: Input, received: readonly { value: Buffer | null }[]) =>
     received.map((record) => {
@@ -77,13 +94,7 @@ describe('consume, exactly once, in Kafka transactions', () => {
 
   it('when a transaction is open, then readers see its messages only after commit, and never after abort', async () => {
     const contract = await isolatedContract(kafka, topics.rideRequested);
-    const producer = kafkajsOf(kafka).producer({
-      transactionalId: uniqueName('tx'),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
-    await producer.connect();
-    stops.push(() => producer.disconnect());
+    const producer = await transactionalProducer('tx');
     const readCommitted = await collect(kafka, [contract.name]);
     collectors.push(readCommitted);
     // A reader that also sees what is not committed: proof the messages were written before.
@@ -271,6 +282,75 @@ describe('consume, exactly once, in Kafka transactions', () => {
 
     expect(previousOwner.outcome()).toBe('refused');
     expect(counted).toBe(0);
+  });
+
+  // Issue 23: analytics' changelog partition p holds the snapshots of two sources (ride_confirmed p
+  // and ride_rejected p), each written by its own transactional id. A read-committed read stops
+  // at the first record of a transaction still open, so the other source's open transaction hid
+  // this source's latest snapshot: restored one transaction behind the group's committed offset,
+  // the messages between were never counted (two rides short for good after a rolling restart).
+  it('when another source has a transaction open on the changelog partition as a partition is taken over, then its state is restored from the snapshot of its last commit, not the one before', async () => {
+    const input = await isolatedContract(kafka, topics.rideRequested);
+    const changelog = await isolatedContract(kafka, topics.analyticsState);
+    const state = countingState(changelog) as PartitionState<Count, number, Changelog, Count>;
+    const source = { topic: input.name, partition: 0 };
+    const groupId = uniqueName('group');
+    const transactionalIdPrefix = uniqueName('tx');
+    const sendRide = async () => {
+      const encoded = encode(input, freshRideRequested());
+      if (!encoded.ok) throw new Error(encoded.error.reason);
+      await sendRaw(kafka, input.name, [{ ...encoded.value, partition: 0 }]);
+    };
+    const committedUpTo = (consumer: RunningConsumer<Count>, nextOffset: string) =>
+      eventually(
+        () => Promise.resolve(consumer.states().get(stateKey(source))),
+        (committed) => committed?.nextOffset === nextOffset,
+      );
+    const options = {
+      groupId,
+      transactionalIdPrefix,
+      state,
+      onFatal: (error: unknown) => {
+        throw error;
+      },
+      decide: () => ({ outputs: [], change: 1 }),
+    };
+
+    const first = await consumeExactlyOnce<Count, number>(input, options);
+    await sendRide();
+    await committedUpTo(first, '1');
+    // The other source's transaction, open on the same changelog partition: the last stable offset
+    // stays at its first record until it ends.
+    const otherSource = await transactionalProducer('other-source');
+    const open = await otherSource.transaction();
+    await open.send({
+      topic: changelog.name,
+      messages: [{ key: `${uniqueName('other')}:0`, value: 'open', partition: 0 }],
+    });
+    await sendRide();
+    await committedUpTo(first, '2');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+
+    // The partition taken over (a new member, as after a rejoin), with one more ride to count.
+    let behindSeen!: () => void;
+    const behind = new Promise<void>((resolve) => (behindSeen = resolve));
+    const logger = pino(
+      { level: 'warn' },
+      {
+        write: (line: string) => {
+          if (line.includes('behind the group') && line.includes(changelog.name)) behindSeen();
+        },
+      },
+    );
+    await sendRide();
+    const second = await consumeExactlyOnce<Count, number>(input, { ...options, logger });
+    // The old code restored at once, one snapshot behind, and counted on from there.
+    await Promise.race([behind, committedUpTo(second, '3')]);
+    await open.abort();
+    const restored = await committedUpTo(second, '3');
+
+    expect(restored?.state.count).toBe(3);
   });
 
   it('when a partition state snapshot fails its schema, then the consumer ends through onFatal instead of retrying for ever', async () => {

@@ -1,5 +1,6 @@
 import type { EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { TopicContract } from '@taxi/events';
+import { committedOffsets } from './admin';
 import { kafkajsOf } from './connect';
 import type { ExactlyOnceOptions, RunningConsumer } from './consume';
 import { deadLetterMessage, errorText, isRedrivenForAnotherService } from './dead-letter';
@@ -94,15 +95,29 @@ export const runExactlyOnce = async <
    * could still commit after the read, and the partition was decided again from the state before
    * that commit (the rolling-upgrade test at a load average of 40: 4 rides decided twice, their
    * drivers booked twice; the broker logged each InitProducerId after the restore).
+   *
+   * The fence completes this partition's transactions only. Another source's transaction open on
+   * the same changelog partition can still hide the latest snapshot from a read-committed read, so
+   * the restore is checked against the offset the group committed with it (`restore`, issue 23).
    */
-  const restoreIfNeeded = async (state: Source): Promise<void> => {
+  /** The inputs a state covers: its source, or with co-partitioned inputs, partition p of each. */
+  const inputTopicsOf = (state: Source): readonly string[] =>
+    coPartitioned ? options.contracts.map((contract) => contract.name) : [state.topic];
+
+  const restoreIfNeeded = async (state: Source, heartbeat: () => Promise<void>): Promise<void> => {
     if (!states) return;
     const key = `${state.topic}/${state.partition}`;
     const generation = membership.current?.generation() ?? 0;
     if (restoredIn.get(key) === generation) return;
     await dropProducer(state);
     await fence(await producerFor(state));
-    await states.restore(state);
+    // Read after the fence: the offsets the last transaction committed with its snapshot.
+    const committed: Record<string, string | undefined> = {};
+    for (const topic of inputTopicsOf(state))
+      committed[topic] = (await committedOffsets(options.kafka, groupId, topic)).get(
+        state.partition,
+      );
+    await states.restore(state, { committed, heartbeat });
     restoredIn.set(key, generation);
   };
 
@@ -218,7 +233,7 @@ export const runExactlyOnce = async <
     all: readonly KafkaMessage[],
   ): Promise<boolean> => {
     const state = stateSourceOf(source);
-    await restoreIfNeeded(state);
+    await restoreIfNeeded(state, payload.heartbeat);
     const producer = await producerFor(state);
     const skipped = alreadyCommitted(all, committedPosition(state, source.topic));
     if (skipped > 0) {

@@ -6,6 +6,7 @@ import type { KafkaClient } from './connect';
 import { KafkaRuntimeError } from './errors';
 import { messageOf, outgoing, type Outgoing } from './publish';
 import { startReader } from './reader';
+import { wait } from './retry';
 
 /** The input partition a state belongs to. */
 export interface Source {
@@ -98,20 +99,97 @@ export class PartitionStates<
    * Reads the partition's latest committed snapshot back (or starts from `initial`) and returns
    * the offset it covers up to in each input, by topic; none without a snapshot. One that does
    * not decode throws: starting from the initial state instead would silently lose it.
+   *
+   * `committed` is the group's committed offset in each input (by topic), read after the
+   * partition's producer fenced the previous one (so the last transaction is complete). That
+   * transaction wrote the snapshot and committed the offset together, so the latest snapshot
+   * covers at least that offset. A read-committed read stops at the changelog partition's last
+   * stable offset, and that stops at the first record of any transaction still open there: the
+   * changelog partition has one writer per source partition mapped to it (analytics: a
+   * ride_confirmed and a ride_rejected partition each), so the other source's open transaction
+   * can hide this source's latest snapshot, and the read returns the one before it. The
+   * group has already committed past that one, so the messages between would never be counted
+   * (issue 23: analytics two rides short for good after a rolling restart). Such a read is done
+   * again once the stable offset has moved, until the snapshot covers `committed`; `heartbeat`
+   * keeps the member in its group meanwhile. Given up after `waitMs` with a retriable error
+   * (the batch is tried again, restore included): never restored from a state that is behind.
    */
-  async restore(source: Source): Promise<Readonly<Record<string, string>>> {
+  async restore(
+    source: Source,
+    options: {
+      committed?: Readonly<Record<string, string | undefined>>;
+      heartbeat?: () => Promise<void>;
+      waitMs?: number;
+    } = {},
+  ): Promise<Readonly<Record<string, string>>> {
+    const { changelog } = this.definition;
+    const { committed, heartbeat } = options;
+    const key = stateKey(source);
+    const deadline = Date.now() + (options.waitMs ?? RESTORE_WAIT_MS);
+    for (let attempt = 1; ; attempt += 1) {
+      const ends = await partitionEnds(this.kafka, changelog.name, source.partition);
+      const record = await readLatestBelow(
+        this.kafka,
+        this.logger,
+        changelog.name,
+        source.partition,
+        key,
+        ends,
+      );
+      const restored = record && this.decodeSnapshot(record, source);
+      const positions = restored?.inputOffsets ?? {};
+      const behind = topicsBehind(positions, committed);
+      const facts = {
+        ...source,
+        changelog: changelog.name,
+        snapshotPositions: restored ? positions : null,
+        groupCommitted: committed ?? null,
+        changelogLastStableOffset: ends.stable.toString(),
+        attempt,
+      };
+      if (behind.length === 0) {
+        this.committed.set(
+          key,
+          restored ?? { state: this.definition.initial(source), nextOffset: '0', inputOffsets: {} },
+        );
+        this.logger.info(
+          facts,
+          restored
+            ? `${changelog.name} snapshot restored`
+            : `no ${changelog.name} snapshot yet: initial state`,
+        );
+        return positions;
+      }
+      if (Date.now() >= deadline) {
+        throw new KafkaRuntimeError(
+          `${changelog.name} ${key}: the latest readable snapshot covers ` +
+            behind.map((topic) => `${topic} up to ${positions[topic] ?? 'nothing'}`).join(', ') +
+            `, but the group committed ` +
+            behind.map((topic) => `${topic} ${committed?.[topic]}`).join(', ') +
+            `; a transaction open on ${changelog.name}/${source.partition} ` +
+            `(last stable offset ${ends.stable}) still hides the snapshot that goes with that offset`,
+          'state_behind',
+          true,
+        );
+      }
+      this.logger.warn(
+        facts,
+        `${changelog.name} snapshot is behind the group's committed offset: an open transaction hides the latest; reading again when it ends`,
+      );
+      await stableOffsetPast(
+        this.kafka,
+        changelog.name,
+        source.partition,
+        ends.stable,
+        deadline,
+        heartbeat,
+      );
+    }
+  }
+
+  private decodeSnapshot(record: KafkaMessage, source: Source): CommittedState<State> {
     const { changelog } = this.definition;
     const key = stateKey(source);
-    const record = await readLatest(this.kafka, this.logger, changelog.name, source.partition, key);
-    if (!record) {
-      this.committed.set(key, {
-        state: this.definition.initial(source),
-        nextOffset: '0',
-        inputOffsets: {},
-      });
-      this.logger.info({ ...source }, `no ${changelog.name} snapshot yet: initial state`);
-      return {};
-    }
     const decoded = decode(changelog, record.value);
     if (!decoded.ok) {
       throw new KafkaRuntimeError(
@@ -129,14 +207,11 @@ export class PartitionStates<
         false,
       );
     }
-    const inputOffsets = { ...snapshot.payload?.inputOffsets, [source.topic]: nextOffset };
-    this.committed.set(key, {
+    return {
       state: this.definition.fromSnapshot(snapshot, source),
       nextOffset,
-      inputOffsets,
-    });
-    this.logger.info({ ...source, inputOffsets }, `${changelog.name} snapshot restored`);
-    return inputOffsets;
+      inputOffsets: { ...snapshot.payload?.inputOffsets, [source.topic]: nextOffset },
+    };
   }
 
   /** A transaction begins: its copy of the committed state. */
@@ -223,6 +298,63 @@ export class PartitionStates<
   }
 }
 
+/**
+ * How long a restore waits for the snapshot that goes with the group's committed offset: longer
+ * than a transaction may stay open (10 s, `TRANSACTION_TIMEOUT_MS`) plus the broker's check for
+ * timed-out ones (10 s), with room for a transaction coordinator moving to another broker.
+ */
+export const RESTORE_WAIT_MS = 60_000;
+
+/** True when the snapshot read covers less of the source than the group has committed. */
+export const isBehind = (nextOffset: string | undefined, committed: string | undefined): boolean =>
+  committed !== undefined && BigInt(committed) > BigInt(nextOffset ?? '0');
+
+/** The inputs in which the snapshot read covers less than the group has committed. */
+export const topicsBehind = (
+  positions: Readonly<Record<string, string>>,
+  committed: Readonly<Record<string, string | undefined>> | undefined,
+): string[] =>
+  Object.entries(committed ?? {})
+    .filter(([topic, offset]) => isBehind(positions[topic], offset))
+    .map(([topic]) => topic);
+
+/** A partition's first retained offset and its last stable offset (the read-committed end). */
+interface PartitionEnds {
+  readonly low: bigint;
+  readonly stable: bigint;
+}
+
+/**
+ * kafkajs' admin lists offsets read-committed: its "high" is the last stable offset (the first
+ * offset of the oldest open transaction, or the high watermark when none is open).
+ */
+const partitionEnds = async (
+  kafka: KafkaClient,
+  topic: string,
+  partition: number,
+): Promise<PartitionEnds> => {
+  const offsets = await withAdmin(kafka, (admin) => topicOffsets(admin, topic));
+  const own = offsets.find((entry) => entry.partition === partition);
+  if (!own) throw new Error(`${topic} has no partition ${partition}`);
+  return { low: BigInt(own.low), stable: BigInt(own.high) };
+};
+
+/** Resolves once the partition's last stable offset is past `stable` (an open transaction ended), or at the deadline. */
+const stableOffsetPast = async (
+  kafka: KafkaClient,
+  topic: string,
+  partition: number,
+  stable: bigint,
+  deadline: number,
+  heartbeat?: () => Promise<void>,
+): Promise<void> => {
+  for (let attempt = 1; Date.now() < deadline; attempt += 1) {
+    await wait(Math.min(50 * 2 ** attempt, 1_000));
+    await heartbeat?.();
+    if ((await partitionEnds(kafka, topic, partition)).stable > stable) return;
+  }
+};
+
 /** Records read back from the end first; each miss reads a window this many times larger. */
 const FIRST_WINDOW = 16n;
 const WINDOW_GROWTH = 4n;
@@ -232,7 +364,8 @@ const WINDOW_GROWTH = 4n;
  * then a 4× larger window before that, and so on, until the key is found or the partition's start
  * is reached. A changelog written once per transaction has its latest snapshot in the last few
  * offsets (the rest are transaction markers), so a restore reads a handful of records however long
- * the history is (ADR 009). Reads are read-committed: an aborted snapshot is never returned.
+ * the history is (ADR 009). Reads are read-committed: an aborted snapshot is never returned, and
+ * nothing at or past the last stable offset is (see `PartitionStates.restore`).
  */
 export const readLatest = async (
   kafka: KafkaClient,
@@ -241,13 +374,29 @@ export const readLatest = async (
   partition: number,
   key: string,
   timeoutMs = 30_000,
+): Promise<KafkaMessage | undefined> =>
+  readLatestBelow(
+    kafka,
+    logger,
+    topic,
+    partition,
+    key,
+    await partitionEnds(kafka, topic, partition),
+    timeoutMs,
+  );
+
+const readLatestBelow = async (
+  kafka: KafkaClient,
+  logger: Logger,
+  topic: string,
+  partition: number,
+  key: string,
+  ends: PartitionEnds,
+  timeoutMs = 30_000,
 ): Promise<KafkaMessage | undefined> => {
   const deadline = Date.now() + timeoutMs;
-  const offsets = await withAdmin(kafka, (admin) => topicOffsets(admin, topic));
-  const own = offsets.find((entry) => entry.partition === partition);
-  if (!own) throw new Error(`${topic} has no partition ${partition}`);
-  const floor = BigInt(own.low);
-  let end = BigInt(own.high);
+  const floor = ends.low;
+  let end = ends.stable;
   let window = FIRST_WINDOW;
   while (end > floor) {
     const start = end - window > floor ? end - window : floor;

@@ -1,4 +1,5 @@
 import {
+  encode,
   newEnvelope,
   unknownFieldsOf,
   withUnknownFields,
@@ -179,4 +180,50 @@ export const fleetState = (
     fromSnapshot: (snapshot, source) =>
       fromSnapshot(fleet, byId, source.partition, snapshot.payload),
   };
+};
+
+/** A ride id as long as any (a UUID): the duplicate guard's entries are all this long. */
+const LONGEST_RIDE_ID = '00000000-0000-4000-8000-000000000000';
+/** An ISO time as long as any, and an offset as long as any. */
+const FAR_FUTURE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+const LONGEST_OFFSET = String(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The bytes of the largest snapshot any partition can write while it owns its genesis drivers:
+ * every one busy and claimed, and a full duplicate guard of rides passed on. A partition owns
+ * other drivers only by a hand-over, which nothing sends yet (ADR 038). Infinite when a snapshot
+ * would not even pass its schema (more drivers than one may list).
+ */
+export const largestSnapshotBytes = (fleet: readonly Driver[], topics: Topics): number => {
+  const state = fleetState(topics, fleet);
+  // Measured, not refused: encode refuses what passes the contract's limit.
+  const unlimited: Topics['fleetState'] = {
+    ...topics.fleetState,
+    maxMessageBytes: Number.POSITIVE_INFINITY,
+  };
+  const inputs = [topics.rideRequested.name, topics.dispatch.name];
+  const rides = Array.from({ length: DECIDED_RIDES_KEPT }, () => LONGEST_RIDE_ID);
+  let largest = 0;
+  for (let partition = 0; partition < topics.rideRequested.partitions; partition += 1) {
+    const source = { topic: topics.rideRequested.name, partition };
+    const genesis = state.initial(source);
+    const busiest: FleetPartition = {
+      drivers: new Map(
+        [...genesis.drivers].map(([id, driver]) => [id, { ...driver, busyUntil: FAR_FUTURE_MS }]),
+      ),
+      rides: new Map(rides.map((rideId) => [rideId, 'forwarded'])),
+      forwardedAtHop: new Map(rides.map((rideId) => [rideId, 64])),
+      claims: new Map([...genesis.drivers.keys()].map((id) => [id, FAR_FUTURE_MS])),
+    };
+    const snapshot = state.toSnapshot(
+      busiest,
+      source,
+      LONGEST_OFFSET,
+      Object.fromEntries(inputs.map((topic) => [topic, LONGEST_OFFSET])),
+    );
+    const encoded = encode(unlimited, snapshot);
+    if (!encoded.ok) return Number.POSITIVE_INFINITY;
+    largest = Math.max(largest, encoded.value.value.length);
+  }
+  return largest;
 };
