@@ -4,6 +4,7 @@ import {
   consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
+  partitionCountCheck,
   opsRoutes,
   startOpsServer,
   type Service,
@@ -56,6 +57,7 @@ export const start = async (
     port: config.HTTP_PORT,
     ops: opsRoutes(registry, [
       { name: 'ride_outcomes_consumer', ready: consumer.isReady },
+      partitionCountCheck(consumer),
       { name: 'summary_producer', ready: publisher.isReady },
     ]),
     routers: [statsRoute(stats)],

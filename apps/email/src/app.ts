@@ -5,6 +5,7 @@ import {
   consumerLagMetric,
   createMetricsRegistry,
   connectToKafka,
+  partitionCountCheck,
   ensureWritableDirectory,
   opsRoutes,
   startOpsServer,
@@ -12,7 +13,7 @@ import {
 } from '@taxi/service-kit';
 import type { EmailConfig } from './config';
 import { startRideOutcomesConsumer } from './kafka/ride-outcomes-consumer';
-import { assertLedgerCoPartitioned, createSentLedger } from './kafka/sent-ledger';
+import { createSentLedger } from './kafka/sent-ledger';
 import { outboxMailer } from './mail/outbox-mailer';
 import { smtpMailer } from './mail/smtp-mailer';
 import { tracedMailer } from './mail/traced-mailer';
@@ -41,7 +42,6 @@ export const start = async (
 ): Promise<EmailService> => {
   if (!config.SMTP_URL) ensureWritableDirectory('OUTBOX_DIR', config.OUTBOX_DIR);
   const { kafka, topics } = await connectToKafka(config, logger);
-  await assertLedgerCoPartitioned(kafka, topics);
   const registry = createMetricsRegistry('email');
   const metrics = emailMetrics(registry);
   const mailer = tracedMailer(
@@ -88,6 +88,7 @@ export const start = async (
     port: config.HTTP_PORT,
     ops: opsRoutes(registry, [
       { name: 'ride_outcomes_consumer', ready: consumer.isReady },
+      partitionCountCheck(consumer),
       { name: 'ledger_producer', ready: publisher.isReady },
     ]),
   });

@@ -59,12 +59,17 @@ describe('one ride traced across HTTP and Kafka, exported to a real OpenTelemetr
       ['email', 'smtp send'],
       ['analytics', `process ${topic('ride_confirmed')}`],
     ];
+    const count = (spans: ExportedSpan[], name: string) =>
+      spans.filter((span) => span.traceId === CALLER_TRACE_ID && span.name === name).length;
     all = await eventually(
       () => collector.spans(),
       (spans) =>
         expected.every(([service, name]) =>
           spans.some((span) => span.service === service && span.name === name),
-        ),
+        ) &&
+        // A ride passed on (ADR 038): each hop's process span too, which ends after its children.
+        count(spans, `process ${topic('dispatch')}`) ===
+          count(spans, `create ${topic('dispatch')}`),
       { timeoutMs: 60_000, everyMs: 200 },
     );
     trace = all.filter((span) => span.traceId === CALLER_TRACE_ID);
@@ -81,6 +86,32 @@ describe('one ride traced across HTTP and Kafka, exported to a real OpenTelemetr
     return found[0] as ExportedSpan;
   };
   const topic = (name: string) => `${stack.prefix}${name}`;
+
+  /**
+   * The span the ride was decided in: `process ride_details`, or, when transaction passed the ride
+   * on to the partition that owns its driver (ADR 038), the `process dispatch` of the last hop,
+   * each hop the child of the `create dispatch` of the one before. Whether a ride is passed on
+   * depends on the partition its random id lands on.
+   */
+  const decidingSpan = (): ExportedSpan => {
+    const ofTransaction = (name: string) =>
+      trace.filter((span) => span.service === 'transaction' && span.name === name);
+    const forwards = ofTransaction(`create ${topic('dispatch')}`);
+    const hops = ofTransaction(`process ${topic('dispatch')}`);
+    expect(hops).toHaveLength(forwards.length);
+    let cause = only('transaction', `process ${topic('ride_details')}`);
+    for (let hop = 0; hop < forwards.length; hop += 1) {
+      const forward = forwards.find((span) => span.parentSpanId === cause.spanId);
+      const received = hops.find((span) => span.parentSpanId === forward?.spanId);
+      expect({ hop, forward: forward?.spanId, received: received?.spanId }).toEqual({
+        hop,
+        forward: expect.any(String),
+        received: expect.any(String),
+      });
+      cause = received as ExportedSpan;
+    }
+    return cause;
+  };
 
   it('when a ride is requested, then all four services add spans to the caller’s trace', () => {
     expect(new Set(trace.map((span) => span.service))).toEqual(new Set(SERVICE_NAMES));
@@ -101,7 +132,7 @@ describe('one ride traced across HTTP and Kafka, exported to a real OpenTelemetr
     expect(http.attributes['http.response.status_code']).toBe(202);
     expect(requested.parentSpanId).toBe(http.spanId);
     expect(decided.parentSpanId).toBe(requested.spanId);
-    expect(confirmed.parentSpanId).toBe(decided.spanId);
+    expect(confirmed.parentSpanId).toBe(decidingSpan().spanId);
     expect(emailed.parentSpanId).toBe(confirmed.spanId);
     expect(smtp.parentSpanId).toBe(emailed.spanId);
     expect(smtp.kind).toBe(SpanKind.client);
@@ -175,7 +206,7 @@ describe('one ride traced across HTTP and Kafka, exported to a real OpenTelemetr
   });
 
   it('when a service logs while handling the ride, then the line carries trace_id and span_id next to the correlation id', async () => {
-    const decided = only('transaction', `process ${topic('ride_details')}`);
+    const decided = decidingSpan();
 
     const line = await stack.services.transaction.waitForLog(
       (log) => log.msg === 'ride confirmed' && log['rideId'] === rideId,

@@ -29,7 +29,7 @@ describe('taxi CLI (no broker needed)', () => {
     expect(err).toContain('Commands:');
   });
 
-  it.each(['topics', 'groups', 'tail', 'redrive', 'ride request', 'ride watch'])(
+  it.each(['topics', 'topics grow', 'groups', 'tail', 'redrive', 'ride request', 'ride watch'])(
     'when `taxi %s --help` is run, then it documents the command and its --json flag',
     async (command) => {
       const { code, out } = await run(...command.split(' '), '--help');
@@ -45,6 +45,8 @@ describe('taxi CLI (no broker needed)', () => {
     [['nonsense'], "unknown command 'nonsense'"],
     [['tail'], "missing required argument 'topic'"],
     [['tail', 'ride_details', '--max', '0'], 'must be a positive integer'],
+    [['topics', 'grow', '--partitions', '0'], 'must be a positive integer'],
+    [['topics', 'grow'], "required option '--partitions <n>' not specified"],
     [['ride', 'watch', 'not-a-uuid'], 'not-a-uuid is not a ride id'],
     [['ride', 'request', '--from', 'north'], '--from must be lat,lng'],
     [['ride', 'request', '--data', '{oops'], '--data is not valid JSON'],

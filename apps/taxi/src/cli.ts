@@ -5,6 +5,7 @@ import { groupsCommand } from './commands/groups';
 import { redriveCommand } from './commands/redrive';
 import { tailCommand } from './commands/tail';
 import { topicsCommand } from './commands/topics';
+import { topicsGrowCommand } from './commands/topics-grow';
 import { createContext, type CliContext } from './context';
 import { failureOf } from './errors';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes';
@@ -64,7 +65,7 @@ const program = (io: CliIo): Command => {
     .addOption(json())
     .action((rideId: string, options) => rideWatchCommand(ctx(), rideId, options, io.interrupted));
 
-  root
+  const topics = root
     .command('topics')
     .description(
       'topics: partitions, leaders and replicas, start/end offsets, retention, compaction',
@@ -72,6 +73,20 @@ const program = (io: CliIo): Command => {
     .argument('[topic...]', 'only these (default: all)')
     .addOption(json())
     .action((names: string[], options) => topicsCommand(ctx(), names, options));
+  topics
+    .command('grow')
+    .description(
+      'grow every co-partitioned topic to N partitions on a live system, state first (ADR 038); re-run to finish a partial growth',
+    )
+    .requiredOption(
+      '--partitions <n>',
+      'the partition count wanted: a multiple of the current one',
+      positiveInt,
+    )
+    .option('--dry-run', 'only print the plan; change nothing')
+    .addOption(json())
+    // `--json` after `grow` is parsed by `topics`, which has one too: read both.
+    .action((_options, command: Command) => topicsGrowCommand(ctx(), command.optsWithGlobals()));
   root
     .command('groups')
     .description('consumer groups: members, who reads which partition, committed offset, lag')

@@ -11,11 +11,16 @@ export const EXIT = {
   unreachable: 4,
   /** `ride watch --timeout` ran out before the ride's email. */
   timeout: 5,
+  /** `topics grow` refused: it would shrink a topic, or the count is not a multiple of the current. */
+  refused: 6,
+  /** `topics grow` stopped after adding some partitions: run the same command again. */
+  incomplete: 7,
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes: 0 ok, 1 unexpected failure, 2 bad flags or arguments (or a bad
 environment variable), 3 unknown ride or topic, 4 Kafka or the rides API unreachable,
-5 ride watch timed out.`;
+5 ride watch timed out, 6 topics grow refused (a shrink, or not a multiple of the current count),
+7 topics grow incomplete (run it again).`;
 
 /** An error the CLI reports as one line, with its exit code. */
 export class CliError extends Error {

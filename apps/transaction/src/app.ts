@@ -4,14 +4,17 @@ import {
   createMetricsRegistry,
   connectToKafka,
   opsRoutes,
+  partitionCountCheck,
   startOpsServer,
   type Service,
 } from '@taxi/service-kit';
 import { fleetOptionsOf, type TransactionConfig } from './config';
 import { decideRideRequest } from './decide-ride-request';
+import { FORWARDING } from './domain/dispatch/policy';
 import { createFleet } from './domain/fleet';
 import { defaultTariff } from './domain/pricing';
-import { fleetState, shardDrivers } from './kafka/fleet-state';
+import { fleetState } from './kafka/fleet-state';
+import { followFleetView } from './kafka/fleet-view';
 import { startRideRequestsConsumer } from './kafka/ride-requests-consumer';
 import { transactionMetrics } from './metrics';
 
@@ -28,7 +31,9 @@ export const start = async (
   const registry = createMetricsRegistry('transaction');
   const metrics = transactionMetrics(registry);
   const fleet = createFleet(fleetOptionsOf(config));
-  const driversOf = shardDrivers(fleet, topics);
+  const view = await followFleetView({ kafka, topics, fleet, logger, onFatal });
+  // Decisions against a view from before the last run would forward rides to busy drivers.
+  await view.caughtUp();
   const consumer = await startRideRequestsConsumer({
     kafka,
     onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
@@ -37,14 +42,16 @@ export const start = async (
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
-    fleet: fleetState(topics, driversOf),
+    fleet: fleetState(topics, fleet),
     decide: decideRideRequest({
-      driversOf,
       topics,
+      view: view.current,
       settings: {
+        fleet: new Map(fleet.map((driver) => [driver.id, driver])),
         maxPickupKm: config.MAX_PICKUP_KM,
         tariff: defaultTariff,
         busyTimeScale: config.DRIVER_BUSY_TIME_SCALE,
+        policy: FORWARDING,
       },
       now: () => new Date(),
       metrics,
@@ -54,7 +61,11 @@ export const start = async (
   });
   const server = await startOpsServer({
     port: config.HTTP_PORT,
-    ops: opsRoutes(registry, [{ name: 'ride_details_consumer', ready: consumer.isReady }]),
+    ops: opsRoutes(registry, [
+      { name: 'ride_details_consumer', ready: consumer.isReady },
+      partitionCountCheck(consumer),
+      { name: 'fleet_view', ready: view.isCaughtUp },
+    ]),
   });
   logger.info({ port: server.port, fleetSize: fleet.length }, 'transaction service running');
 
@@ -62,6 +73,7 @@ export const start = async (
     port: server.port,
     stop: async () => {
       await consumer.stop();
+      await view.stop();
       await server.close();
     },
   };

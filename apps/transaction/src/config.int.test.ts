@@ -3,8 +3,8 @@ import { describeBadConfiguration } from '@taxi/stack-harness/jest';
 // The built service (dist/apps/transaction) started with bad configuration, as config.ts defines it.
 describeBadConfiguration('transaction', [
   ['FLEET_SIZE', '0'],
-  // A partition's first fleet snapshot would pass the 64 KiB a snapshot may be (config.ts).
-  ['FLEET_SIZE', '10000'],
+  // A partition's largest fleet snapshot would pass the 900 KiB a snapshot may be (config.ts).
+  ['FLEET_SIZE', '100000'],
   ['FLEET_SEED', '1.5'],
   ['FLEET_CENTER_LAT', '91'],
   ['FLEET_CENTER_LNG', '-181'],

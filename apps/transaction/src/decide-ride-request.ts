@@ -1,58 +1,98 @@
-import type { RideRequestedEvent, Topics } from '@taxi/events';
+import type { DispatchEvent, RideRequestedEvent, Topics } from '@taxi/events';
 import { outgoing, type Decision, type MessageContext } from '@taxi/kafka';
-import type { Driver } from './domain/fleet';
-import { processRideRequest, type RideContext } from './domain/process-ride-request';
-import type { ShardChange, ShardState } from './domain/shard';
+import type { DispatchChange, DispatchState, FleetView } from './domain/dispatch/dispatch';
+import { processRideInput, type RideContext, type RideInput } from './domain/process-ride-request';
 import type { TransactionMetrics } from './metrics';
 
 export interface DecideRideDeps {
-  /** The drivers of a `ride_details` partition (its shard). */
-  readonly driversOf: (partition: number) => readonly Driver[];
   readonly topics: Topics;
-  readonly settings: Omit<RideContext, 'drivers' | 'now'>;
+  readonly settings: Omit<RideContext, 'partition' | 'now'>;
+  /** The fleet as every partition last committed it (`fleet_state`, followed). */
+  readonly view: () => FleetView;
   readonly now: () => Date;
   readonly metrics: TransactionMetrics;
 }
 
+/** What transaction consumes: a request from `ride_details`, or a forward or hand-over. */
+export type TransactionInputEvent = RideRequestedEvent | DispatchEvent;
+
+const inputOf = (event: TransactionInputEvent): RideInput => {
+  switch (event.type) {
+    case 'ride.requested':
+      return { kind: 'request', event };
+    case 'dispatch.forward':
+      return { kind: 'forward', event };
+    case 'dispatch.hand_over':
+      return { kind: 'hand-over', event };
+    default: {
+      const unexpected: never = event;
+      throw new Error(`unexpected input ${JSON.stringify(unexpected)}`);
+    }
+  }
+};
+
 /**
- * One ride request, inside its partition's open transaction: decide against the partition's
- * shard, and return the event to publish and the shard's change, committed together.
+ * One input of a partition number, inside its open transaction: decide against the partition's
+ * own drivers and the view of the others, and return what to publish (an outcome, or a forward
+ * to the owner's partition of `dispatch`) and the state's change, committed together (ADR 038).
  */
 export const decideRideRequest =
   (deps: DecideRideDeps) =>
   (
-    request: RideRequestedEvent,
-    shard: ShardState,
+    event: TransactionInputEvent,
+    state: DispatchState,
     context: MessageContext,
-  ): Decision<ShardChange> => {
-    const { rideId } = request.payload;
+  ): Decision<DispatchChange> => {
     const timer = deps.metrics.processing.startTimer();
-    const { outcome, change } = processRideRequest(request, shard, {
+    const { outcome, change } = processRideInput(inputOf(event), state, deps.view(), {
       ...deps.settings,
-      drivers: deps.driversOf(context.partition),
+      partition: context.partition,
       now: deps.now(),
     });
     timer();
+    const decided = (outputs: Decision<DispatchChange>['outputs']) =>
+      change ? { outputs, change } : { outputs };
     switch (outcome.kind) {
       case 'confirmed': {
-        const { driver, pickupEta, fare } = outcome.event.payload;
+        const { rideId, driver, pickupEta, fare } = outcome.event.payload;
         deps.metrics.decided.confirmed.inc();
         deps.metrics.fares.observe(fare.amount);
         context.logger.info(
-          { rideId, driverId: driver.id, etaSeconds: pickupEta.seconds, fare },
+          { rideId, driverId: driver.id, etaSeconds: pickupEta.seconds, fare, hops: outcome.hops },
           'ride confirmed',
         );
-        return { outputs: [outgoing(deps.topics.rideConfirmed, outcome.event)], change };
+        return decided([outgoing(deps.topics.rideConfirmed, outcome.event)]);
       }
       case 'rejected': {
-        const { reason, detail } = outcome.event.payload;
+        const { rideId, reason, detail } = outcome.event.payload;
         deps.metrics.decided.rejected[reason].inc();
-        context.logger.info({ rideId, reason, detail }, 'ride rejected');
-        return { outputs: [outgoing(deps.topics.rideRejected, outcome.event)], change };
+        context.logger.info({ rideId, reason, detail, hops: outcome.hops }, 'ride rejected');
+        return decided([outgoing(deps.topics.rideRejected, outcome.event)]);
+      }
+      case 'forwarded': {
+        const { request, preferredDriverId, hops } = outcome.event.payload;
+        deps.metrics.forwarded.inc();
+        context.logger.debug(
+          { rideId: request.rideId, to: outcome.to, driverId: preferredDriverId, hops },
+          'ride forwarded to the driver’s partition',
+        );
+        // To the owner's partition number, never by key (ADR 038).
+        return decided([outgoing(deps.topics.dispatch, outcome.event, outcome.to)]);
       }
       case 'duplicate': {
         deps.metrics.decided.duplicate.inc();
-        context.logger.warn({ rideId }, 'ride already decided, duplicate request ignored');
+        context.logger.warn({ rideId: rideIdOf(event) }, 'ride already handled, duplicate ignored');
+        return { outputs: [] };
+      }
+      case 'received': {
+        context.logger.info({ driverId: outcome.driverId }, 'driver handed over to this partition');
+        return decided([]);
+      }
+      case 'ignored': {
+        context.logger.warn(
+          { driverId: outcome.driverId },
+          'hand-over of a driver not in this fleet ignored',
+        );
         return { outputs: [] };
       }
       default: {
@@ -61,3 +101,10 @@ export const decideRideRequest =
       }
     }
   };
+
+const rideIdOf = (event: TransactionInputEvent): string | undefined =>
+  event.type === 'ride.requested'
+    ? event.payload.rideId
+    : event.type === 'dispatch.forward'
+      ? event.payload.request.rideId
+      : event.payload.rideId;

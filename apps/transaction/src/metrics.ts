@@ -20,6 +20,12 @@ export const transactionMetrics = (registry: Registry) => {
         ]),
       ) as Record<RejectionReason, Counter.Internal>,
     },
+    /** Rides passed to the partition that owns the driver they should get (ADR 038). */
+    forwarded: new Counter({
+      name: 'taxi_ride_forwards_total',
+      help: 'Rides forwarded to the partition that owns the driver chosen for them',
+      registers: [registry],
+    }),
     processing: new Histogram({
       name: 'taxi_ride_decision_seconds',
       help: 'Time to decide one ride request',

@@ -1,5 +1,10 @@
 import { decode, encode, MAX_MESSAGE_BYTES } from './codec';
-import { exampleRideConfirmed, exampleRideRejected, exampleRideRequested } from './fixtures';
+import {
+  exampleFleetState,
+  exampleRideConfirmed,
+  exampleRideRejected,
+  exampleRideRequested,
+} from './fixtures';
 import { topics } from './topics';
 import { withUnknownFields } from './unknown-fields';
 
@@ -121,6 +126,33 @@ describe('encode/decode', () => {
     expect(decode(topics.rideRequested, huge)).toMatchObject({
       ok: false,
       error: { kind: 'too_large' },
+    });
+  });
+
+  it('when a contract sets a larger limit (a state snapshot), then decode reads a message above 64 KiB up to it, and encode writes none above it', () => {
+    const limit = 100 * 1024;
+    const contract: typeof topics.fleetState = { ...topics.fleetState, maxMessageBytes: limit };
+    const snapshot = (drivers: number) =>
+      exampleFleetState({
+        drivers: Array.from({ length: drivers }, (_, n) => ({
+          id: `drv-${String(n).padStart(5, '0')}`,
+          position: { lat: 40.84171596413766, lng: -73.91025567362836 },
+          vehicleClass: 'standard' as const,
+        })),
+      });
+
+    const fits = encode(contract, snapshot(700));
+    if (!fits.ok) throw new Error(fits.error.reason);
+
+    expect(fits.value.value.byteLength).toBeGreaterThan(MAX_MESSAGE_BYTES);
+    expect(decode(contract, fits.value.value)).toMatchObject({ ok: true });
+    expect(decode(topics.rideRequested, fits.value.value)).toMatchObject({
+      ok: false,
+      error: { kind: 'too_large' },
+    });
+    expect(encode(contract, snapshot(1_200))).toMatchObject({
+      ok: false,
+      error: { kind: 'too_large', reason: expect.stringContaining('fleet_state') },
     });
   });
 

@@ -10,8 +10,15 @@ import {
   type CarriedField,
 } from './unknown-fields';
 
-/** Larger messages are refused before parsing; real events are a few hundred bytes. */
+/**
+ * Larger messages are refused before parsing; real events are a few hundred bytes. A contract
+ * may set its own limit (`maxMessageBytes`: the state changelogs' snapshots, topics.ts).
+ */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** The largest message a contract's readers accept, and so the largest its writers write. */
+export const messageLimitOf = (contract: TopicContract): number =>
+  contract.maxMessageBytes ?? MAX_MESSAGE_BYTES;
 
 export interface FieldIssue {
   /** Dotted path of the offending field, e.g. `payload.pickup.lat`; empty for the whole message. */
@@ -136,9 +143,8 @@ export const decode = <Contract extends TopicContract>(
     return fail('empty', 'message has no value');
   }
   const size = typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
-  if (size > MAX_MESSAGE_BYTES) {
-    return fail('too_large', `message is ${size} bytes, limit is ${MAX_MESSAGE_BYTES}`);
-  }
+  const limit = messageLimitOf(contract);
+  if (size > limit) return fail('too_large', `message is ${size} bytes, limit is ${limit}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(value.toString());
@@ -177,11 +183,21 @@ export const encode = <Contract extends TopicContract>(
     correlationId: string;
     eventId: string;
   };
+  const value = Buffer.from(JSON.stringify(withCarriedFields(contract.schema, valid, event)));
+  // Never write what the topic's readers refuse: a snapshot written above the limit committed
+  // fine and then failed every restore (the k8s drain test: transaction in CrashLoopBackOff).
+  const limit = messageLimitOf(contract);
+  if (value.byteLength > limit) {
+    return fail(
+      'too_large',
+      `${contract.name}: message is ${value.byteLength} bytes, limit is ${limit}`,
+    );
+  }
   return {
     ok: true,
     value: {
       key: contract.keyOf(valid),
-      value: Buffer.from(JSON.stringify(withCarriedFields(contract.schema, valid, event))),
+      value,
       headers: {
         'event-type': valid.type,
         'event-id': valid.eventId,

@@ -35,6 +35,14 @@ export const envelope = <
 
 /** The `schemaVersion` an event schema writes (its envelope's literal); undefined if it has none. */
 export const writtenSchemaVersion = (schema: z.ZodType): number | undefined => {
+  // A union of envelopes (a topic with several event types) writes the major they all write.
+  if (schema instanceof z.ZodDiscriminatedUnion || schema instanceof z.ZodUnion) {
+    const versions = new Set(
+      schema.options.map((option) => writtenSchemaVersion(option as z.ZodType)),
+    );
+    const [only] = versions;
+    return versions.size === 1 ? only : undefined;
+  }
   const field = schema instanceof z.ZodObject ? schema.shape['schemaVersion'] : undefined;
   return field instanceof z.ZodLiteral && typeof field.value === 'number' ? field.value : undefined;
 };

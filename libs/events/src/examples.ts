@@ -1,9 +1,11 @@
 import {
   exampleAnalyticsState,
   exampleAnalyticsSummary,
+  exampleDriverHandOver,
   exampleEmailSent,
   exampleFleetState,
   exampleRideConfirmed,
+  exampleRideForward,
   exampleRideRejected,
   exampleRideRequested,
 } from './fixtures';
@@ -56,17 +58,34 @@ export const contractExamples: { [Key in TopicKey]: Record<string, EventOf<Topic
     }),
   },
   fleetState: {
-    'busy-and-free-drivers': exampleFleetState(),
-    'drivers-with-vehicle-classes': exampleFleetState({
-      drivers: [
-        {
-          id: 'drv-007',
-          position: { lat: 40.7306, lng: -73.9352 },
-          busyUntil: '2026-11-21T10:25:00.000Z',
-          vehicleClass: 'standard',
-        },
-        { id: 'drv-008', position: { lat: 40.72, lng: -74.0 }, vehicleClass: 'xl' },
+    'owned-drivers': exampleFleetState(),
+    'forwarded-and-claimed': exampleFleetState({
+      rides: [
+        { rideId: '0b6f2f7e-8a55-4d3c-b7a1-6a8e8f9a1c11', handling: 'decided' },
+        { rideId: '1c7f3f8e-9b66-4e4d-8c2b-7b9f9f0b2d22', handling: 'forwarded', hops: 1 },
       ],
+      claims: [{ driverId: 'drv-009', until: '2026-11-21T10:00:01.500Z' }],
+    }),
+    'owns-no-driver': exampleFleetState({
+      source: { topic: 'ride_details', partition: 7 },
+      drivers: [],
+      rides: [],
+    }),
+  },
+  dispatch: {
+    forward: exampleRideForward(),
+    'forward-after-a-taken-driver': exampleRideForward({
+      hops: 2,
+      from: 3,
+      preferredDriverId: 'drv-011',
+      excluded: ['drv-009'],
+    }),
+    'hand-over': exampleDriverHandOver(),
+    'hand-over-of-a-free-driver': exampleDriverHandOver({
+      driverId: 'drv-008',
+      position: { lat: 40.72, lng: -74.0 },
+      busyUntil: undefined,
+      rideId: undefined,
     }),
   },
 };

@@ -1,3 +1,4 @@
+import type { DriverHandOverEvent, RideForwardEvent } from './dispatch';
 import type { AnalyticsStateEvent, EmailSentEvent, FleetStateEvent } from './internal';
 import type {
   RideAnalyticsSummaryEvent,
@@ -132,6 +133,7 @@ export const exampleFleetState = (
   overrides: Partial<FleetStateEvent['payload']> = {},
 ): FleetStateEvent => ({
   ...exampleRideRequested(),
+  schemaVersion: 2,
   eventId: '5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c',
   type: 'fleet.partition_state',
   occurredAt: '2026-11-21T10:00:00.500Z',
@@ -139,15 +141,55 @@ export const exampleFleetState = (
   payload: {
     source: { topic: 'ride_details', partition: 0 },
     nextOffset: '1',
+    inputOffsets: { ride_details: '1', dispatch: '0' },
     drivers: [
       {
         id: 'drv-007',
         position: { lat: 40.7306, lng: -73.9352 },
         busyUntil: '2026-11-21T10:25:00.000Z',
+        vehicleClass: 'standard',
       },
-      { id: 'drv-008', position: { lat: 40.72, lng: -74.0 } },
+      { id: 'drv-008', position: { lat: 40.72, lng: -74.0 }, vehicleClass: 'xl' },
     ],
-    decidedRides: ['0b6f2f7e-8a55-4d3c-b7a1-6a8e8f9a1c11'],
+    rides: [{ rideId: '0b6f2f7e-8a55-4d3c-b7a1-6a8e8f9a1c11', handling: 'decided' }],
+    claims: [],
+    ...overrides,
+  },
+});
+
+export const exampleRideForward = (
+  overrides: Partial<RideForwardEvent['payload']> = {},
+): RideForwardEvent => {
+  const { payload, ...request } = exampleRideRequested();
+  return {
+    ...request,
+    eventId: '6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d',
+    type: 'dispatch.forward',
+    occurredAt: '2026-11-21T10:00:00.400Z',
+    payload: {
+      request: payload,
+      hops: 1,
+      from: 0,
+      preferredDriverId: 'drv-009',
+      excluded: [],
+      ...overrides,
+    },
+  };
+};
+
+export const exampleDriverHandOver = (
+  overrides: Partial<DriverHandOverEvent['payload']> = {},
+): DriverHandOverEvent => ({
+  ...exampleRideRequested(),
+  eventId: '7b8c9d0e-1f2a-4b3c-9d4e-5f6a7b8c9d0e',
+  type: 'dispatch.hand_over',
+  occurredAt: '2026-11-21T10:00:00.600Z',
+  correlationId: 'hand-over-drv-007',
+  payload: {
+    driverId: 'drv-007',
+    position: { lat: 40.7306, lng: -73.9352 },
+    busyUntil: '2026-11-21T10:25:00.000Z',
+    from: 0,
     ...overrides,
   },
 });

@@ -1,4 +1,5 @@
 export * from './codec';
+export * from './dispatch';
 export * from './envelope';
 export * from './geo';
 export * from './internal';

@@ -48,32 +48,75 @@ export const analyticsPartitionStateSchema = z
 /** Drivers one fleet snapshot may hold, and ride ids its duplicate guard may remember. */
 export const FLEET_STATE_LIMITS = { drivers: 10_000, decidedRides: 1_000 } as const;
 
+const offset = z.string().regex(/^\d+$/);
+const fleetSource = z.object({ topic: z.string(), partition: z.int().min(0) }).strict();
+const fleetDriver = z
+  .object({
+    id: z.string().min(1).max(64),
+    /** Where the driver is free from: home, or the drop-off of their last ride. */
+    position: coordinatesSchema,
+    /** Busy with a ride until then; absent or past: free. */
+    busyUntil: timestamp.optional(),
+    /** The driver's car (fleet_state 1.1): only rides of its class are matched to it. */
+    vehicleClass: vehicleClassSchema.optional(),
+  })
+  .strict();
+
 /**
- * The part of the fleet owned by one `ride_details` partition (its shard of drivers), with the
- * offset it covers and the rides it decided last. Written by transaction in the same transaction
- * as the decisions and the consumed offsets, to the same partition number as its source.
+ * fleet_state 1 (ADR 008): the shard of drivers dealt to one `ride_details` partition by index,
+ * with the offset it covers and the rides it decided last. Read only, by the reader of major 1:
+ * since 2 the snapshot lists the drivers a partition owns (ADR 038).
+ */
+export const fleetPartitionStateV1Schema = z
+  .object({
+    source: fleetSource,
+    nextOffset: offset,
+    drivers: z.array(fleetDriver).max(FLEET_STATE_LIMITS.drivers),
+    /** Ride ids decided last in this partition, oldest first: a repeated request is dropped. */
+    decidedRides: z.array(z.string().min(1).max(64)).max(FLEET_STATE_LIMITS.decidedRides),
+  })
+  .strict();
+
+/**
+ * fleet_state 2 (ADR 038): the drivers one partition number _owns_ (listed, never derived from a
+ * partition count), the rides it decided or passed on last, and the drivers it forwarded a ride
+ * for lately. Written by transaction in the same transaction as its decisions, forwards and
+ * consumed offsets, to the same partition number as its inputs (`ride_details` and `dispatch`).
  */
 export const fleetPartitionStateSchema = z
   .object({
-    source: z.object({ topic: z.string(), partition: z.int().min(0) }).strict(),
-    nextOffset: z.string().regex(/^\d+$/),
-    drivers: z
+    source: fleetSource,
+    /** The position in `source.topic` this state covers up to. */
+    nextOffset: offset,
+    /** The position in each co-partitioned input it covers up to, by topic (`dispatch` too). */
+    inputOffsets: z.record(z.string().min(1).max(249), offset).optional(),
+    /** The drivers this partition owns, with where and until when each is busy. */
+    drivers: z.array(fleetDriver).max(FLEET_STATE_LIMITS.drivers),
+    /**
+     * Rides handled here last, oldest first: a repeated request is dropped, and so is a forward of
+     * a ride decided here (a ride may come back to a partition that passed it on).
+     */
+    rides: z
       .array(
         z
           .object({
-            id: z.string().min(1).max(64),
-            /** Where the driver is free from: home, or the drop-off of their last ride. */
-            position: coordinatesSchema,
-            /** Busy with a ride until then; absent or past: free. */
-            busyUntil: timestamp.optional(),
-            /** The driver's car (fleet_state 1.1): only rides of its class are matched to it. */
-            vehicleClass: vehicleClassSchema.optional(),
+            rideId: z.string().min(1).max(64),
+            handling: z.enum(['decided', 'forwarded']),
+            /** Passed on: the hop count of the forward sent (a forward with fewer is a repeat). */
+            hops: z.int().min(1).max(64).optional(),
           })
           .strict(),
       )
+      .max(FLEET_STATE_LIMITS.decidedRides),
+    /** Other partitions' drivers a ride was forwarded for: left alone here until then. */
+    claims: z
+      .array(z.object({ driverId: z.string().min(1).max(64), until: timestamp }).strict())
       .max(FLEET_STATE_LIMITS.drivers),
-    /** Ride ids decided last in this partition, oldest first: a repeated request is dropped. */
-    decidedRides: z.array(z.string().min(1).max(64)).max(FLEET_STATE_LIMITS.decidedRides),
+    /**
+     * Never written: set by the reader of a fleet_state 1 snapshot. Its partition owns exactly the
+     * drivers the genesis deal gives it (ADR 038), at the states listed here where listed.
+     */
+    dealtAtGenesis: z.literal(true).optional(),
   })
   .strict();
 
@@ -83,7 +126,34 @@ export const analyticsStateEventSchema = envelope(
   analyticsPartitionStateSchema,
 );
 
-export const fleetStateEventSchema = envelope('fleet.partition_state', fleetPartitionStateSchema);
+export const fleetStateV1EventSchema = envelope(
+  'fleet.partition_state',
+  fleetPartitionStateV1Schema,
+);
+export const fleetStateEventSchema = envelope(
+  'fleet.partition_state',
+  fleetPartitionStateSchema,
+  2,
+);
+
+/**
+ * A fleet_state 1 snapshot read as 2: its rides were all decided, it claimed nothing, and what it
+ * owns is the genesis deal (`dealtAtGenesis`), whatever it lists: a snapshot of 1 written after
+ * someone altered the topic's partitions lists a re-deal, which must not make a driver owned twice.
+ */
+export const fleetStateFromV1 = ({
+  payload: { decidedRides, ...payload },
+  ...event
+}: z.infer<typeof fleetStateV1EventSchema>): z.infer<typeof fleetStateEventSchema> => ({
+  ...event,
+  schemaVersion: 2,
+  payload: {
+    ...payload,
+    rides: decidedRides.map((rideId) => ({ rideId, handling: 'decided' as const })),
+    claims: [],
+    dealtAtGenesis: true,
+  },
+});
 
 export type EmailSent = z.infer<typeof emailSentSchema>;
 export type EmailSentEvent = z.infer<typeof emailSentEventSchema>;
@@ -91,3 +161,4 @@ export type AnalyticsPartitionState = z.infer<typeof analyticsPartitionStateSche
 export type AnalyticsStateEvent = z.infer<typeof analyticsStateEventSchema>;
 export type FleetPartitionState = z.infer<typeof fleetPartitionStateSchema>;
 export type FleetStateEvent = z.infer<typeof fleetStateEventSchema>;
+export type FleetStateV1Event = z.infer<typeof fleetStateV1EventSchema>;

@@ -35,11 +35,17 @@ export const topicRoles: Record<TopicKey, TopicRoles> = {
     senders: ['analytics'],
     receivers: ['analytics'],
   },
-  // The fleet's state changelog: transaction's drivers, per ride_details partition; web draws them.
+  // The fleet's state changelog: the drivers each partition owns; transaction's view, web's map.
   fleetState: {
     key: '`<source topic>:<source partition>`',
     senders: ['transaction'],
     receivers: ['transaction', 'web'],
+  },
+  // Forwards and hand-overs between transaction's partitions, written to an explicit partition.
+  dispatch: {
+    key: 'ride id (a forward) or driver id (a hand-over); the partition is explicit',
+    senders: ['transaction'],
+    receivers: ['transaction'],
   },
 };
 

@@ -5,7 +5,14 @@ import {
   rideRejectedEventSchema,
   rideRequestedEventSchema,
 } from './rides';
-import { analyticsStateEventSchema, emailSentEventSchema, fleetStateEventSchema } from './internal';
+import { dispatchEventSchema } from './dispatch';
+import {
+  analyticsStateEventSchema,
+  emailSentEventSchema,
+  fleetStateEventSchema,
+  fleetStateFromV1,
+  fleetStateV1EventSchema,
+} from './internal';
 
 /** Settings a topic is created with; replication is decided by the environment at provisioning. */
 export interface TopicSettings {
@@ -40,6 +47,11 @@ export interface TopicContract<Schema extends z.ZodType = z.ZodType> extends Top
   /** Readers of the adjacent majors, keyed by their `schemaVersion`: the one before (upcast). */
   readonly otherMajors?: Readonly<Record<number, OtherMajorReader<z.infer<Schema>>>>;
   readonly keyOf: (event: z.infer<Schema>) => string;
+  /**
+   * The largest message its readers decode, and so its writers encode (codec.ts); default
+   * MAX_MESSAGE_BYTES, 64 KiB. Larger only for state snapshots, which grow with the state.
+   */
+  readonly maxMessageBytes?: number;
   /** Where messages that cannot be decoded or processed are parked, with the reason in headers. */
   readonly deadLetter: TopicSettings;
 }
@@ -63,6 +75,8 @@ const defineTopic = <Schema extends z.ZodType>(
   keyOf: (event: z.infer<Schema>) => string,
   /** Only after a breaking change: readers of the adjacent major (ADR 040). */
   otherMajors?: TopicContract<Schema>['otherMajors'],
+  /** Only for state snapshots: see STATE_SNAPSHOT_MAX_BYTES. */
+  maxMessageBytes?: number,
 ): TopicContract<Schema> => ({
   name,
   partitions,
@@ -71,6 +85,7 @@ const defineTopic = <Schema extends z.ZodType>(
   keyOf,
   deadLetter: deadLetterOf(name),
   ...(otherMajors && { otherMajors }),
+  ...(maxMessageBytes !== undefined && { maxMessageBytes }),
 });
 
 const rideRetention = { 'retention.ms': String(7 * DAY_MS) };
@@ -86,6 +101,14 @@ const stateChangelog = {
   'min.cleanable.dirty.ratio': '0.1',
   'min.compaction.lag.ms': '0',
 };
+
+/**
+ * The most a state snapshot may be: one partition's whole state in one record, so it grows with
+ * the state (transaction's fleet snapshot of 400 drivers, 256 rides and their claims is some
+ * 67 KB). Below the broker's default `message.max.bytes` (1 MiB) with room for the batch and
+ * headers; libs/kafka's restore reads one this large back whole (partition-state.int.test.ts).
+ */
+export const STATE_SNAPSHOT_MAX_BYTES = 900 * 1024;
 
 /**
  * Ride topics are keyed by ride id: all events of one ride share a partition and stay in order,
@@ -151,10 +174,13 @@ export const topics = {
     stateChangelog,
     analyticsStateEventSchema,
     (event) => `${event.payload.source.topic}:${event.payload.source.partition}`,
+    undefined,
+    STATE_SNAPSHOT_MAX_BYTES,
   ),
   /**
-   * Internal, compacted: each `ride_details` partition's shard of the fleet (busy until when,
-   * where) and its duplicate guard, written to the same partition number as its source.
+   * Internal, compacted: the drivers each partition number of transaction owns (busy until when,
+   * where), its duplicate guard and its claims, written to that partition number (ADR 038).
+   * Major 2; a snapshot of 1 (ADR 008's shard) is read as the genesis deal.
    */
   fleetState: defineTopic(
     'fleet_state',
@@ -162,6 +188,18 @@ export const topics = {
     stateChangelog,
     fleetStateEventSchema,
     (event) => `${event.payload.source.topic}:${event.payload.source.partition}`,
+    { 1: otherMajor(fleetStateV1EventSchema, fleetStateFromV1) },
+    STATE_SNAPSHOT_MAX_BYTES,
+  ),
+  /**
+   * Internal: rides forwarded to the partition that owns the driver they should get, and drivers
+   * handed over between partitions (ADR 038). Co-partitioned with `ride_details` (as many
+   * partitions; partition p of both is one state), always written to an explicit partition, the
+   * receiver's, never by key: a growth never moves a message in flight. Not compacted: each is
+   * consumed once, exactly once, by transaction.
+   */
+  dispatch: defineTopic('dispatch', RIDE_PARTITIONS, rideRetention, dispatchEventSchema, (event) =>
+    event.type === 'dispatch.forward' ? event.payload.request.rideId : event.payload.driverId,
   ),
 } as const;
 

@@ -18,7 +18,8 @@ export const contractVersions: Record<TopicKey, ContractVersion> = {
   rideAnalytics: '1.0',
   emailsSent: '1.0',
   analyticsState: '1.1',
-  fleetState: '1.1',
+  fleetState: '2.0',
+  dispatch: '1.0',
 };
 
 export const parseVersion = (version: ContractVersion): { major: number; revision: number } => {

@@ -97,11 +97,14 @@ export const ensureTopics = (
 const LEADER_WAIT_MS = 30_000;
 
 /**
- * Resolves once every partition of the topics has a leader. kafkajs' own `waitForLeaders` gives
+ * Resolves once every topic has its partition count and each partition a leader. kafkajs' own `waitForLeaders` gives
  * up when the broker answers "unknown topic" for a topic it has just created (KRaft publishes
  * the metadata a moment later, later still on a busy machine): here that answer means "not yet".
  */
-const leadersElected = async (admin: Admin, topics: readonly TopicSettings[]): Promise<void> => {
+export const leadersElected = async (
+  admin: Admin,
+  topics: readonly Pick<TopicSettings, 'name' | 'partitions'>[],
+): Promise<void> => {
   const deadline = Date.now() + LEADER_WAIT_MS;
   for (let attempt = 1; ; attempt += 1) {
     const ready = await admin

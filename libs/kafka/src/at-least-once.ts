@@ -156,6 +156,7 @@ export const runAtLeastOnce = async <Contract extends TopicContract>(
   return {
     isReady: member.isReady,
     assignment: member.assignment,
+    partitionCountStatus: member.partitionCountStatus,
     states: () => new Map(),
     stop: async () => {
       await member.stop();

@@ -1,5 +1,7 @@
 import {
   Kafka,
+  type Consumer,
+  type ConsumerConfig,
   logLevel,
   type KafkaConfig,
   type LogEntry,
@@ -52,10 +54,29 @@ export const kafkajsOf = (client: KafkaClient): Kafka => {
   return kafka;
 };
 
-/** Every producer partitions with `keyPartitioner` unless told otherwise (ADR 036). */
+/**
+ * How old a client's view of the topics may get before it asks again. kafkajs' 300 s meant a topic
+ * grown on a live system (`taxi topics grow`) was not read for five minutes: a consumer rejoins
+ * its group when its metadata shows new partitions, and a producer keys onto the new count only
+ * then. At 5 s each busy client sends one small Metadata request every 5 s (an idle producer none).
+ */
+export const METADATA_MAX_AGE_MS = 5_000;
+
+/**
+ * Every producer partitions with `keyPartitioner` unless told otherwise (ADR 036); producers and
+ * consumers refresh their metadata every METADATA_MAX_AGE_MS.
+ */
 class KeyPartitionedKafka extends Kafka {
   override producer(config?: ProducerConfig): Producer {
-    return super.producer({ createPartitioner: keyPartitioner, ...config });
+    return super.producer({
+      createPartitioner: keyPartitioner,
+      metadataMaxAge: METADATA_MAX_AGE_MS,
+      ...config,
+    });
+  }
+
+  override consumer(config: ConsumerConfig): Consumer {
+    return super.consumer({ metadataMaxAge: METADATA_MAX_AGE_MS, ...config });
   }
 }
 

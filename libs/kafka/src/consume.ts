@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventOf, TopicContract } from '@taxi/events';
+import type { PartitionCountStatus } from './partition-count-guard';
 import type { KafkaClient } from './connect';
 import { runAtLeastOnce, type BatchHandler } from './at-least-once';
 import { runExactlyOnce, type Decision } from './exactly-once';
@@ -30,6 +31,13 @@ interface ConsumeOptionsBase<Contract extends TopicContract> {
    * owned, e.g. to restore what their previous owner recorded.
    */
   readonly onAssigned?: (assignment: Assignment) => Promise<void>;
+  /**
+   * The topics (full names) whose partition p belong together: the inputs and their changelog or
+   * ledger. While their partition counts differ, the partitions at or above the smallest count are
+   * left alone, one line says what to run (`taxi topics grow`), and `partitionCountStatus()` says why;
+   * they are taken once the counts agree (partition-count-guard.ts, ADR 038).
+   */
+  readonly partitionCountGuard?: readonly string[];
 }
 
 /**
@@ -62,8 +70,19 @@ export interface ExactlyOnceOptions<
   Working extends State,
 > extends ConsumeOptionsBase<Contract> {
   readonly mode: 'exactly-once';
-  /** One transactional producer per input partition: `<prefix>-<topic>-<partition>`. */
+  /**
+   * One transactional producer per input partition: `<prefix>-<topic>-<partition>`; with
+   * `coPartitioned`, one per partition number: `<prefix>-<partition>`.
+   */
   readonly transactionalIdPrefix: string;
+  /**
+   * The inputs are co-partitioned (ADR 038): partition p of every topic in `contracts` shares one
+   * state (the first topic's, `<first topic>:<p>`) and one transactional producer, so a
+   * transaction of either commits its offsets with the outputs and the state's snapshot, which
+   * records the position in each input. The group deals partition numbers: each member gets the
+   * same numbers of every topic. Every member of the group must say so.
+   */
+  readonly coPartitioned?: boolean;
   /** Messages per transaction at most (default 500); a larger batch spans several. */
   readonly maxMessagesPerTransaction?: number;
   /** State per input partition, changelog-backed; without it `decide` gets `undefined`. */
@@ -85,6 +104,8 @@ export interface RunningConsumer<State = never> {
   isReady(): boolean;
   /** The partitions this member owns, by topic, as of its last join. */
   assignment(): Assignment;
+  /** Whether every owned partition is taken, or why some are left alone (`partitionCountGuard`). */
+  partitionCountStatus(): PartitionCountStatus;
   /**
    * Exactly once with state: the committed state of every input partition this member has held,
    * by `<topic>:<partition>`, with the offset it covers up to.

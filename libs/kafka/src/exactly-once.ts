@@ -5,6 +5,7 @@ import { kafkajsOf } from './connect';
 import type { ExactlyOnceOptions, RunningConsumer } from './consume';
 import { deadLetterMessage, errorText, isRedrivenForAnotherService } from './dead-letter';
 import { contractsByTopic, decodeInbound, nextOffset } from './inbound';
+import { coPartitionedAssigner } from './co-partitioned';
 import { startCommittingMember, type Member } from './member';
 import { PartitionStates, type Source } from './partition-state';
 import { groupByTopic, messageOf, toOutgoing, type Outgoing } from './publish';
@@ -40,11 +41,41 @@ export const runExactlyOnce = async <
   const maxPerTransaction = options.maxMessagesPerTransaction ?? 500;
   const byTopic = contractsByTopic(options.contracts);
   const states = options.state && new PartitionStates(options.state, options.kafka, logger);
+  const coPartitioned = options.coPartitioned === true;
+  const primaryTopic = options.contracts[0]?.name ?? '';
   // Set once the group is started; batches only run after that.
   const membership: { current?: Member } = {};
   const producers = new Map<string, Promise<Producer>>();
-  /** Per partition: the generation its state was restored in, and the offset that state covers. */
-  const restoredIn = new Map<string, { generation: number; covers?: bigint }>();
+  /**
+   * Per state (an input partition, or a partition number of co-partitioned inputs): the
+   * generation it was restored in.
+   */
+  const restoredIn = new Map<string, number>();
+
+  /**
+   * The state an input partition belongs to, which also names its transactional id: its own, or
+   * with co-partitioned inputs, partition p of the first input's, shared by partition p of each.
+   */
+  const stateSourceOf = (source: Source): Source =>
+    coPartitioned ? { topic: primaryTopic, partition: source.partition } : source;
+
+  /**
+   * One transaction at a time per state: co-partitioned inputs' batches of one partition number
+   * run one after the other (one producer, one working copy of the state).
+   */
+  const turns = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(state: Source, work: () => Promise<T>): Promise<T> => {
+    const key = `${state.topic}/${state.partition}`;
+    const previous = turns.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    turns.set(key, next);
+    void next
+      .finally(() => {
+        if (turns.get(key) === next) turns.delete(key);
+      })
+      .catch(() => undefined);
+    return next;
+  };
 
   /**
    * The offset below which the partition's restored state already holds every message.
@@ -69,26 +100,37 @@ export const runExactlyOnce = async <
    * the same changelog partition can still hide the latest snapshot from a read-committed read, so
    * the restore is checked against the offset the group committed with it (`restore`, issue 23).
    */
-  const restoreIfNeeded = async (
-    source: Source,
-    heartbeat: () => Promise<void>,
-  ): Promise<bigint | undefined> => {
-    if (!states) return undefined;
-    const key = `${source.topic}/${source.partition}`;
+  /** The inputs a state covers: its source, or with co-partitioned inputs, partition p of each. */
+  const inputTopicsOf = (state: Source): readonly string[] =>
+    coPartitioned ? options.contracts.map((contract) => contract.name) : [state.topic];
+
+  const restoreIfNeeded = async (state: Source, heartbeat: () => Promise<void>): Promise<void> => {
+    if (!states) return;
+    const key = `${state.topic}/${state.partition}`;
     const generation = membership.current?.generation() ?? 0;
-    const restored = restoredIn.get(key);
-    if (restored?.generation === generation) return restored.covers;
-    await dropProducer(source);
-    await fence(await producerFor(source));
-    // Read after the fence: the offset the last transaction committed with its snapshot.
-    const committed = await committedOffsets(options.kafka, groupId, source.topic);
-    const covers = await states.restore(source, {
-      committed: committed.get(source.partition),
-      heartbeat,
-    });
-    const entry = { generation, covers: covers === undefined ? undefined : BigInt(covers) };
-    restoredIn.set(key, entry);
-    return entry.covers;
+    if (restoredIn.get(key) === generation) return;
+    await dropProducer(state);
+    await fence(await producerFor(state));
+    // Read after the fence: the offsets the last transaction committed with its snapshot.
+    const committed: Record<string, string | undefined> = {};
+    for (const topic of inputTopicsOf(state))
+      committed[topic] = (await committedOffsets(options.kafka, groupId, topic)).get(
+        state.partition,
+      );
+    await states.restore(state, { committed, heartbeat });
+    restoredIn.set(key, generation);
+  };
+
+  /**
+   * Where the state's last commit stands in `topic`: the restored snapshot's position, moved on by
+   * every commit since. Not only the restore's: a batch fetched in one generation and handled in
+   * the next restores and commits, and the next generation's batches, fetched from the offsets
+   * committed before that commit, bring its messages again (a forward handled twice sends a ride
+   * on twice; the duplicate guard of a ride passed on cannot tell).
+   */
+  const committedPosition = (state: Source, topic: string): bigint | undefined => {
+    const at = states?.committedPositions(state)[topic];
+    return at === undefined ? undefined : BigInt(at);
   };
 
   /**
@@ -104,8 +146,11 @@ export const runExactlyOnce = async <
     return first === -1 ? messages.length : first;
   };
 
-  const transactionalIdOf = (source: Source) =>
-    `${options.transactionalIdPrefix}-${source.topic}-${source.partition}`;
+  /** `<prefix>-<topic>-<p>`; co-partitioned, `<prefix>-<p>`: one producer for partition p of each. */
+  const transactionalIdOf = (state: Source) =>
+    coPartitioned
+      ? `${options.transactionalIdPrefix}-${state.partition}`
+      : `${options.transactionalIdPrefix}-${state.topic}-${state.partition}`;
 
   const producerFor = (source: Source): Promise<Producer> => {
     const transactionalId = transactionalIdOf(source);
@@ -140,7 +185,12 @@ export const runExactlyOnce = async <
   };
 
   /** Decides one message against the open transaction's state: its outputs, or its dead letter. */
-  const outputsFor = (source: Source, message: KafkaMessage, working: State | undefined) => {
+  const outputsFor = (
+    source: Source,
+    state: Source,
+    message: KafkaMessage,
+    working: State | undefined,
+  ) => {
     const { topic, partition } = source;
     if (isRedrivenForAnotherService(message, service)) return { outputs: NO_OUTPUTS, working };
     const inbound = decodeInbound(byTopic, topic, partition, message, logger);
@@ -151,7 +201,7 @@ export const runExactlyOnce = async <
           decide(inbound.event, working as State, inbound.context),
         );
         if (states && decision.change !== undefined)
-          return { outputs: decision.outputs, working: states.evolve(source, decision.change) };
+          return { outputs: decision.outputs, working: states.evolve(state, decision.change) };
         return { outputs: decision.outputs, working };
       } catch (error) {
         inbound.context.logger.error({ err: error }, 'processing failed');
@@ -174,9 +224,18 @@ export const runExactlyOnce = async <
     all: readonly KafkaMessage[],
   ): Promise<boolean> => {
     const source = { topic: payload.batch.topic, partition: payload.batch.partition };
-    const covers = await restoreIfNeeded(source, payload.heartbeat);
-    const producer = await producerFor(source);
-    const skipped = alreadyCommitted(all, covers);
+    return inTurn(stateSourceOf(source), () => transactionOf(payload, source, all));
+  };
+
+  const transactionOf = async (
+    payload: EachBatchPayload,
+    source: Source,
+    all: readonly KafkaMessage[],
+  ): Promise<boolean> => {
+    const state = stateSourceOf(source);
+    await restoreIfNeeded(state, payload.heartbeat);
+    const producer = await producerFor(state);
+    const skipped = alreadyCommitted(all, committedPosition(state, source.topic));
     if (skipped > 0) {
       logger.warn(
         { ...source, from: all[0]?.offset, skipped },
@@ -188,25 +247,26 @@ export const runExactlyOnce = async <
     if (messages.length === 0) return true;
     const transaction = await producer.transaction();
     const traced = startTransactionSpan(source.topic, source.partition, groupId, messages); // tracing
-    let working = states?.begin(source) as State | undefined;
+    let working = states?.begin(state) as State | undefined;
     try {
       const outputs: Outgoing[] = [];
       let last: string | undefined;
       for (const message of messages) {
         if (!payload.isRunning() || payload.isStale()) break;
-        const decided = outputsFor(source, message, working);
+        const decided = outputsFor(source, state, message, working);
         for (const output of decided.outputs) outputs.push(output);
         working = decided.working;
         last = message.offset;
       }
       if (last === undefined) {
         await transaction.abort();
-        states?.aborted(source);
+        states?.aborted(state);
         traced?.end();
         return false;
       }
       const next = nextOffset(last);
-      if (states) outputs.push(states.snapshot(source, next));
+      const positions = states?.positionsAfter(state, source.topic, next);
+      if (states && positions) outputs.push(states.snapshot(state, positions));
       if (outputs.length > 0)
         await transaction.sendBatch({
           topicMessages: groupByTopic(
@@ -224,17 +284,17 @@ export const runExactlyOnce = async <
       });
       await transaction.commit();
       traced?.end();
-      states?.committedAt(source, next);
+      if (positions) states?.committedAt(state, positions);
       payload.resolveOffset(last);
       await payload.heartbeat();
       return last === messages[messages.length - 1]?.offset;
     } catch (error) {
       traced?.end(error);
       await transaction.abort().catch(() => undefined);
-      states?.aborted(source);
-      restoredIn.delete(`${source.topic}/${source.partition}`);
+      states?.aborted(state);
+      restoredIn.delete(`${state.topic}/${state.partition}`);
       // A fenced or broken producer is replaced on the next batch.
-      await dropProducer(source);
+      await dropProducer(state);
       throw error;
     }
   };
@@ -251,12 +311,16 @@ export const runExactlyOnce = async <
     }
   };
 
-  const member = await startCommittingMember(options, eachBatch);
+  const member = await startCommittingMember(
+    coPartitioned ? { ...options, partitionAssigners: [coPartitionedAssigner()] } : options,
+    eachBatch,
+  );
   membership.current = member;
 
   return {
     isReady: member.isReady,
     assignment: member.assignment,
+    partitionCountStatus: member.partitionCountStatus,
     states: () => states?.all() ?? new Map(),
     stop: async () => {
       await member.stop();

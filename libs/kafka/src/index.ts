@@ -57,6 +57,12 @@ export type {
   TopicInfo,
 } from './admin';
 
+// partitions: counts read and grown, and the guard of co-partitioned topics (consume's `partitionCountGuard`)
+export { addPartitions, partitionCounts } from './partitions';
+export type { PartitionGrowth } from './partitions';
+export { PARTITION_COUNT_POLL_MS, splitByCounts } from './partition-count-guard';
+export type { PartitionCountSplit, PartitionCountStatus } from './partition-count-guard';
+
 // dead letters, and sending them back
 export { DLQ_HEADERS, REDRIVEN_FOR_HEADER } from './dead-letter';
 export type { DeadLetterReason } from './dead-letter';

@@ -461,3 +461,47 @@ describe('the patched fetch (a record batch compaction emptied)', () => {
     expect(await decodeAnEmptiedBatch(unpatched.require)).toEqual([]);
   });
 });
+
+describe('the patched read_committed filter (two aborted transactions listed by their markers)', () => {
+  type Filter = (batch: {
+    messages: readonly object[];
+    abortedTransactions: readonly { producerId: string; firstOffset: string }[];
+  }) => { offset: string }[];
+  const record = (offset: string, producerId: string, isControlRecord = false) => ({
+    offset,
+    key: isControlRecord ? Buffer.from([0, 0, 0, 0]) : Buffer.from(`ride-${offset}`),
+    isControlRecord,
+    batchContext: { producerId, inTransaction: true },
+  });
+  // dispatch/5 in a fault run: producers 3411 and 3413 each wrote a record (offsets 0 and 1) in a
+  // transaction that a SIGKILL left open; 3413's was aborted first (marker at 8), then 3411's (9).
+  // The broker listed them in marker order.
+  const fetched = {
+    messages: [
+      record('0', '3411'),
+      record('1', '3413'),
+      record('2', '3417'),
+      record('3', '3417', true),
+      record('8', '3413', true),
+      record('9', '3411', true),
+    ],
+    abortedTransactions: [
+      { producerId: '3413', firstOffset: '1' },
+      { producerId: '3411', firstOffset: '0' },
+    ],
+  };
+  const kept = (filter: Filter) =>
+    filter(fetched)
+      .filter((message) => !('isControlRecord' in message && message.isControlRecord))
+      .map((message) => message.offset);
+
+  it('when the aborted transactions come in marker order, then neither aborted record is kept', () => {
+    expect(kept(require('kafkajs/src/consumer/filterAbortedMessages') as Filter)).toEqual(['2']);
+  });
+
+  it('when released kafkajs filters them, then the aborted record at 0 is kept (the bug)', () => {
+    expect(kept(unpatched.require('kafkajs/src/consumer/filterAbortedMessages') as Filter)).toEqual(
+      ['0', '2'],
+    );
+  });
+});

@@ -3,7 +3,9 @@
  * patch-package (ADR 033): the request queue's idle 1 ms timer stopped, records encoded without
  * throwaway buffers; and, for a replicated cluster (ADR 037), a send retried after a leader moved
  * writes every partition it was given, a consumer whose restart fails crashes again instead
- * of ending the process, and a fetch moves past a record batch that compaction emptied. Each patched module carries a `patchedBy` marker naming the patch; this
+ * of ending the process, and a fetch moves past a record batch that compaction emptied; and a
+ * read_committed consumer filters aborted transactions in first-offset order, as the broker may
+ * list them otherwise (ADR 038). Each patched module carries a `patchedBy` marker naming the patch; this
  * checks the markers at start-up, so a process never runs on an unpatched or different kafkajs
  * without saying so.
  */
@@ -17,6 +19,7 @@ export const PATCHED_MODULES = [
   'kafkajs/src/producer/sendMessages',
   'kafkajs/src/consumer',
   'kafkajs/src/protocol/requests/fetch/v4/decodeMessages',
+  'kafkajs/src/consumer/filterAbortedMessages',
 ] as const;
 
 export interface InstalledKafkajs {

@@ -1,5 +1,6 @@
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload, PartitionAssigner } from 'kafkajs';
 import type { Logger } from 'pino';
+import { createPartitionCountGuard, type PartitionCountStatus } from './partition-count-guard';
 import { kafkajsOf, type KafkaClient } from './connect';
 import { isPermanentFailure, KafkaRuntimeError } from './errors';
 import { backoffDelay, wait, type RetryPolicy } from './retry';
@@ -104,8 +105,16 @@ export interface MemberOptions {
   readonly configure?: ((consumer: Consumer) => void) | undefined;
   /** Joins are logged at info ("joined consumer group"), or at debug for short-lived readers. */
   readonly joinLogLevel?: 'info' | 'debug';
+  /**
+   * Topics whose partition p belong together (an input and its changelog or ledger): partitions at
+   * or above the smallest of their counts are left alone until the counts agree (partition-count-guard.ts).
+   * `onAssigned` is then given only the partitions taken.
+   */
+  readonly partitionCountGuard?: readonly string[] | undefined;
   /** Awaited before the first batch after each join, with the partitions now owned. */
   readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
+  /** How the group deals partitions; default kafkajs' round robin over every topic's partitions. */
+  readonly partitionAssigners?: readonly PartitionAssigner[] | undefined;
   readonly eachBatch: (payload: EachBatchPayload) => Promise<void>;
 }
 
@@ -118,6 +127,8 @@ export interface Member {
   generation(): number;
   /** True once `stop` began: finish the work in hand, take no more. */
   isStopping(): boolean;
+  /** Whether every owned partition is taken (see `partitionCountGuard`). */
+  partitionCountStatus(): PartitionCountStatus;
   /** Stops for good: pauses intake, lets the batches in hand finish, then leaves the group. */
   stop(): Promise<void>;
 }
@@ -143,11 +154,45 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
   let relaunches = 0;
   let assignment: Record<string, number[]> = {};
   const { onAssigned } = options;
+  const guard =
+    options.partitionCountGuard &&
+    createPartitionCountGuard({
+      kafka: options.kafka,
+      topics: options.partitionCountGuard,
+      logger,
+    });
+  // `topic/partition` of the owned partitions the guard leaves alone this generation.
+  let withheld = new Set<string>();
+  let stopWatching = () => undefined as void;
+  const takeWhatIsSafe = async () => {
+    let taken: Assignment = assignment;
+    if (guard) {
+      const split = await guard.check(assignment);
+      taken = split.taken;
+      withheld = new Set(
+        Object.entries(split.withheld).flatMap(([topic, ps]) => ps.map((p) => `${topic}/${p}`)),
+      );
+      stopWatching();
+      // kafkajs keeps a partition paused across a rebalance: those taken now are resumed.
+      consumer.resume(entriesOf(split.taken));
+      if (withheld.size > 0) {
+        consumer.pause(entriesOf(split.withheld));
+        stopWatching = guard.watch(() => void rejoin());
+      }
+    }
+    await onAssigned?.(taken);
+  };
   const prepare = onceAfterEachJoin(
     { generation: () => generation },
-    onAssigned && (() => onAssigned(assignment)),
+    onAssigned || guard ? takeWhatIsSafe : undefined,
   );
-  const inHand = batchesInHand((payload) => prepare().then(() => options.eachBatch(payload)));
+  const inHand = batchesInHand((payload) =>
+    prepare().then(() =>
+      withheld.has(`${payload.batch.topic}/${payload.batch.partition}`)
+        ? undefined // neither processed nor resolved: read again once taken
+        : options.eachBatch(payload),
+    ),
+  );
 
   const relaunch = (reason: unknown) => {
     const delay = Math.min(MAX_RELAUNCH_DELAY_MS, 500 * 2 ** Math.min(relaunches, 6));
@@ -167,6 +212,7 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
       groupId,
       readUncommitted: false,
       ...sessionSettings(options.sessionTimeoutMs, options.fetch),
+      ...(options.partitionAssigners && { partitionAssigners: [...options.partitionAssigners] }),
     });
     consumer = created;
     const onLag = options.onLag;
@@ -213,6 +259,27 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
     }
   };
 
+  /**
+   * Leaves the group and joins again with a new consumer: the co-partitioned counts now agree, and
+   * only a new assignment (every member's `onAssigned` again) takes the withheld partitions. A
+   * growth of a topic the member subscribes to rejoins by itself (kafkajs sees it in the metadata);
+   * one of a changelog or ledger it only checks does not.
+   */
+  const rejoin = async () => {
+    if (stopping) return;
+    logger.info({ groupId }, 'partition counts agree: rejoining to take every owned partition');
+    try {
+      consumer.pause(options.topics.map((topic) => ({ topic })));
+    } catch {
+      // crashed already: nothing in hand
+    }
+    await inHand.drain();
+    await consumer.disconnect().catch(() => undefined);
+    inHand.reopen();
+    if (stopping) return;
+    launch().catch((error: unknown) => relaunch(error));
+  };
+
   for (let attempt = 1; ; attempt += 1) {
     try {
       await launch();
@@ -228,8 +295,10 @@ export const startMember = async (options: MemberOptions): Promise<Member> => {
     assignment: () => assignment,
     generation: () => generation,
     isStopping: () => stopping,
+    partitionCountStatus: () => guard?.status() ?? { ok: true },
     stop: async () => {
       stopping = true;
+      stopWatching();
       // kafkajs drops commits made once `disconnect()` has begun, so a graceful stop first pauses
       // intake and lets the batches in hand finish and commit while the consumer still runs.
       try {
@@ -252,9 +321,11 @@ export interface CommittingMemberOptions {
   readonly onFatal: (error: unknown) => void;
   readonly partitionsConsumedConcurrently?: number | undefined;
   readonly sessionTimeoutMs?: number | undefined;
+  readonly partitionCountGuard?: readonly string[] | undefined;
   readonly onLag?: OnLag | undefined;
   readonly fetch?: FetchSettings | undefined;
   readonly onAssigned?: ((assignment: Assignment) => Promise<void>) | undefined;
+  readonly partitionAssigners?: readonly PartitionAssigner[] | undefined;
 }
 
 /** A member of a consumer group that commits: three partitions at a time, batch-first fetches. */
@@ -270,11 +341,16 @@ export const startCommittingMember = (
     sessionTimeoutMs: options.sessionTimeoutMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
     onFatal: options.onFatal,
+    partitionCountGuard: options.partitionCountGuard,
     onLag: options.onLag,
     fetch: options.fetch ?? BATCH_FIRST_FETCH,
     onAssigned: options.onAssigned,
+    partitionAssigners: options.partitionAssigners,
     eachBatch,
   });
+
+const entriesOf = (assignment: Assignment) =>
+  Object.entries(assignment).map(([topic, partitions]) => ({ topic, partitions: [...partitions] }));
 
 /** Keeps count of the batches in hand, so that a graceful stop can wait for them. */
 const batchesInHand = (processBatch: (payload: EachBatchPayload) => Promise<void>) => {
@@ -294,6 +370,10 @@ const batchesInHand = (processBatch: (payload: EachBatchPayload) => Promise<void
     drain: async () => {
       draining = true;
       await Promise.allSettled(inFlight);
+    },
+    /** After a drain for a rejoin: batches of the next consumer are taken again. */
+    reopen: () => {
+      draining = false;
     },
   };
 };

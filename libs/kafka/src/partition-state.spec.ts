@@ -1,7 +1,7 @@
 import { topics } from '@taxi/events';
 import { testLogger } from '@taxi/testing';
 import type { KafkaClient } from './connect';
-import { isBehind, PartitionStates } from './partition-state';
+import { isBehind, PartitionStates, topicsBehind } from './partition-state';
 import { messageOf } from './publish';
 import { countingState } from './testing';
 
@@ -14,17 +14,21 @@ describe('partition state in transactions', () => {
     const held = states();
     held.begin(rides);
     held.evolve(rides, 2);
-    held.committedAt(rides, '42');
+    held.committedAt(rides, { rides: '42' });
 
     expect(held.begin(rides)).toEqual({ count: 2 });
-    expect(held.all().get('rides:1')).toEqual({ state: { count: 2 }, nextOffset: '42' });
+    expect(held.all().get('rides:1')).toEqual({
+      state: { count: 2 },
+      nextOffset: '42',
+      inputOffsets: { rides: '42' },
+    });
   });
 
   it('when a transaction aborts, then the committed state is untouched and the copy is gone', () => {
     const held = states();
     held.begin(rides);
     held.evolve(rides, 5);
-    held.committedAt(rides, '5');
+    held.committedAt(rides, { rides: '5' });
     held.begin(rides);
     held.evolve(rides, 1);
     held.aborted(rides);
@@ -37,7 +41,7 @@ describe('partition state in transactions', () => {
   it('when a transaction changes its copy in place, then the committed state is untouched until it commits', () => {
     const held = states();
     held.begin(rides);
-    held.committedAt(rides, '0');
+    held.committedAt(rides, { rides: '0' });
     const committed = held.all().get('rides:1')?.state;
 
     held.begin(rides);
@@ -52,7 +56,7 @@ describe('partition state in transactions', () => {
     held.begin(rides);
     held.evolve(rides, 7);
 
-    const message = messageOf(held.snapshot(rides, '8'));
+    const message = messageOf(held.snapshot(rides, { rides: '8' }));
 
     expect(message.key).toBe('rides:1');
     expect(message.partition).toBe(1);
@@ -64,9 +68,48 @@ describe('partition state in transactions', () => {
     );
     held.begin(rides);
 
-    expect(() => held.snapshot(rides, '1')).toThrow(
+    expect(() => held.snapshot(rides, { rides: '1' })).toThrow(
       expect.objectContaining({ code: 'invalid_event', retriable: false }),
     );
+  });
+
+  it('when co-partitioned inputs take turns, then each transaction’s snapshot covers the position of each input, the other’s as last committed', () => {
+    const written: Record<string, string>[] = [];
+    const counting = countingState();
+    const held = states({
+      ...counting,
+      toSnapshot: (state, source, next, positions) => {
+        written.push({ ...positions });
+        return counting.toSnapshot(state, source, next, positions);
+      },
+    });
+    held.begin(rides);
+    const first = held.positionsAfter(rides, 'rides', '10');
+    held.snapshot(rides, first);
+    held.committedAt(rides, first);
+    held.begin(rides);
+    const second = held.positionsAfter(rides, 'dispatch', '3');
+    held.snapshot(rides, second);
+    held.committedAt(rides, second);
+
+    expect(written).toEqual([{ rides: '10' }, { rides: '10', dispatch: '3' }]);
+    expect(held.all().get('rides:1')).toMatchObject({
+      nextOffset: '10',
+      inputOffsets: { rides: '10', dispatch: '3' },
+    });
+  });
+
+  it('when transactions commit, then the committed positions move on with each, in each input: what a batch fetched again below them was already handled', () => {
+    const held = states();
+    held.begin(rides);
+    held.committedAt(rides, held.positionsAfter(rides, 'rides', '10'));
+    expect(held.committedPositions(rides)).toEqual({ rides: '10' });
+
+    held.begin(rides);
+    held.committedAt(rides, held.positionsAfter(rides, 'dispatch', '4'));
+
+    expect(held.committedPositions(rides)).toEqual({ rides: '10', dispatch: '4' });
+    expect(held.committedPositions({ topic: 'rides', partition: 2 })).toEqual({});
   });
 });
 
@@ -82,5 +125,16 @@ describe('isBehind: a restored snapshot checked against the offset its group com
     expect(isBehind('50', '42')).toBe(false);
     expect(isBehind('42', undefined)).toBe(false);
     expect(isBehind(undefined, undefined)).toBe(false);
+  });
+});
+
+describe('topicsBehind: a co-partitioned state checked input by input', () => {
+  it('when the group committed past the snapshot in one input only, then that input alone is behind', () => {
+    const positions = { ride_details: '10', dispatch: '4' };
+
+    expect(topicsBehind(positions, { ride_details: '10', dispatch: '5' })).toEqual(['dispatch']);
+    expect(topicsBehind(positions, { ride_details: '10', dispatch: undefined })).toEqual([]);
+    expect(topicsBehind({}, { ride_details: '1' })).toEqual(['ride_details']);
+    expect(topicsBehind(positions, undefined)).toEqual([]);
   });
 });

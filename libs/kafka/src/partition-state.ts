@@ -43,22 +43,34 @@ export interface PartitionState<
   evolve(working: Working, change: Change): Working;
   /**
    * The snapshot event written at the end of a transaction: the state at `nextOffset`, which its
-   * payload carries (a restore skips the input messages below it).
+   * payload carries (a restore skips the input messages below it). With co-partitioned inputs,
+   * `inputOffsets` has the position in each input (`source.topic`'s is `nextOffset`): the payload
+   * carries them too, as `inputOffsets`.
    */
-  toSnapshot(state: State, source: Source, nextOffset: string): EventOf<Changelog> & Snapshot;
+  toSnapshot(
+    state: State,
+    source: Source,
+    nextOffset: string,
+    inputOffsets?: Readonly<Record<string, string>>,
+  ): EventOf<Changelog> & Snapshot;
   /** A snapshot read back. */
   fromSnapshot(snapshot: EventOf<Changelog>, source: Source): State;
 }
 
-/** What the lib reads of a snapshot: the input offset it covers up to. */
+/** What the lib reads of a snapshot: the input offset it covers up to (each input's, if several). */
 export interface Snapshot {
-  readonly payload: { readonly nextOffset: string };
+  readonly payload: {
+    readonly nextOffset: string;
+    readonly inputOffsets?: Readonly<Record<string, string>> | undefined;
+  };
 }
 
 /** A partition's committed state and the input offset it covers up to. */
 export interface CommittedState<State> {
   readonly state: State;
   readonly nextOffset: string;
+  /** The position in each input it covers up to, by topic (`nextOffset` is its source's). */
+  readonly inputOffsets: Readonly<Record<string, string>>;
 }
 
 /** How a partition's state is named: its snapshot's key in the changelog, and in `states()`. */
@@ -85,10 +97,10 @@ export class PartitionStates<
 
   /**
    * Reads the partition's latest committed snapshot back (or starts from `initial`) and returns
-   * the input offset it covers up to, undefined without a snapshot. One that does not decode
-   * throws: starting from the initial state instead would silently lose it.
+   * the offset it covers up to in each input, by topic; none without a snapshot. One that does
+   * not decode throws: starting from the initial state instead would silently lose it.
    *
-   * `committed` is the group's committed offset of the source partition, read after the
+   * `committed` is the group's committed offset in each input (by topic), read after the
    * partition's producer fenced the previous one (so the last transaction is complete). That
    * transaction wrote the snapshot and committed the offset together, so the latest snapshot
    * covers at least that offset. A read-committed read stops at the changelog partition's last
@@ -105,11 +117,11 @@ export class PartitionStates<
   async restore(
     source: Source,
     options: {
-      committed?: string | undefined;
+      committed?: Readonly<Record<string, string | undefined>>;
       heartbeat?: () => Promise<void>;
       waitMs?: number;
     } = {},
-  ): Promise<string | undefined> {
+  ): Promise<Readonly<Record<string, string>>> {
     const { changelog } = this.definition;
     const { committed, heartbeat } = options;
     const key = stateKey(source);
@@ -125,19 +137,20 @@ export class PartitionStates<
         ends,
       );
       const restored = record && this.decodeSnapshot(record, source);
-      const nextOffset = restored?.nextOffset;
+      const positions = restored?.inputOffsets ?? {};
+      const behind = topicsBehind(positions, committed);
       const facts = {
         ...source,
         changelog: changelog.name,
-        snapshotNextOffset: nextOffset ?? null,
+        snapshotPositions: restored ? positions : null,
         groupCommitted: committed ?? null,
         changelogLastStableOffset: ends.stable.toString(),
         attempt,
       };
-      if (!isBehind(nextOffset, committed)) {
+      if (behind.length === 0) {
         this.committed.set(
           key,
-          restored ?? { state: this.definition.initial(source), nextOffset: '0' },
+          restored ?? { state: this.definition.initial(source), nextOffset: '0', inputOffsets: {} },
         );
         this.logger.info(
           facts,
@@ -145,12 +158,15 @@ export class PartitionStates<
             ? `${changelog.name} snapshot restored`
             : `no ${changelog.name} snapshot yet: initial state`,
         );
-        return nextOffset;
+        return positions;
       }
       if (Date.now() >= deadline) {
         throw new KafkaRuntimeError(
-          `${changelog.name} ${key}: the latest readable snapshot covers up to ${nextOffset ?? 'nothing'}, ` +
-            `but the group committed ${committed}; a transaction open on ${changelog.name}/${source.partition} ` +
+          `${changelog.name} ${key}: the latest readable snapshot covers ` +
+            behind.map((topic) => `${topic} up to ${positions[topic] ?? 'nothing'}`).join(', ') +
+            `, but the group committed ` +
+            behind.map((topic) => `${topic} ${committed?.[topic]}`).join(', ') +
+            `; a transaction open on ${changelog.name}/${source.partition} ` +
             `(last stable offset ${ends.stable}) still hides the snapshot that goes with that offset`,
           'state_behind',
           true,
@@ -191,7 +207,11 @@ export class PartitionStates<
         false,
       );
     }
-    return { state: this.definition.fromSnapshot(snapshot, source), nextOffset };
+    return {
+      state: this.definition.fromSnapshot(snapshot, source),
+      nextOffset,
+      inputOffsets: { ...snapshot.payload?.inputOffsets, [source.topic]: nextOffset },
+    };
   }
 
   /** A transaction begins: its copy of the committed state. */
@@ -210,14 +230,34 @@ export class PartitionStates<
     return next;
   }
 
+  /** Where the committed state stands in each input (its source's `nextOffset` included). */
+  committedPositions(source: Source): Readonly<Record<string, string>> {
+    const committed = this.committed.get(stateKey(source));
+    return committed ? { ...committed.inputOffsets, [source.topic]: committed.nextOffset } : {};
+  }
+
+  /**
+   * The positions a transaction's snapshot covers: the committed ones, with `input` moved to
+   * `nextOffset` (the input the transaction consumed; the state's source unless co-partitioned).
+   */
+  positionsAfter(source: Source, input: string, nextOffset: string): Record<string, string> {
+    const committed = this.committed.get(stateKey(source));
+    return {
+      [source.topic]: committed?.nextOffset ?? '0',
+      ...committed?.inputOffsets,
+      [input]: nextOffset,
+    };
+  }
+
   /** The snapshot to write with the transaction, pinned to the source's partition number. */
-  snapshot(source: Source, nextOffset: string): Outgoing {
+  snapshot(source: Source, positions: Readonly<Record<string, string>>): Outgoing {
     const key = stateKey(source);
     const working = this.open(source);
     const { changelog } = this.definition;
+    const nextOffset = positions[source.topic] ?? '0';
     const output = outgoing(
       changelog,
-      this.definition.toSnapshot(working, source, nextOffset),
+      this.definition.toSnapshot(working, source, nextOffset, positions),
       source.partition,
     );
     const written = messageOf(output).key;
@@ -231,11 +271,12 @@ export class PartitionStates<
     return output;
   }
 
-  /** The transaction committed, its snapshot at `nextOffset`: the copy becomes the state. */
-  committedAt(source: Source, nextOffset: string): void {
+  /** The transaction committed, its snapshot at `positions`: the copy becomes the state. */
+  committedAt(source: Source, positions: Readonly<Record<string, string>>): void {
     const key = stateKey(source);
     const working = this.working.get(key);
-    if (working) this.committed.set(key, { state: working, nextOffset });
+    const nextOffset = positions[source.topic] ?? '0';
+    if (working) this.committed.set(key, { state: working, nextOffset, inputOffsets: positions });
     this.working.delete(key);
   }
 
@@ -267,6 +308,15 @@ export const RESTORE_WAIT_MS = 60_000;
 /** True when the snapshot read covers less of the source than the group has committed. */
 export const isBehind = (nextOffset: string | undefined, committed: string | undefined): boolean =>
   committed !== undefined && BigInt(committed) > BigInt(nextOffset ?? '0');
+
+/** The inputs in which the snapshot read covers less than the group has committed. */
+export const topicsBehind = (
+  positions: Readonly<Record<string, string>>,
+  committed: Readonly<Record<string, string | undefined>> | undefined,
+): string[] =>
+  Object.entries(committed ?? {})
+    .filter(([topic, offset]) => isBehind(positions[topic], offset))
+    .map(([topic]) => topic);
 
 /** A partition's first retained offset and its last stable offset (the read-committed end). */
 interface PartitionEnds {

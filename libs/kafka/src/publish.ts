@@ -46,6 +46,11 @@ export interface Publisher {
   publish<Contract extends TopicContract>(
     contract: Contract,
     events: readonly EventOf<Contract>[],
+    /**
+     * `partition` pins every event to that partition number instead of its key's: a ledger written
+     * to the partition number of what it records, whatever the topic's count is by then.
+     */
+    options?: { readonly partition?: number },
   ): Promise<void>;
   /**
    * Connected, and the broker acknowledges: false while a batch has waited longer than the
@@ -187,13 +192,15 @@ export const createPublisher = async (options: PublisherOptions): Promise<Publis
     inFlight = undefined;
   };
 
-  const publish: Publisher['publish'] = (contract, events) => {
+  const publish: Publisher['publish'] = (contract, events, options) => {
     if (closed) {
       return Promise.reject(new KafkaRuntimeError('publisher is closed', 'publisher_closed', true));
     }
     let messages: Message[];
     try {
       messages = events.map((event) => encodeOne(contract, event));
+      const partition = options?.partition;
+      if (partition !== undefined) for (const message of messages) message.partition = partition;
     } catch (error) {
       return Promise.reject(error);
     }

@@ -135,6 +135,7 @@ export async function read<Contract extends TopicContract>(
     topics,
     targets,
     bounded: options.until === 'end-at-start',
+    followNewPartitions: options.until === 'following' && options.partitions === undefined,
     handOver: handOver.deliver,
     onStopped: handOver.close,
   });

@@ -61,6 +61,12 @@ export const startReader = async (options: {
   readonly targets: ReadonlyMap<string, Target>;
   /** Stop at the targets' ends (and hand over nothing past them), or follow. */
   readonly bounded: boolean;
+  /**
+   * Following every partition: a partition added to a topic after the read began (`taxi topics
+   * grow`) is read from its start when the group's assignment first shows it. Without this it
+   * would stay paused, and a view of the whole topic would miss what is written there.
+   */
+  readonly followNewPartitions?: boolean | undefined;
   readonly handOver: HandOver;
   readonly onStopped?: () => Promise<unknown>;
   readonly groupPrefix?: string | undefined;
@@ -72,7 +78,8 @@ export const startReader = async (options: {
   readonly sessionTimeoutMs?: number | undefined;
   readonly onLag?: OnLag | undefined;
 }): Promise<Reader> => {
-  const { kafka, logger, targets, bounded } = options;
+  const { kafka, logger, bounded } = options;
+  const targets = new Map(options.targets);
   if (bounded && [...targets.values()].every((target) => target.start >= target.end)) {
     await options.onStopped?.();
     return finishedReader;
@@ -183,6 +190,12 @@ export const startReader = async (options: {
       const paused: number[] = [];
       for (const partition of partitions) {
         const key = keyOf(topic, partition);
+        if (options.followNewPartitions && !targets.has(key)) {
+          // New since the read began: everything in it was written after, so all of it is read.
+          targets.set(key, { start: 0n, end: 0n });
+          positions.set(key, 0n);
+          logger.info({ topic, partition }, 'reading a partition added since the read began');
+        }
         const next = positions.get(key);
         const target = targets.get(key);
         if (next === undefined || !target || (bounded && next >= target.end))

@@ -2,7 +2,7 @@
 # The previous release's service images, for the cluster's rolling-upgrade test
 # (src/4-rolling-upgrade.k8s.ts). The previous release (N−1) is the one the process-level upgrade
 # test runs (tools/test-infra/rolling-upgrade.sh --find: the commit before the vehicle class).
-# Its images are built as that release built them: its own tree (build-release.sh's, cached by
+# Its images (every service's but transaction's) are built as that release built them: its own tree (build-release.sh's, cached by
 # commit) with its own Dockerfile, by the container test's build-images.sh, on the same base
 # images as the new ones. They are named as the manifests name the services, tagged with the
 # commit (ghcr.io/taxi-kafka/rides:<12 hex>), and kept as one OCI archive per commit in the cache:
@@ -20,8 +20,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 cd "$root"
 cache="${TAXI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/taxi-kafka}/previous-images"
-# The services the overlays deploy from this repository's Dockerfile.
-apps=(rides transaction email analytics web)
+# The services the upgrade rolls back to N−1: those the overlays deploy from this repository's
+# Dockerfile but transaction, which stays on N (fleet_state 2, a new major: an N−1 pod can neither
+# join N's co-partitioned group nor read its state; src/4-rolling-upgrade.k8s.ts, ADR 040).
+apps=(rides email analytics web)
 repository=ghcr.io/taxi-kafka
 
 # rolling-upgrade.sh --find prints the commit, or its one line on why there is none.
@@ -32,7 +34,9 @@ if [[ ! "$found" =~ ^[0-9a-f]{40}$ ]]; then
 fi
 commit="$found"
 tag="${commit:0:12}"
-archive="$cache/$commit.tar"
+# Named by its images too: an archive of another set (the five of a clone before transaction
+# stayed on N) is not this one.
+archive="$cache/$commit-$(IFS=-; echo "${apps[*]}").tar"
 
 mkdir -p "$cache"
 exec 9>"$cache/$commit.lock"

@@ -179,6 +179,8 @@ if ((status != 0)); then
   export KUBECONFIG="$work/cluster/admin.kubeconfig"
   kubectl get events -A --sort-by=.lastTimestamp >"$failed/events.txt" 2>&1 || true
   kubectl get pods -A -o wide >"$failed/pods.txt" 2>&1 || true
+  # Restart counts and each container's last exit (a CrashLoopBackOff's code and reason).
+  kubectl describe pods -n taxi-kafka >"$failed/pods-described.txt" 2>&1 || true
   for pod in $(kubectl get pods -n taxi-kafka -o name 2>/dev/null); do
     kubectl logs -n taxi-kafka "$pod" --all-containers --timestamps >"$failed/${pod#pod/}.log" 2>&1 || true
     kubectl logs -n taxi-kafka "$pod" --all-containers --timestamps --previous \

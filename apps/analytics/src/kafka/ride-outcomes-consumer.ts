@@ -50,6 +50,14 @@ export const startRideOutcomesConsumer = (deps: {
     onLag: deps.onLag,
     groupId: deps.groupId,
     contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
+    // The state of input partition p is analytics_state partition p: an input grown alone (Kafka's
+    // own `kafka-topics --alter`) leaves its new partitions uncounted, not crash-looping on a
+    // changelog partition that does not exist, and one line says what to run.
+    partitionCountGuard: [
+      deps.topics.rideConfirmed,
+      deps.topics.rideRejected,
+      deps.topics.analyticsState,
+    ].map((topic) => topic.name),
     service: 'analytics',
     logger: deps.logger,
     transactionalIdPrefix: deps.transactionalIdPrefix,

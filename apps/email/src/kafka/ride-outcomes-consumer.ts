@@ -81,6 +81,13 @@ export const startRideOutcomesConsumer = (deps: {
     onLag: deps.onLag,
     groupId: deps.groupId,
     contracts: [deps.topics.rideConfirmed, deps.topics.rideRejected],
+    // The ledger of outcome partition p is email_sent partition p: with fewer ledger partitions
+    // (someone grew the outcome topics alone) those outcomes wait, and one line says what to run.
+    partitionCountGuard: [
+      deps.topics.rideConfirmed,
+      deps.topics.rideRejected,
+      deps.topics.emailsSent,
+    ].map((topic) => topic.name),
     service: 'email',
     logger: deps.logger,
     onFatal: deps.onFatal,

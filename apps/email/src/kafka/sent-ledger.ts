@@ -1,12 +1,6 @@
 import type { Logger } from 'pino';
 import { newEnvelope, type EmailSentEvent, type Topics } from '@taxi/events';
-import {
-  describeTopics,
-  read,
-  type Assignment,
-  type KafkaClient,
-  type Publisher,
-} from '@taxi/kafka';
+import { read, type Assignment, type KafkaClient, type Publisher } from '@taxi/kafka';
 import { emailKey, type SentLedger } from '../domain/send-ride-emails';
 import { LEDGER_KEY_BYTES, packLedgerKey } from './ledger-key';
 import { RecentKeys } from './recent-keys';
@@ -22,11 +16,14 @@ export interface KafkaSentLedger extends SentLedger {
 }
 
 /**
- * The ledger of sent emails is the compacted `email_sent` topic, keyed by ride id like the outcome
- * topics and with as many partitions: the ledger of `ride_confirmed`/`ride_rejected` partition p
- * is `email_sent` partition p. An instance remembers, per owned partition, the last `window`
- * emails recorded; that covers every email recorded but not yet committed as consumed, which is
- * all a redelivery can bring back (decision 011).
+ * The ledger of sent emails is the compacted `email_sent` topic, with as many partitions as the
+ * outcome topics: the ledger of `ride_confirmed`/`ride_rejected` partition p is `email_sent`
+ * partition p. Each record is written to the partition number of the outcome it records, not by its
+ * key: after a growth (6 → 12) a ride keyed to p + 6 may still have its outcome in p, written
+ * before, and its redelivery comes from p, so its record must be found in p. An instance
+ * remembers, per owned partition, the last `window` emails recorded; that covers every email
+ * recorded but not yet committed as consumed, which is all a redelivery can bring back (decision
+ * 011, and ADR 038 on growth).
  */
 export const createSentLedger = (deps: {
   kafka: KafkaClient;
@@ -71,7 +68,7 @@ export const createSentLedger = (deps: {
           sentAt: sentAt.toISOString(),
         },
       }));
-      await deps.publisher.publish(topics.emailsSent, events);
+      await deps.publisher.publish(topics.emailsSent, events, { partition });
       const keys = partitionKeys(partition);
       for (const { email } of sent) {
         keys.add(keyOf(email));
@@ -109,22 +106,4 @@ export const createSentLedger = (deps: {
     },
     size: () => [...recorded.values()].reduce((sum, keys) => sum + keys.size, 0),
   };
-};
-
-/**
- * The ledger works only if its partition p holds the rides of outcome partition p: a topic
- * created by hand with another partition count would break that, so start-up refuses it.
- */
-export const assertLedgerCoPartitioned = async (
-  kafka: KafkaClient,
-  topics: Topics,
-): Promise<void> => {
-  const names = [topics.rideConfirmed.name, topics.rideRejected.name, topics.emailsSent.name];
-  const described = await describeTopics(kafka, names);
-  const counts = described.map((topic) => `${topic.name}: ${topic.partitions.length}`);
-  if (new Set(described.map((topic) => topic.partitions.length)).size !== 1) {
-    throw new Error(
-      `the email ledger must have as many partitions as the outcome topics (${counts.join(', ')})`,
-    );
-  }
 };

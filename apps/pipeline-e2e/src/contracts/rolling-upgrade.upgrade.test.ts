@@ -17,10 +17,20 @@ import { faultSuite, FAULT_TEST_TIMEOUT_MS, fastFailover } from '../support/faul
 
 // Issue 25: a rolling upgrade, for real. The services of the commit before the vehicle class
 // (N−1, built from git once and cached) and of the working tree (N) run side by side in the same
-// consumer groups under a steady request rate, two instances of each; every instance is replaced
-// one at a time by N, then every one back by N−1. N writes fields N−1 does not know: vehicleClass
-// on ride.requested and ride.confirmed, each driver's class in the fleet snapshots, counts by
-// class in the analytics snapshots. Counted as the fault tests count.
+// consumer groups under a steady request rate, two instances of each; every instance of rides,
+// email and analytics is replaced one at a time by N, then every one back by N−1. N writes fields
+// N−1 does not know: vehicleClass on ride.requested and ride.confirmed, each driver's class in the
+// fleet snapshots, counts by class in the analytics snapshots. Counted as the fault tests count.
+//
+// transaction is not rolled: N writes fleet_state 2, a new major (driver ownership, ADR 038), and
+// dispatches co-partitioned (its own assigner and transactional ids `<prefix>-<p>`), so N−1 and N
+// cannot share its group (INCONSISTENT_GROUP_PROTOCOL) nor its state (N−1 refuses fleet_state 2
+// as unsupported_version). ADR 040: a new major is no mixed rollout, so it is upgraded by
+// recreate: every N−1 instance stops gracefully, then the N instances start, and the rides
+// accepted meanwhile wait in ride_details. It is not rolled back: ADR 038, a rollback past
+// fleet_state 2 needs the fleet idle, which a test under steady load is not; N−1 would stop on
+// every partition N wrote: its codec refuses a major it does not know as unsupported_version
+// (libs/events codec.spec.ts).
 // Run by `npm run test:upgrade` (tools/test-infra/rolling-upgrade.sh), which first makes sure this
 // clone has N−1 (a shallow clone is deepened, else the step says why it skipped).
 
@@ -30,8 +40,9 @@ import { faultSuite, FAULT_TEST_TIMEOUT_MS, fastFailover } from '../support/faul
  */
 const CHANGE = { file: 'libs/events/src/rides.ts', text: 'export const vehicleClassSchema' };
 const INSTANCES = 2;
-/** Replaced in this order, forward and back: the writer of requests first, so that N−1 readers
- * meet N's fields at once. */
+/** Rolled in this order, forward and back: the writer of requests first, so that N−1 readers
+ * meet N's fields at once. transaction is recreated after rides, on the way forward only. */
+const ROLLED: ServiceName[] = ['rides', 'email', 'analytics'];
 const ORDER: ServiceName[] = ['rides', 'transaction', 'email', 'analytics'];
 const RIDES_PER_SECOND = 5;
 /** Rides accepted after each replacement before the next one: each step is under load. */
@@ -94,7 +105,7 @@ describe('a rolling upgrade from the commit before the vehicle class to the work
   afterAll(() => Promise.all(collectors.map((collector) => collector.stop())));
 
   it(
-    'when each instance is replaced by N one at a time under a steady load, then each by N−1 again, then every ride is decided, emailed and counted once, none is dead-lettered, no driver is booked twice, and what N added survives N−1',
+    'when each rides, email and analytics instance is replaced by N one at a time under a steady load and transaction is recreated as N, then each rolled one by N−1 again, then every ride is decided, emailed and counted once, none is dead-lettered, no driver is booked twice, and what N added survives N−1',
     async () => {
       const { stack, kafka, outcomes } = suite;
       const names = topicsFor(stack.prefix);
@@ -118,26 +129,40 @@ describe('a rolling upgrade from the commit before the vehicle class to the work
       const exits: (number | null)[] = [];
       const steps: { step: string; seconds: number }[] = [];
 
-      const replaceEach = async (by: Release) => {
-        for (const name of ORDER) {
-          for (let index = 0; index < INSTANCES; index += 1) {
-            const startedAt = Date.now();
-            const old = live[name][index] as ServiceProcess;
-            const fresh = await stack.addInstance(name, { release: by.root });
-            live[name][index] = fresh;
-            exits.push(await old.stop('SIGTERM'));
-            await load.acceptedMore(RIDES_PER_STEP);
-            steps.push({
-              step: `${name} #${index + 1} → ${by === current ? 'N' : 'N−1'}`,
-              seconds: (Date.now() - startedAt) / 1000,
-            });
-          }
+      const labelOf = (by: Release) => (by === current ? 'N' : 'N−1');
+      const rollEach = async (name: ServiceName, by: Release) => {
+        for (let index = 0; index < INSTANCES; index += 1) {
+          const startedAt = Date.now();
+          const old = live[name][index] as ServiceProcess;
+          const fresh = await stack.addInstance(name, { release: by.root });
+          live[name][index] = fresh;
+          exits.push(await old.stop('SIGTERM'));
+          await load.acceptedMore(RIDES_PER_STEP);
+          steps.push({
+            step: `${name} #${index + 1} → ${labelOf(by)}`,
+            seconds: (Date.now() - startedAt) / 1000,
+          });
         }
+      };
+      // Every old instance leaves the group (SIGTERM: batches in hand committed) before a new one
+      // joins: the group is empty when the new protocol and transactional ids arrive.
+      const recreate = async (name: ServiceName, by: Release) => {
+        const startedAt = Date.now();
+        exits.push(...(await Promise.all(live[name].map((old) => old.stop('SIGTERM')))));
+        live[name] = [];
+        while (live[name].length < INSTANCES)
+          live[name].push(await stack.addInstance(name, { release: by.root }));
+        await load.acceptedMore(RIDES_PER_STEP);
+        steps.push({
+          step: `${name} recreated as ${labelOf(by)}`,
+          seconds: (Date.now() - startedAt) / 1000,
+        });
       };
 
       await load.acceptedMore(RIDES_PER_STEP);
-      await replaceEach(current);
-      await replaceEach(previous);
+      for (const name of ORDER)
+        await (name === 'transaction' ? recreate(name, current) : rollEach(name, current));
+      for (const name of ROLLED) await rollEach(name, previous);
       const sent = await load.stop();
       stack.ports.analytics = live.analytics[0]?.port as number;
       const counts = await settleAndCount(stack, kafka, outcomes, sent.accepted);
@@ -168,37 +193,41 @@ describe('a rolling upgrade from the commit before the vehicle class to the work
         (payload) => payload['confirmedByVehicleClass'] !== undefined,
       );
 
-      recordFigures('rolling upgrade N−1 → N → N−1, two instances of each service', {
-        previous: previous.commit.slice(0, 12),
-        ridesPerSecond: RIDES_PER_SECOND,
-        seconds: Math.round(sent.seconds),
-        unavailable: sent.unavailable,
-        ...counts,
-        driversBooked: booked.size,
-        doubleBooked: doubleBooked.length,
-        requestsWithClass: classOf.size,
-        requestsWithoutClass: requests.records.length - classOf.size,
-        confirmedWithClass: confirmed.filter((ride) => ride['vehicleClass'] !== undefined).length,
-        classLost: classLost.length,
-        fleetShardsWithClasses: fleet.keysWithField,
-        fleetShardsThatDroppedThem: fleet.dropped.length,
-        analyticsStatesWithClasses: analytics.keysWithField,
-        analyticsStatesThatDroppedThem: analytics.dropped.length,
-        instancesReplaced: exits.length,
-        slowestStepSeconds: Math.max(...steps.map((step) => step.seconds)),
-        // The machine is shared: its load beside the timings.
-        loadAverage1m: Number(loadavg()[0]?.toFixed(1)),
-      });
+      recordFigures(
+        'rolling upgrade N−1 → N → N−1 (transaction recreated as N, kept), two instances of each service',
+        {
+          previous: previous.commit.slice(0, 12),
+          ridesPerSecond: RIDES_PER_SECOND,
+          seconds: Math.round(sent.seconds),
+          unavailable: sent.unavailable,
+          ...counts,
+          driversBooked: booked.size,
+          doubleBooked: doubleBooked.length,
+          requestsWithClass: classOf.size,
+          requestsWithoutClass: requests.records.length - classOf.size,
+          confirmedWithClass: confirmed.filter((ride) => ride['vehicleClass'] !== undefined).length,
+          classLost: classLost.length,
+          fleetShardsWithClasses: fleet.keysWithField,
+          fleetShardsThatDroppedThem: fleet.dropped.length,
+          analyticsStatesWithClasses: analytics.keysWithField,
+          analyticsStatesThatDroppedThem: analytics.dropped.length,
+          instancesReplaced: exits.length,
+          slowestStepSeconds: Math.max(...steps.map((step) => step.seconds)),
+          // The machine is shared: its load beside the timings.
+          loadAverage1m: Number(loadavg()[0]?.toFixed(1)),
+        },
+      );
       expect(counts).toMatchObject(exactlyOnce(sent.accepted.length));
       expect(counts.emailResends).toBe(0);
       expect(doubleBooked).toEqual([]);
-      expect(exits).toEqual(Array(2 * ORDER.length * INSTANCES).fill(0));
+      // Rolled services twice over (forward and back), transaction's N−1 instances once.
+      expect(exits).toEqual(Array(2 * ROLLED.length * INSTANCES + INSTANCES).fill(0));
       // Both releases wrote requests: N with the class, N−1 without.
       expect(classOf.size).toBeGreaterThan(0);
       expect(requests.records.length).toBeGreaterThan(classOf.size);
       expect(classLost).toEqual([]);
       // Each state N wrote its field in still has it in its latest snapshot, by N−1 after the
-      // rollback or by N before it.
+      // rollback or by N before it (fleet_state: by N, which stays).
       expect(fleet.keysWithField).toBe(names.fleetState.partitions);
       expect(fleet.dropped).toEqual([]);
       expect(analytics.keysWithField).toBeGreaterThan(0);

@@ -40,11 +40,9 @@ const load = { count: RIDES, perSecond: RATE, startAfter: 2 * RATE };
  * Drivers stay busy for the real trip time (tens of minutes), so that none may be confirmed twice
  * in the whole run: the fleet must outlast every ride of it, or confirmations stop and only
  * rejections flow (a run of 6,500 rides at 10 a second booked 3,000 drivers out). A few a second
- * for a few minutes stay well inside it. It cannot be much larger: a partition's fleet_state
- * snapshot must fit the contract's 64 KiB (6,000 drivers made 105 KB snapshots, unreadable), and
- * transaction refuses a fleet whose first snapshot would not (above 3,714 drivers here). 3,000
- * make first snapshots of 53 KB; each busy driver adds some 38 bytes, so they fit while fewer than
- * about 330 of a partition's 500 drivers are busy at once (some 2,000 rides confirmed).
+ * for a few minutes stay well inside it. A partition's fleet_state snapshot must stay within the
+ * contract's 900 KiB, and transaction refuses a fleet whose snapshots might not (above about
+ * 27,200 drivers on 6 partitions); 3,000 stay far inside it even with every driver busy.
  */
 const FLEET_SIZE = 3000;
 /**

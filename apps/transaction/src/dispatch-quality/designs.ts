@@ -40,13 +40,10 @@ const byRideId = (request: SimRequest, partitions: number) =>
 
 const NO_FORWARD: DispatchPolicy = { maxHops: 0, minForwardGainKm: 0, claimMs: 0 };
 
-export type Forwarding = Omit<DispatchPolicy, 'homeOf'>;
+// The chosen policy is the service's own (domain/dispatch/policy.ts): measured as it runs.
+import { FORWARDING, type Forwarding } from '../domain/dispatch/policy';
 
-/**
- * Forwarding as ADR 038 chooses: any saving is worth a hop; after 6 hops, own drivers or none; a
- * driver forwarded for is left alone here for 1 s (a hop and a view lag, measured at 0.5 s each).
- */
-export const FORWARDING: Forwarding = { maxHops: 6, minForwardGainKm: 0, claimMs: 1_000 };
+export { FORWARDING, type Forwarding };
 
 /** Today (ADR 008): requests keyed by ride id, driver i owned by partition i mod N, no forwarding. */
 export const dealByIndexDesign: Design = {

@@ -1,7 +1,7 @@
 import type { Driver } from '../domain/fleet';
 import { distanceKm } from '../domain/geo';
 import type { Tariff } from '../domain/pricing';
-import type { DriverState } from '../domain/shard';
+import type { DriverState } from '../domain/dispatch/dispatch';
 import {
   applyDispatchChange,
   decideDispatch,

@@ -2,18 +2,32 @@ import {
   asWrittenByANewerVersion,
   decode,
   encode,
+  exampleDriverHandOver,
+  exampleRideForward,
   exampleRideRequested,
   topics,
   validate,
   type Coordinates,
+  type RideRequestedEvent,
   type VehicleClass,
 } from '@taxi/events';
+import {
+  evolveDispatch,
+  type DispatchState,
+  type DriverState,
+  type FleetView,
+} from './dispatch/dispatch';
+import { FORWARDING } from './dispatch/policy';
 import type { Driver } from './fleet';
 import { distanceKm } from './geo';
 import { authorizePayment } from './payment-gateway';
 import { defaultTariff, fareFor, travelSeconds } from './pricing';
-import { processRideRequest, type RideContext, type RideOutcome } from './process-ride-request';
-import { evolveShard, initialShard, type ShardState } from './shard';
+import {
+  processRideInput,
+  type RideContext,
+  type RideDecision,
+  type RideOutcome,
+} from './process-ride-request';
 
 const now = new Date('2026-11-21T10:00:00.500Z');
 const request = exampleRideRequested();
@@ -45,31 +59,58 @@ const farDriver = driverAt('drv-far', northOfPickup(4));
 const driverOf = (outcome: RideOutcome): string | undefined =>
   outcome.kind === 'confirmed' ? outcome.event.payload.driver.id : undefined;
 
+/** A partition that owns `drivers`, all free where they are, having handled no ride. */
+const owning = (drivers: readonly Driver[]): DispatchState => ({
+  drivers: new Map(
+    drivers.map((driver) => [driver.id, { busyUntil: 0, position: driver.position }]),
+  ),
+  rides: new Map(),
+  claims: new Map(),
+});
+
+const contextFor = (
+  fleet: readonly Driver[],
+  overrides: Partial<RideContext> = {},
+): RideContext => ({
+  partition: 0,
+  fleet: new Map(fleet.map((driver) => [driver.id, driver])),
+  maxPickupKm: 25,
+  tariff: defaultTariff,
+  busyTimeScale: 1,
+  policy: FORWARDING,
+  now,
+  ...overrides,
+});
+
+const processRideRequest = (
+  ride: RideRequestedEvent,
+  state: DispatchState,
+  context: RideContext,
+  view: FleetView = new Map(),
+): RideDecision => processRideInput({ kind: 'request', event: ride }, state, view, context);
+
 /**
- * A shard that decides requests one after the other, each decision's change applied before the
- * next (as the changes of one transaction are): `state` is where it stands.
+ * Partition 0 owning `drivers`, deciding requests one after the other, each decision's change
+ * applied before the next (as the changes of one transaction are): `state` is where it stands.
  */
 const shardWith = (drivers: readonly Driver[], overrides: Partial<RideContext> = {}) => {
   const shard = {
-    state: initialShard(drivers) as ShardState,
+    state: owning(drivers),
     clock: now,
     decide(ride: typeof request): RideOutcome {
-      const decision = processRideRequest(ride, shard.state, {
-        drivers,
-        maxPickupKm: 25,
-        tariff: defaultTariff,
-        busyTimeScale: 1,
-        now: shard.clock,
-        ...overrides,
-      });
-      if (decision.change) shard.state = evolveShard(shard.state, decision.change);
+      const decision = processRideRequest(
+        ride,
+        shard.state,
+        contextFor(drivers, { ...overrides, now: shard.clock }),
+      );
+      if (decision.change) shard.state = evolveDispatch(shard.state, decision.change);
       return decision.outcome;
     },
   };
   return shard;
 };
 
-describe('processRideRequest', () => {
+describe('processRideInput, a request of partition 0 with its own drivers', () => {
   it('when a driver is near and the card is good, then the ride is confirmed with the nearest driver, ETA and fare', () => {
     const shard = shardWith([farDriver, nearDriver]);
 
@@ -204,16 +245,10 @@ describe('processRideRequest', () => {
   });
 
   it('when a ride is decided, then the state it was decided against is unchanged and the change names the driver, until when and where', () => {
-    const before = initialShard([nearDriver]);
+    const before = owning([nearDriver]);
     const snapshot = structuredClone(before);
 
-    const decision = processRideRequest(request, before, {
-      drivers: [nearDriver],
-      maxPickupKm: 25,
-      tariff: defaultTariff,
-      busyTimeScale: 1,
-      now,
-    });
+    const decision = processRideRequest(request, before, contextFor([nearDriver]));
 
     if (decision.outcome.kind !== 'confirmed') throw new Error('expected confirmed');
     const rideSeconds =
@@ -221,7 +256,7 @@ describe('processRideRequest', () => {
       travelSeconds(distanceKm(pickup, dropoff), defaultTariff);
     expect(before).toEqual(snapshot);
     expect(decision.change).toEqual({
-      rideId: request.payload.rideId,
+      ride: { rideId: request.payload.rideId, handling: 'decided' },
       assigned: {
         driverId: nearDriver.id,
         busyUntil: now.getTime() + rideSeconds * 1000,
@@ -231,14 +266,8 @@ describe('processRideRequest', () => {
   });
 
   it('when the change of a decision is not applied (its transaction aborted), then the driver is offered again', () => {
-    const state = initialShard([nearDriver]);
-    const context = {
-      drivers: [nearDriver],
-      maxPickupKm: 25,
-      tariff: defaultTariff,
-      busyTimeScale: 1,
-      now,
-    };
+    const state = owning([nearDriver]);
+    const context = contextFor([nearDriver]);
 
     const aborted = processRideRequest(request, state, context);
     const retried = processRideRequest(request, state, context);
@@ -252,13 +281,11 @@ describe('processRideRequest', () => {
     shard.decide(request);
     const afterFirst = shard.state;
 
-    const decision = processRideRequest(request, afterFirst, {
-      drivers: [nearDriver, farDriver],
-      maxPickupKm: 25,
-      tariff: defaultTariff,
-      busyTimeScale: 0,
-      now,
-    });
+    const decision = processRideRequest(
+      request,
+      afterFirst,
+      contextFor([nearDriver, farDriver], { busyTimeScale: 0 }),
+    );
 
     expect(decision).toEqual({ outcome: { kind: 'duplicate' } });
   });
@@ -300,5 +327,116 @@ describe('processRideRequest', () => {
       );
       expect(event).not.toHaveProperty('traceLevel');
     });
+  });
+});
+
+describe('processRideInput across partitions (ADR 038)', () => {
+  const fleet = [nearDriver, farDriver];
+  const free = (driver: Driver): DriverState => ({ busyUntil: 0, position: driver.position });
+  /** Partition 0 owns the far driver; partition 3 owns the near one, as its view shows. */
+  const view: FleetView = new Map([[3, new Map([[nearDriver.id, free(nearDriver)]])]]);
+
+  it('when the nearest free driver is another partition’s, then the ride is forwarded to that partition with its request, naming the driver, and nothing is decided here', () => {
+    const decision = processRideRequest(request, owning([farDriver]), contextFor(fleet), view);
+
+    expect(decision.outcome).toMatchObject({
+      kind: 'forwarded',
+      to: 3,
+      event: {
+        type: 'dispatch.forward',
+        correlationId: request.correlationId,
+        payload: { request: request.payload, hops: 1, from: 0, preferredDriverId: nearDriver.id },
+      },
+    });
+    expect(decision.change).toMatchObject({
+      ride: { rideId: request.payload.rideId, handling: 'forwarded' },
+      claimed: { driverId: nearDriver.id },
+    });
+    if (decision.outcome.kind !== 'forwarded') throw new Error(decision.outcome.kind);
+    expect(validate(topics.dispatch.schema, decision.outcome.event)).toMatchObject({ ok: true });
+  });
+
+  it('when a forward arrives at the owner of its free driver, then the ride is confirmed with that driver, carrying the request’s correlation id', () => {
+    const forward = exampleRideForward({
+      request: request.payload,
+      preferredDriverId: nearDriver.id,
+    });
+
+    const decision = processRideInput(
+      { kind: 'forward', event: forward },
+      owning([nearDriver]),
+      new Map(),
+      contextFor(fleet, { partition: 3 }),
+    );
+
+    expect(decision.outcome).toMatchObject({ kind: 'confirmed', hops: 1 });
+    expect(driverOf(decision.outcome)).toBe(nearDriver.id);
+    if (decision.outcome.kind !== 'confirmed') throw new Error(decision.outcome.kind);
+    expect(decision.outcome.event.correlationId).toBe(forward.correlationId);
+    expect(decision.change?.assigned?.driverId).toBe(nearDriver.id);
+  });
+
+  it('when a forward arrives and its driver was taken meanwhile, and no other is free anywhere, then the ride is rejected here, once', () => {
+    const taken: DispatchState = {
+      ...owning([nearDriver]),
+      drivers: new Map([[nearDriver.id, { busyUntil: now.getTime() + 60_000, position: pickup }]]),
+    };
+    const forward = exampleRideForward({
+      request: request.payload,
+      preferredDriverId: nearDriver.id,
+    });
+
+    const decision = processRideInput(
+      { kind: 'forward', event: forward },
+      taken,
+      new Map(),
+      contextFor(fleet, { partition: 3 }),
+    );
+
+    expect(decision.outcome).toMatchObject({
+      kind: 'rejected',
+      event: { payload: { reason: 'no_driver_available' } },
+    });
+  });
+
+  it('when a forward arrives for a ride already decided here, then it is a duplicate that changes nothing', () => {
+    const decided: DispatchState = {
+      ...owning([nearDriver]),
+      rides: new Map([[request.payload.rideId, 'decided']]),
+    };
+    const forward = exampleRideForward({ request: request.payload });
+
+    expect(
+      processRideInput({ kind: 'forward', event: forward }, decided, new Map(), contextFor(fleet)),
+    ).toEqual({ outcome: { kind: 'duplicate' } });
+  });
+
+  it('when a driver of the fleet is handed over, then it is owned here from now on, at the position and busy time sent', () => {
+    const handOver = exampleDriverHandOver({ driverId: nearDriver.id });
+
+    const decision = processRideInput(
+      { kind: 'hand-over', event: handOver },
+      owning([]),
+      new Map(),
+      contextFor(fleet),
+    );
+
+    expect(decision.outcome).toEqual({ kind: 'received', driverId: nearDriver.id });
+    expect(decision.change?.received).toEqual({
+      driverId: nearDriver.id,
+      position: handOver.payload.position,
+      busyUntil: Date.parse(handOver.payload.busyUntil ?? ''),
+    });
+  });
+
+  it('when a driver this fleet does not have is handed over, then it is ignored and nothing changes', () => {
+    const decision = processRideInput(
+      { kind: 'hand-over', event: exampleDriverHandOver({ driverId: 'drv-unknown' }) },
+      owning([]),
+      new Map(),
+      contextFor(fleet),
+    );
+
+    expect(decision).toEqual({ outcome: { kind: 'ignored', driverId: 'drv-unknown' } });
   });
 });

@@ -1,7 +1,19 @@
-import { decode, encode, exampleFleetState, topics, validate } from '@taxi/events';
+import {
+  decode,
+  encode,
+  exampleFleetState,
+  MAX_MESSAGE_BYTES,
+  topics,
+  validate,
+} from '@taxi/events';
+import {
+  DECIDED_RIDES_KEPT,
+  evolveDispatch,
+  type DispatchChange,
+} from '../domain/dispatch/dispatch';
+import { genesisState } from '../domain/dispatch/ownership';
 import { createFleet } from '../domain/fleet';
-import { driversOfPartition, evolveShard, initialShard, wasDecided } from '../domain/shard';
-import { fleetState, fromSnapshot, shardDrivers, toSnapshot } from './fleet-state';
+import { fleetState, fromSnapshot, toSnapshot, type FleetPartition } from './fleet-state';
 
 const fleet = createFleet({
   size: 12,
@@ -9,136 +21,165 @@ const fleet = createFleet({
   center: { lat: 40.7, lng: -73.9 },
   radiusKm: 5,
 });
+const byId = new Map(fleet.map((driver) => [driver.id, driver]));
 const source = { topic: 'ride_details', partition: 2 };
-const shard = driversOfPartition(fleet, 2, 6);
-const byId = new Map(shard.map((driver) => [driver.id, driver]));
+const genesis = genesisState(fleet, 2);
+const [firstId = '', secondId = ''] = [...genesis.drivers.keys()];
 const dropoff = { lat: 40.8, lng: -73.95 };
+const inputs = { ride_details: '42', dispatch: '7' };
 
-describe('fleet snapshots', () => {
-  it('when a shard with a busy driver is written and read back, then it is the same state, and the snapshot fits the contract', () => {
-    const state = evolveShard(initialShard(shard), {
-      rideId: 'ride-1',
+const busy = (): FleetPartition =>
+  evolveDispatch(
+    evolveDispatch(genesis, {
+      ride: { rideId: 'ride-1', handling: 'decided' },
       assigned: {
-        driverId: shard[0]?.id ?? '',
+        driverId: firstId,
         busyUntil: Date.parse('2026-11-22T05:00:00Z'),
         position: dropoff,
       },
-    });
+      claimed: { driverId: 'drv-0001', untilMs: Date.parse('2026-11-22T04:00:01Z') },
+    }),
+    { ride: { rideId: 'ride-2', handling: 'forwarded', hops: 2 } },
+  );
 
-    const event = fleetState(topics, shardDrivers(fleet, topics)).toSnapshot(state, source, '42');
+/** A snapshot as fleet_state 1 (ADR 008's shard) wrote it, read by today's code. */
+const v1Snapshot = (partition: number, drivers: { id: string; busyUntil?: string }[]) => {
+  const decoded = decode(
+    topics.fleetState,
+    JSON.stringify({
+      ...exampleFleetState(),
+      schemaVersion: 1,
+      payload: {
+        source: { topic: 'ride_details', partition },
+        nextOffset: '9',
+        drivers: drivers.map((driver) => ({ position: dropoff, ...driver })),
+        decidedRides: ['ride-0'],
+      },
+    }),
+  );
+  if (!decoded.ok) throw new Error(decoded.error.reason);
+  return decoded.value.payload;
+};
+
+describe('fleet snapshots (fleet_state 2)', () => {
+  it('when a partition with a busy driver, a ride decided, one passed on and a claim is written and read back, then it is the same state, and the snapshot fits the contract with both inputs’ positions', () => {
+    const state = busy();
+
+    const event = fleetState(topics, fleet).toSnapshot(state, source, '42', inputs);
 
     expect(validate(topics.fleetState.schema, event)).toMatchObject({ ok: true });
-    expect(event.payload).toEqual(toSnapshot(source, '42', state, byId));
-    expect(fromSnapshot(shard, event.payload)).toEqual(state);
+    expect(event.schemaVersion).toBe(2);
+    expect(event.payload).toMatchObject({ nextOffset: '42', inputOffsets: inputs });
+    expect(fromSnapshot(fleet, byId, 2, event.payload)).toEqual(state);
   });
 
-  it('when a shard is written, then each driver carries its vehicle class from the fleet, also after a restore from a snapshot of fleet_state 1.0, which had none', () => {
-    const older = toSnapshot(source, '7', initialShard(shard), byId);
-    const withoutClasses = {
-      ...older,
-      drivers: older.drivers.map(({ vehicleClass: _none, ...driver }) => driver),
-    };
-
-    const written = toSnapshot(source, '8', fromSnapshot(shard, withoutClasses), byId);
+  it('when a partition is written, then each driver it owns carries its vehicle class from the fleet', () => {
+    const written = toSnapshot(source, '8', inputs, genesis, byId);
 
     expect(written.drivers.map((driver) => driver.vehicleClass)).toEqual(
-      shard.map((driver) => driver.vehicleClass),
+      [...genesis.drivers.keys()].map((id) => byId.get(id)?.vehicleClass),
     );
-    expect(new Set(fleet.map((driver) => driver.vehicleClass)).size).toBeGreaterThan(1);
   });
 
-  it('when a snapshot names drivers no longer in the shard and misses some, then those are ignored and the missing start free at home', () => {
-    const other = driversOfPartition(fleet, 3, 6)[0];
+  it('when a snapshot of 2 lists drivers, then the partition owns exactly those, whatever the genesis deal says, and drivers not in this fleet are dropped', () => {
     const snapshot = {
-      ...toSnapshot(source, '7', initialShard(shard.slice(1)), byId),
-      drivers: [{ id: other?.id ?? '', position: dropoff, busyUntil: '2099-01-01T00:00:00.000Z' }],
+      ...toSnapshot(source, '7', inputs, genesis, byId),
+      drivers: [
+        { id: 'drv-0001', position: dropoff },
+        { id: 'drv-9999', position: dropoff },
+      ],
     };
 
-    const state = fromSnapshot(shard, snapshot);
+    const state = fromSnapshot(fleet, byId, 2, snapshot);
 
-    expect([...state.drivers.keys()]).toEqual(shard.map((driver) => driver.id));
-    expect(state.drivers.get(shard[0]?.id ?? '')).toEqual({
-      busyUntil: 0,
-      position: shard[0]?.position,
+    expect([...state.drivers.keys()]).toEqual(['drv-0001']);
+  });
+
+  it('when a snapshot of fleet_state 1 is restored, then the partition owns exactly its genesis drivers, at the states it listed for them, and none of the others it listed', () => {
+    const otherPartitions = [...genesisState(fleet, 3).drivers.keys()];
+    const snapshot = v1Snapshot(2, [
+      { id: firstId, busyUntil: '2099-01-01T00:00:00.000Z' },
+      { id: otherPartitions[0] ?? '' },
+    ]);
+
+    const state = fromSnapshot(fleet, byId, 2, snapshot);
+
+    expect([...state.drivers.keys()].sort()).toEqual([...genesis.drivers.keys()].sort());
+    expect(state.drivers.get(firstId)).toEqual({
+      position: dropoff,
+      busyUntil: Date.parse('2099-01-01T00:00:00.000Z'),
     });
+    expect(state.drivers.get(secondId)).toEqual(genesis.drivers.get(secondId));
+    expect(state.rides).toEqual(new Map([['ride-0', 'decided']]));
+  });
+
+  it('when a snapshot of fleet_state 1 of partition 6 or above is restored (written after an alter), then the partition owns no driver', () => {
+    const state = fromSnapshot(fleet, byId, 7, v1Snapshot(7, [{ id: firstId }]));
+
+    expect(state.drivers.size).toBe(0);
   });
 });
 
 describe('fleet snapshots of a newer version, restored after a rollback (ADR 040)', () => {
-  const newerSnapshot = () => {
-    const snapshot = toSnapshot(source, '42', initialShard(shard), byId);
+  it('when the restored partition decides a ride and is written again, then the snapshot keeps the fields of the payload, its source and each driver it kept', () => {
+    const snapshot = toSnapshot(source, '42', inputs, genesis, byId);
     const [first, ...rest] = snapshot.drivers;
-    const event = {
-      ...exampleFleetState(),
-      payload: {
-        ...snapshot,
-        shardVersion: 7,
-        source: { ...source, region: 'nyc' },
-        drivers: [
-          { ...first, licenceClass: 'B', position: { ...first?.position, heading: 90 } },
-          ...rest,
-        ],
-      },
-    };
-    const decoded = decode(topics.fleetState, JSON.stringify(event));
+    const decoded = decode(
+      topics.fleetState,
+      JSON.stringify({
+        ...exampleFleetState(),
+        payload: {
+          ...snapshot,
+          shardVersion: 7,
+          source: { ...source, region: 'nyc' },
+          drivers: [{ ...first, licenceClass: 'B' }, ...rest],
+        },
+      }),
+    );
     if (!decoded.ok) throw new Error(decoded.error.reason);
-    return decoded.value.payload;
-  };
-  const published = (payload: ReturnType<typeof toSnapshot>) => {
-    const encoded = encode(topics.fleetState, { ...exampleFleetState(), payload });
-    if (!encoded.ok) throw new Error(encoded.error.reason);
-    return (JSON.parse(encoded.value.value.toString()) as { payload: Record<string, unknown> })
-      .payload;
-  };
-
-  it('when the restored shard decides rides in a transaction and is written again, then the snapshot keeps the fields of the payload, its source, each driver and each position it kept', () => {
-    const restored = newerSnapshot();
-    const firstId = shard[0]?.id ?? '';
-    const secondId = shard[1]?.id ?? '';
-    const state = evolveShard(fromSnapshot(shard, restored), {
-      rideId: 'ride-9',
-      assigned: {
-        driverId: secondId,
-        busyUntil: Date.parse('2026-11-22T05:00:00Z'),
-        position: dropoff,
-      },
+    const inTransaction = fleetState(topics, fleet);
+    const restored = inTransaction.fromSnapshot(decoded.value, source);
+    const state = inTransaction.evolve(inTransaction.copy(restored), {
+      ride: { rideId: 'ride-9', handling: 'decided' },
+      assigned: { driverId: secondId, busyUntil: 1_000, position: dropoff },
     });
 
-    const written = published(toSnapshot(source, '43', state, byId));
+    const encoded = encode(topics.fleetState, {
+      ...exampleFleetState(),
+      payload: toSnapshot(source, '43', inputs, state, byId),
+    });
 
+    if (!encoded.ok) throw new Error(encoded.error.reason);
+    const written = (
+      JSON.parse(encoded.value.value.toString()) as { payload: Record<string, unknown> }
+    ).payload;
     expect(written).toMatchObject({ shardVersion: 7, source: { ...source, region: 'nyc' } });
     const drivers = written['drivers'] as { id: string }[];
-    expect(drivers.find((driver) => driver.id === firstId)).toMatchObject({
-      licenceClass: 'B',
-      position: { heading: 90 },
-    });
-    // The driver given a ride moved: its new position is the drop-off, which came without one.
-    expect(drivers.find((driver) => driver.id === secondId)).toEqual({
-      id: secondId,
-      position: dropoff,
-      busyUntil: '2026-11-22T05:00:00.000Z',
-      vehicleClass: byId.get(secondId)?.vehicleClass,
-    });
+    expect(drivers.find((driver) => driver.id === firstId)).toMatchObject({ licenceClass: 'B' });
   });
 });
 
-describe('the fleet shard in a transaction', () => {
-  const state = fleetState(topics, shardDrivers(fleet, topics));
-  const driverId = shard[0]?.id ?? '';
-  const assign = (rideId: string) => ({
-    rideId,
-    assigned: { driverId, busyUntil: 1_000, position: dropoff },
+describe('the fleet partition in a transaction', () => {
+  const state = fleetState(topics, fleet);
+  const assign = (rideId: string): DispatchChange => ({
+    ride: { rideId, handling: 'decided' },
+    assigned: { driverId: firstId, busyUntil: 1_000, position: dropoff },
   });
 
-  it('when a transaction decides rides on its copy, then the committed shard is untouched (an abort drops only the copy)', () => {
+  it('when a partition has no snapshot, then it is its genesis deal: below 6 its dealt drivers, from 6 none', () => {
+    expect(state.initial(source)).toEqual(genesis);
+    expect(state.initial({ ...source, partition: 6 }).drivers.size).toBe(0);
+  });
+
+  it('when a transaction decides rides on its copy, then the committed state is untouched (an abort drops only the copy)', () => {
     const committed = state.initial(source);
 
     const working = state.evolve(state.copy(committed), assign('ride-3'));
 
-    expect(wasDecided(committed, 'ride-3')).toBe(false);
-    expect(committed.drivers.get(driverId)?.busyUntil).toBe(0);
-    expect(wasDecided(working, 'ride-3')).toBe(true);
-    expect(working.drivers.get(driverId)?.busyUntil).toBe(1_000);
+    expect(committed.rides.has('ride-3')).toBe(false);
+    expect(committed.drivers.get(firstId)?.busyUntil).toBe(0);
+    expect(working.rides.get('ride-3')).toBe('decided');
+    expect(working.drivers.get(firstId)?.busyUntil).toBe(1_000);
   });
 
   it('when rides are decided on one copy, then the copy changes in place: one copy per transaction, not per ride', () => {
@@ -149,6 +190,74 @@ describe('the fleet shard in a transaction', () => {
 
     expect(afterOne).toBe(working);
     expect(afterTwo).toBe(working);
-    expect([wasDecided(working, 'ride-1'), wasDecided(working, 'ride-2')]).toEqual([true, true]);
+    expect([...working.rides.keys()]).toEqual(['ride-1', 'ride-2']);
+  });
+});
+
+describe('the size of a fleet snapshot', () => {
+  // The k8s day-two suite's fleet: 2,400 drivers, 400 dealt to each of six partitions. Once a
+  // partition had decided its 256 rides, its snapshot was some 67 KB: it was written and
+  // committed, and every restore then refused it (above 64 KiB, the default limit), so
+  // transaction crashed on each start, in CrashLoopBackOff (the drain test's 2 rides lost).
+  const large = createFleet({
+    size: 2_400,
+    seed: 42,
+    center: { lat: 40.7306, lng: -73.9352 },
+    radiusKm: 15,
+  });
+  const partition = 1;
+
+  const busiest = (): FleetPartition => {
+    let state: FleetPartition = genesisState(large, partition);
+    const owned = [...state.drivers.keys()];
+    for (let n = 0; n < DECIDED_RIDES_KEPT; n += 1) {
+      const rideId = `d4251a50-9954-5467-a40f-${String(n).padStart(12, '0')}`;
+      state = evolveDispatch(
+        state,
+        n % 4 === 0
+          ? {
+              ride: { rideId, handling: 'forwarded', hops: 1 },
+              claimed: {
+                driverId: `drv-${String(n).padStart(4, '0')}`,
+                untilMs: 1_796_611_700_000,
+              },
+            }
+          : {
+              ride: { rideId, handling: 'decided' },
+              assigned: {
+                driverId: owned[n % owned.length] ?? '',
+                busyUntil: 1_796_612_000_000 + n,
+                position: { lat: 40.84171596413766 + n / 1e6, lng: -73.91025567362836 },
+              },
+            },
+      );
+    }
+    return state;
+  };
+
+  it('when a partition owns 400 drivers and has decided and passed on its last 256 rides, then its snapshot, above 64 KiB, is written and read back whole', () => {
+    const state = busiest();
+    const event = fleetState(topics, large).toSnapshot(
+      state,
+      { topic: 'ride_details', partition },
+      '66',
+      { ride_details: '66', dispatch: '396' },
+    );
+
+    const written = encode(topics.fleetState, event);
+    if (!written.ok) throw new Error(written.error.reason);
+    const read = decode(topics.fleetState, written.value.value);
+
+    expect(written.value.value.byteLength).toBeGreaterThan(MAX_MESSAGE_BYTES);
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    const restored = fromSnapshot(
+      large,
+      new Map(large.map((d) => [d.id, d])),
+      partition,
+      read.value.payload,
+    );
+    expect(restored.drivers.size).toBe(400);
+    expect(restored.rides.size).toBe(DECIDED_RIDES_KEPT);
   });
 });

@@ -6,20 +6,41 @@ import {
   type FleetPartitionState,
   type FleetStateEvent,
   type Topics,
+  type UnknownFields,
 } from '@taxi/events';
 import type { PartitionState, Source } from '@taxi/kafka';
-import type { Driver } from '../domain/fleet';
 import {
-  applyToDraft,
+  applyDispatchChange,
   DECIDED_RIDES_KEPT,
-  draftOf,
-  driversOfPartition,
-  initialShard,
-  type ShardChange,
-  type ShardDraft,
-  type ShardState,
-  type UnknownSnapshotFields,
-} from '../domain/shard';
+  dispatchDraftOf,
+  type DispatchChange,
+  type DispatchDraft,
+  type DispatchState,
+  type DriverState,
+} from '../domain/dispatch/dispatch';
+import { genesisState } from '../domain/dispatch/ownership';
+import type { Driver } from '../domain/fleet';
+
+/**
+ * What the snapshot a partition was restored from held that this version does not know: a newer
+ * version wrote it, and this one was rolled back to. Written back with every later snapshot, so
+ * that the newer version finds it again (ADR 040). Positions keep theirs on the objects themselves.
+ */
+export interface UnknownSnapshotFields {
+  readonly payload?: UnknownFields | undefined;
+  readonly source?: UnknownFields | undefined;
+  /** By driver id: a restore matches drivers by id, not by place in the list. */
+  readonly drivers: ReadonlyMap<string, UnknownFields>;
+}
+
+/** One partition number's state in transaction: its dispatch state, and fields carried on. */
+export interface FleetPartition extends DispatchState {
+  readonly unknownFields?: UnknownSnapshotFields;
+}
+
+export interface FleetPartitionDraft extends DispatchDraft {
+  readonly unknownFields?: UnknownSnapshotFields;
+}
 
 /** What a snapshot holds that this version does not know (ADR 040); undefined: nothing. */
 const unknownFieldsIn = (snapshot: FleetPartitionState): UnknownSnapshotFields | undefined => {
@@ -35,16 +56,21 @@ const unknownFieldsIn = (snapshot: FleetPartitionState): UnknownSnapshotFields |
 };
 
 /**
- * A shard's snapshot: each driver with its vehicle class (from the fleet, `drivers`), and the
- * fields of the snapshot it was restored from this version does not know.
+ * A partition's snapshot (fleet_state 2): the drivers it owns, each with its vehicle class (from
+ * the fleet), the rides it handled last, its claims, and each input's position.
  */
 export const toSnapshot = (
   source: Source,
   nextOffset: string,
-  state: ShardState,
-  drivers: ReadonlyMap<string, Driver>,
+  inputOffsets: Readonly<Record<string, string>> | undefined,
+  state: FleetPartition,
+  fleet: ReadonlyMap<string, Driver>,
 ): FleetPartitionState => {
   const carried = state.unknownFields;
+  const vehicleClass = (id: string) => {
+    const driver = fleet.get(id);
+    return driver ? { vehicleClass: driver.vehicleClass } : {};
+  };
   return withUnknownFields(
     {
       source: withUnknownFields(
@@ -52,6 +78,7 @@ export const toSnapshot = (
         carried?.source,
       ),
       nextOffset,
+      ...(inputOffsets && { inputOffsets: { ...inputOffsets } }),
       drivers: [...state.drivers].map(([id, driver]) =>
         withUnknownFields(
           {
@@ -60,107 +87,142 @@ export const toSnapshot = (
             ...(driver.busyUntil > 0
               ? { busyUntil: new Date(driver.busyUntil).toISOString() }
               : {}),
-            ...withClass(drivers.get(id)),
+            ...vehicleClass(id),
           },
           carried?.drivers.get(id),
         ),
       ),
-      decidedRides: [...state.decidedRides],
+      rides: [...state.rides].map(([rideId, handling]) => {
+        const hops = state.forwardedAtHop?.get(rideId);
+        return { rideId, handling, ...(hops !== undefined && { hops }) };
+      }),
+      claims: [...state.claims].map(([driverId, until]) => ({
+        driverId,
+        until: new Date(until).toISOString(),
+      })),
     },
     carried?.payload,
   );
 };
 
-const withClass = (driver: Driver | undefined) =>
-  driver ? { vehicleClass: driver.vehicleClass } : {};
+const driverState = (
+  saved: FleetPartitionState['drivers'][number] | undefined,
+  home: Driver,
+): DriverState => ({
+  position: saved?.position ?? home.position,
+  busyUntil: saved?.busyUntil ? Date.parse(saved.busyUntil) : 0,
+});
 
-/** A snapshot back into state, for the shard's drivers as dealt now (others are ignored). */
+/**
+ * A snapshot back into state. A snapshot of fleet_state 2 owns the drivers it lists (those of this
+ * fleet). One of fleet_state 1 (`dealtAtGenesis`, ADR 038) owns exactly its genesis drivers, at
+ * the states it lists for them, free at home otherwise, and nothing at partition 6 or above:
+ * whatever a v1 snapshot lists, a driver is never owned twice.
+ */
 export const fromSnapshot = (
-  drivers: readonly Driver[],
+  fleet: readonly Driver[],
+  byId: ReadonlyMap<string, Driver>,
+  partition: number,
   snapshot: FleetPartitionState,
-): ShardState => {
-  const known = new Map(snapshot.drivers.map((driver) => [driver.id, driver]));
+): FleetPartition => {
+  const listed = new Map(snapshot.drivers.map((driver) => [driver.id, driver]));
+  const owned = snapshot.dealtAtGenesis
+    ? [...genesisState(fleet, partition).drivers.keys()]
+    : snapshot.drivers.map((driver) => driver.id);
   const unknownFields = unknownFieldsIn(snapshot);
   return {
     drivers: new Map(
-      drivers.map((driver) => {
-        const saved = known.get(driver.id);
-        return [
-          driver.id,
-          {
-            position: saved?.position ?? driver.position,
-            busyUntil: saved?.busyUntil ? Date.parse(saved.busyUntil) : 0,
-          },
-        ];
+      owned.flatMap((id) => {
+        const home = byId.get(id);
+        return home ? [[id, driverState(listed.get(id), home)] as const] : [];
       }),
     ),
-    decidedRides: new Set(snapshot.decidedRides.slice(-DECIDED_RIDES_KEPT)),
+    rides: new Map(
+      snapshot.rides.slice(-DECIDED_RIDES_KEPT).map(({ rideId, handling }) => [rideId, handling]),
+    ),
+    forwardedAtHop: new Map(
+      snapshot.rides
+        .slice(-DECIDED_RIDES_KEPT)
+        .flatMap(({ rideId, hops }) => (hops === undefined ? [] : [[rideId, hops] as const])),
+    ),
+    claims: new Map(snapshot.claims.map(({ driverId, until }) => [driverId, Date.parse(until)])),
     ...(unknownFields && { unknownFields }),
   };
 };
 
-/** The drivers of each `ride_details` partition, dealt once per partition, by id too. */
-export const shardDrivers = (fleet: readonly Driver[], topics: Topics) => {
-  const dealt = new Map<number, { list: Driver[]; byId: Map<string, Driver> }>();
-  const of = (partition: number) => {
-    let drivers = dealt.get(partition);
-    if (!drivers) {
-      const list = driversOfPartition(fleet, partition, topics.rideRequested.partitions);
-      drivers = { list, byId: new Map(list.map((driver) => [driver.id, driver])) };
-      dealt.set(partition, drivers);
-    }
-    return drivers;
-  };
-  return Object.assign((partition: number): readonly Driver[] => of(partition).list, {
-    byId: (partition: number): ReadonlyMap<string, Driver> => of(partition).byId,
-  });
-};
-
-export type ShardDrivers = ReturnType<typeof shardDrivers>;
-
 /**
- * The fleet shard of each `ride_details` partition, as the exactly-once consumer keeps it: a
- * transaction decides against its own copy (changed in place ride by ride), writes its snapshot
- * to `fleet_state` partition p with the decisions and offsets, and only a commit makes the copy
- * the shard (ADR 008, 009).
+ * The state of each partition number, as the exactly-once consumer keeps it: a transaction
+ * decides against its own copy (changed in place input by input), writes its snapshot to
+ * `fleet_state` partition p with the outcomes, forwards and offsets of both inputs, and only a
+ * commit makes the copy the state (ADR 009, 038). A partition with no snapshot is its genesis deal.
  */
 export const fleetState = (
   topics: Topics,
-  driversOf: ShardDrivers,
-): PartitionState<ShardState, ShardChange, Topics['fleetState'], ShardDraft> => ({
-  changelog: topics.fleetState,
-  initial: (source) => initialShard(driversOf(source.partition)),
-  copy: draftOf,
-  evolve: (draft, change) => {
-    applyToDraft(draft, change);
-    return draft;
-  },
-  toSnapshot: (state, source, nextOffset): FleetStateEvent => ({
-    ...newEnvelope('fleet.partition_state', `fleet-${source.topic}-${source.partition}`),
-    payload: toSnapshot(source, nextOffset, state, driversOf.byId(source.partition)),
-  }),
-  fromSnapshot: (snapshot, source) => fromSnapshot(driversOf(source.partition), snapshot.payload),
-});
+  fleet: readonly Driver[],
+): PartitionState<FleetPartition, DispatchChange, Topics['fleetState'], FleetPartitionDraft> => {
+  const byId = new Map(fleet.map((driver) => [driver.id, driver]));
+  return {
+    changelog: topics.fleetState,
+    initial: (source) => genesisState(fleet, source.partition),
+    copy: (state) => ({
+      ...dispatchDraftOf(state),
+      ...(state.unknownFields && { unknownFields: state.unknownFields }),
+    }),
+    evolve: (draft, change) => {
+      applyDispatchChange(draft, change);
+      return draft;
+    },
+    toSnapshot: (state, source, nextOffset, inputOffsets): FleetStateEvent => ({
+      ...newEnvelope('fleet.partition_state', `fleet-${source.topic}-${source.partition}`),
+      schemaVersion: 2,
+      payload: toSnapshot(source, nextOffset, inputOffsets, state, byId),
+    }),
+    fromSnapshot: (snapshot, source) =>
+      fromSnapshot(fleet, byId, source.partition, snapshot.payload),
+  };
+};
 
 /** A ride id as long as any (a UUID): the duplicate guard's entries are all this long. */
 const LONGEST_RIDE_ID = '00000000-0000-4000-8000-000000000000';
+/** An ISO time as long as any, and an offset as long as any. */
+const FAR_FUTURE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+const LONGEST_OFFSET = String(Number.MAX_SAFE_INTEGER);
 
 /**
- * The bytes of the largest first snapshot any partition writes: its shard as dealt, every driver
- * free at home, and a full duplicate guard. Each later snapshot is larger by each busy driver's
- * `busyUntil` (about 37 bytes) and any drop-off position written longer than the home one.
+ * The bytes of the largest snapshot any partition can write while it owns its genesis drivers:
+ * every one busy and claimed, and a full duplicate guard of rides passed on. A partition owns
+ * other drivers only by a hand-over, which nothing sends yet (ADR 038). Infinite when a snapshot
+ * would not even pass its schema (more drivers than one may list).
  */
-export const largestFirstSnapshotBytes = (fleet: readonly Driver[], topics: Topics): number => {
-  const driversOf = shardDrivers(fleet, topics);
-  const state = fleetState(topics, driversOf);
-  const decidedRides = new Set(Array.from({ length: DECIDED_RIDES_KEPT }, () => LONGEST_RIDE_ID));
+export const largestSnapshotBytes = (fleet: readonly Driver[], topics: Topics): number => {
+  const state = fleetState(topics, fleet);
+  // Measured, not refused: encode refuses what passes the contract's limit.
+  const unlimited: Topics['fleetState'] = {
+    ...topics.fleetState,
+    maxMessageBytes: Number.POSITIVE_INFINITY,
+  };
+  const inputs = [topics.rideRequested.name, topics.dispatch.name];
+  const rides = Array.from({ length: DECIDED_RIDES_KEPT }, () => LONGEST_RIDE_ID);
   let largest = 0;
   for (let partition = 0; partition < topics.rideRequested.partitions; partition += 1) {
     const source = { topic: topics.rideRequested.name, partition };
-    const shard = { ...state.initial(source), decidedRides };
-    const snapshot = state.toSnapshot(shard, source, String(Number.MAX_SAFE_INTEGER));
-    const encoded = encode(topics.fleetState, snapshot);
-    if (!encoded.ok) throw new Error(`fleet snapshot does not encode: ${encoded.error.reason}`);
+    const genesis = state.initial(source);
+    const busiest: FleetPartition = {
+      drivers: new Map(
+        [...genesis.drivers].map(([id, driver]) => [id, { ...driver, busyUntil: FAR_FUTURE_MS }]),
+      ),
+      rides: new Map(rides.map((rideId) => [rideId, 'forwarded'])),
+      forwardedAtHop: new Map(rides.map((rideId) => [rideId, 64])),
+      claims: new Map([...genesis.drivers.keys()].map((id) => [id, FAR_FUTURE_MS])),
+    };
+    const snapshot = state.toSnapshot(
+      busiest,
+      source,
+      LONGEST_OFFSET,
+      Object.fromEntries(inputs.map((topic) => [topic, LONGEST_OFFSET])),
+    );
+    const encoded = encode(unlimited, snapshot);
+    if (!encoded.ok) return Number.POSITIVE_INFINITY;
     largest = Math.max(largest, encoded.value.value.length);
   }
   return largest;

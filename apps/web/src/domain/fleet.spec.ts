@@ -12,7 +12,8 @@ const shard = (
   source: { topic: 'ride_details', partition },
   nextOffset: '10',
   drivers,
-  decidedRides: [],
+  rides: [],
+  claims: [],
 });
 
 describe('the fleet on the map', () => {

@@ -58,7 +58,8 @@ describe('operations view', () => {
           source: { topic: 'ride_details', partition: 0 },
           nextOffset: '1',
           drivers: [{ id: 'drv-001', position: { lat: 40.7, lng: -73.9 } }],
-          decidedRides: [],
+          rides: [],
+          claims: [],
         },
       ],
     };

@@ -71,8 +71,16 @@ export class Outcomes {
    * produced it), ms since the epoch; the first outcome of each ride.
    */
   decidedAt(rideIds: readonly string[]): number[] {
+    return this.decisionTimes(rideIds).map((ride) => ride.decidedAt);
+  }
+
+  /**
+   * When each of these rides was requested (its `requestedAt`, stamped by rides) and decided (its
+   * first outcome's timestamp), ms since the epoch.
+   */
+  decisionTimes(rideIds: readonly string[]): { requestedAt: number; decidedAt: number }[] {
     const wanted = new Set(rideIds);
-    const times = new Map<string, number>();
+    const times = new Map<string, { requestedAt: number; decidedAt: number }>();
     for (const { topic, value, timestamp } of this.collector.records) {
       if (topic !== this.names.rideConfirmed.name && topic !== this.names.rideRejected.name)
         continue;
@@ -82,8 +90,12 @@ export class Outcomes {
           : this.names.rideRejected;
       const decoded = decode(contract, value);
       if (!decoded.ok || !wanted.has(decoded.value.payload.rideId)) continue;
-      const rideId = decoded.value.payload.rideId;
-      if (!times.has(rideId)) times.set(rideId, Date.parse(timestamp));
+      const { rideId, requestedAt } = decoded.value.payload;
+      if (!times.has(rideId))
+        times.set(rideId, {
+          requestedAt: Date.parse(requestedAt),
+          decidedAt: Date.parse(timestamp),
+        });
     }
     return [...times.values()];
   }

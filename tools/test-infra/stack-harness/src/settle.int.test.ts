@@ -45,3 +45,35 @@ describe('waitForGroupCaughtUp on a transactional topic', () => {
     );
   });
 });
+
+describe('waitForGroupCaughtUp on a partition the group never committed', () => {
+  const kafka = testKafka();
+
+  it('when that partition holds only an aborted transaction and the group committed the others to their end, then it is caught up', async () => {
+    const topic = await createTopic(kafka, uniqueName('settle-never'), 2);
+    // Partition 0: a record, COMMIT (end 2). Partition 1: an aborted record, ABORT (end 2).
+    await sendInTransaction(kafka, topic, [{ key: 'a', value: '1', partition: 0 }], 'commit');
+    await sendInTransaction(kafka, topic, [{ key: 'b', value: '2', partition: 1 }], 'abort');
+    const groupId = uniqueName('settle-group');
+    await commitGroupOffsets(kafka, groupId, topic, [{ partition: 0, offset: '1' }]);
+    const [group] = await describeGroups(kafka, [groupId]);
+    expect(group?.partitions).toEqual([
+      expect.objectContaining({ partition: 0, committed: '1', end: '2' }),
+      expect.objectContaining({ partition: 1, committed: null, end: '2' }),
+    ]);
+
+    await expect(waitForGroupCaughtUp(kafka, groupId, [topic], 30_000)).resolves.toBeUndefined();
+  });
+
+  it('when that partition holds a committed record, then it is not caught up', async () => {
+    const topic = await createTopic(kafka, uniqueName('settle-never'), 2);
+    await sendInTransaction(kafka, topic, [{ key: 'a', value: '1', partition: 0 }], 'commit');
+    await sendInTransaction(kafka, topic, [{ key: 'b', value: '2', partition: 1 }], 'commit');
+    const groupId = uniqueName('settle-group');
+    await commitGroupOffsets(kafka, groupId, topic, [{ partition: 0, offset: '1' }]);
+
+    await expect(waitForGroupCaughtUp(kafka, groupId, [topic], 6_000)).rejects.toThrow(
+      `${topic}/1`,
+    );
+  });
+});

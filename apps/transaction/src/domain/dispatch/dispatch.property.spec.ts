@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Coordinates } from '@taxi/events';
 import { defaultTariff } from '../pricing';
-import type { DriverState } from '../shard';
+import type { DriverState } from './dispatch';
 import {
   applyDispatchChange,
   decideDispatch,

@@ -1,7 +1,7 @@
 import type { Coordinates } from '@taxi/events';
 import { distanceKm } from '../geo';
 import { defaultTariff, travelSeconds } from '../pricing';
-import type { DriverState } from '../shard';
+import type { DriverState } from './dispatch';
 import {
   decideDispatch,
   evolveDispatch,
@@ -91,7 +91,7 @@ describe('decideDispatch', () => {
       to: 2,
       forward: { ride, hops: 1, preferredDriverId: 'near', excluded: [] },
     });
-    expect(decision.change).toEqual({ ride: { rideId: 'ride-1', handling: 'forwarded' } });
+    expect(decision.change).toEqual({ ride: { rideId: 'ride-1', handling: 'forwarded', hops: 1 } });
   });
 
   it('when a forward arrives and its preferred driver is still free here, then that driver is assigned', () => {
@@ -273,6 +273,21 @@ describe('decideDispatch', () => {
 
     expect(back.outcome).toMatchObject({ kind: 'assigned', assignment: { driverId: 'near' } });
     expect(again.outcome).toEqual({ kind: 'duplicate' });
+  });
+
+  it('when a forward this partition passed on is delivered again, then it is a duplicate (sending it on again would make two copies of the ride), and one that came back with more hops is not', () => {
+    const own = { near: free(north(1)) };
+    // Received with 2 hops, sent on with 3.
+    const passedOn = evolveDispatch(stateOf(own), {
+      ride: { rideId: 'ride-1', handling: 'forwarded', hops: 3 },
+    });
+
+    const again = decideDispatch(forwardOf('elsewhere', 2), passedOn, viewOf({}), contextAt(0));
+    const back = decideDispatch(forwardOf('near', 4), passedOn, viewOf({}), contextAt(0));
+
+    expect(again).toEqual({ outcome: { kind: 'duplicate' } });
+    expect(back.outcome).toMatchObject({ kind: 'assigned', assignment: { driverId: 'near' } });
+    expect(evolveDispatch(passedOn, back.change ?? {}).forwardedAtHop?.has('ride-1')).toBe(false);
   });
 
   it('when a decision is made, then the state it was made against is unchanged, and evolving returns a new state', () => {

@@ -1,7 +1,6 @@
-import type { Coordinates } from '@taxi/events';
+import type { Coordinates, VehicleClass } from '@taxi/events';
 import { distanceKm } from '../geo';
 import { travelSeconds, type Tariff } from '../pricing';
-import { DECIDED_RIDES_KEPT, type DriverState } from '../shard';
 
 /**
  * Dispatch across partitions (ADR 038). A partition owns a set of drivers, listed in its state
@@ -10,6 +9,15 @@ import { DECIDED_RIDES_KEPT, type DriverState } from '../shard';
  * best driver belongs to another partition, the ride is forwarded there, and only the owner
  * assigns: a driver's state changes in one partition's transaction only.
  */
+
+/** Where a driver is free from, and from when (epoch ms; 0 or past: free now). */
+export interface DriverState {
+  readonly busyUntil: number;
+  readonly position: Coordinates;
+}
+
+/** Rides remembered per partition to drop a repeated request; the race it guards lasts ms. */
+export const DECIDED_RIDES_KEPT = 256;
 
 /** How a partition last handled a ride: decided it (assigned or rejected), or passed it on. */
 export type RideHandling = 'decided' | 'forwarded';
@@ -28,6 +36,12 @@ export interface DispatchState {
    * booking: only the owner assigns.
    */
   readonly claims: ReadonlyMap<string, number>;
+  /**
+   * For a ride passed on from here: the hop count of that forward. A forward of it arriving with
+   * fewer hops is the one this partition already handled, delivered again; a ride that comes back
+   * has more. Absent (older states): such a forward is handled again.
+   */
+  readonly forwardedAtHop?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -41,6 +55,8 @@ export interface RideToDispatch {
   readonly rideId: string;
   readonly pickup: Coordinates;
   readonly dropoff: Coordinates;
+  /** Only drivers of this class are sent (with `classOf`); undefined: any driver. */
+  readonly vehicleClass?: VehicleClass;
 }
 
 /** A ride passed to the partition that owns the driver it should get. */
@@ -99,7 +115,15 @@ export interface DispatchContext {
   /** A driver is busy for (pickup + trip time) × this scale. */
   readonly busyTimeScale: number;
   readonly policy: DispatchPolicy;
+  /** A driver's vehicle class; undefined (or no function): the driver takes any ride. */
+  readonly classOf?: (driverId: string) => VehicleClass | undefined;
 }
+
+/** A driver of another class than the ride asks for is never chosen. */
+const fits = (ride: RideToDispatch, driverId: string, context: DispatchContext): boolean =>
+  ride.vehicleClass === undefined ||
+  context.classOf === undefined ||
+  context.classOf(driverId) === ride.vehicleClass;
 
 /** A driver assigned by this partition: busy until the drop-off, then free there. */
 export interface Assignment {
@@ -121,7 +145,12 @@ export type DispatchOutcome =
 /** What deciding changes in the partition's state, applied when its transaction commits. */
 export interface DispatchChange {
   /** Remembered so that the same ride arriving again is a duplicate. */
-  readonly ride?: { readonly rideId: string; readonly handling: RideHandling };
+  readonly ride?: {
+    readonly rideId: string;
+    readonly handling: RideHandling;
+    /** Passed on: the hop count of the forward sent. */
+    readonly hops?: number;
+  };
   /** An own driver set busy until the drop-off and free there (unless handed over). */
   readonly assigned?: { readonly driverId: string } & DriverState;
   /** An own driver leaving with a hand-over published in the same transaction. */
@@ -150,14 +179,15 @@ const isFree = (driver: DriverState, nowMs: number) => driver.busyUntil <= nowMs
 
 const nearestOwn = (
   state: DispatchState,
-  pickup: Coordinates,
+  ride: RideToDispatch,
   context: DispatchContext,
   excluded: ReadonlySet<string>,
 ): Candidate | undefined => {
   let best: Candidate | undefined;
   for (const [driverId, driver] of state.drivers) {
-    if (!isFree(driver, context.nowMs) || excluded.has(driverId)) continue;
-    const km = distanceKm(driver.position, pickup);
+    if (!isFree(driver, context.nowMs) || excluded.has(driverId) || !fits(ride, driverId, context))
+      continue;
+    const km = distanceKm(driver.position, ride.pickup);
     if (km <= context.maxPickupKm && (!best || km < best.km))
       best = { driverId, km, owner: context.partition };
   }
@@ -168,7 +198,7 @@ const nearestOwn = (
 const nearestElsewhere = (
   view: FleetView,
   state: DispatchState,
-  pickup: Coordinates,
+  ride: RideToDispatch,
   context: DispatchContext,
   excluded: ReadonlySet<string>,
 ): Candidate | undefined => {
@@ -180,10 +210,11 @@ const nearestElsewhere = (
         !isFree(driver, context.nowMs) ||
         excluded.has(driverId) ||
         state.drivers.has(driverId) ||
-        (state.claims.get(driverId) ?? 0) > context.nowMs
+        (state.claims.get(driverId) ?? 0) > context.nowMs ||
+        !fits(ride, driverId, context)
       )
         continue;
-      const km = distanceKm(driver.position, pickup);
+      const km = distanceKm(driver.position, ride.pickup);
       if (km <= context.maxPickupKm && (!best || km < best.km)) best = { driverId, km, owner };
     }
   }
@@ -248,6 +279,10 @@ export const decideDispatch = (
   const seen = state.rides.get(ride.rideId);
   if (seen === 'decided' || (seen && input.kind === 'request'))
     return { outcome: { kind: 'duplicate' } };
+  // A forward this partition already passed on, delivered again: sending it on again would make
+  // two copies of the ride, each decided somewhere.
+  if (seen === 'forwarded' && hops < (state.forwardedAtHop?.get(ride.rideId) ?? 0))
+    return { outcome: { kind: 'duplicate' } };
 
   const ruledOut = new Set(excluded);
   if (preferredDriverId !== undefined) {
@@ -256,6 +291,7 @@ export const decideDispatch = (
     if (
       preferred &&
       isFree(preferred, context.nowMs) &&
+      fits(ride, preferredDriverId, context) &&
       km !== undefined &&
       km <= context.maxPickupKm
     )
@@ -269,11 +305,9 @@ export const decideDispatch = (
   }
 
   const { policy } = context;
-  const own = nearestOwn(state, ride.pickup, context, ruledOut);
+  const own = nearestOwn(state, ride, context, ruledOut);
   const elsewhere =
-    hops < policy.maxHops
-      ? nearestElsewhere(view, state, ride.pickup, context, ruledOut)
-      : undefined;
+    hops < policy.maxHops ? nearestElsewhere(view, state, ride, context, ruledOut) : undefined;
   const forwardSaves = (other: Candidate) => !own || other.km + policy.minForwardGainKm < own.km;
   if (elsewhere && forwardSaves(elsewhere)) {
     const forward: Forward = {
@@ -285,7 +319,7 @@ export const decideDispatch = (
     return {
       outcome: { kind: 'forwarded', to: elsewhere.owner, forward },
       change: {
-        ride: { rideId: ride.rideId, handling: 'forwarded' },
+        ride: { rideId: ride.rideId, handling: 'forwarded', hops: hops + 1 },
         ...(policy.claimMs > 0
           ? { claimed: { driverId: elsewhere.driverId, untilMs: context.nowMs + policy.claimMs } }
           : {}),
@@ -304,12 +338,14 @@ export interface DispatchDraft extends DispatchState {
   readonly drivers: Map<string, DriverState>;
   readonly rides: Map<string, RideHandling>;
   readonly claims: Map<string, number>;
+  readonly forwardedAtHop: Map<string, number>;
 }
 
 export const dispatchDraftOf = (state: DispatchState): DispatchDraft => ({
   drivers: new Map(state.drivers),
   rides: new Map(state.rides),
   claims: new Map(state.claims),
+  forwardedAtHop: new Map(state.forwardedAtHop),
 });
 
 /** Applies a change to a draft in place, forgetting the oldest decided rides beyond `keep`. */
@@ -320,11 +356,15 @@ export const applyDispatchChange = (
 ): void => {
   if (change.ride) {
     // Deleted first, so a ride handled again moves to the newest end.
-    draft.rides.delete(change.ride.rideId);
-    draft.rides.set(change.ride.rideId, change.ride.handling);
+    const { rideId, handling, hops } = change.ride;
+    draft.rides.delete(rideId);
+    draft.rides.set(rideId, handling);
+    if (handling === 'forwarded' && hops !== undefined) draft.forwardedAtHop.set(rideId, hops);
+    else draft.forwardedAtHop.delete(rideId);
     for (const oldest of draft.rides.keys()) {
       if (draft.rides.size <= keep) break;
       draft.rides.delete(oldest);
+      draft.forwardedAtHop.delete(oldest);
     }
   }
   const { assigned, released, received, claimed } = change;

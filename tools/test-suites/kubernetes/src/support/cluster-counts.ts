@@ -8,6 +8,7 @@ import {
   type Stats,
 } from '@taxi/stack-harness';
 import { eventually } from '@taxi/testing';
+import { troubledPods } from './kubectl';
 import { mailpitEmails } from './mailpit';
 
 /** Where the suite reads the deployed pipeline: through port-forwards on 127.0.0.1. */
@@ -61,10 +62,12 @@ export const settleAndCount = async (
   accepted: readonly string[],
 ): Promise<PipelineCounts> => {
   const acceptedSet = new Set(accepted);
-  await readers.outcomes.waitForRides(accepted, SETTLE_MS).catch((error: Error) => {
+  await readers.outcomes.waitForRides(accepted, SETTLE_MS).catch(async (error: Error) => {
     const missing = readers.outcomes.missing(accepted);
+    const troubled = await troubledPods().catch((why: Error) => [`(pods unknown: ${why.message})`]);
     throw new Error(
-      `${error.message}: no outcome for ${missing.length} rides, e.g. ${missing.slice(0, 3).join(', ')}`,
+      `${error.message}: no outcome for ${missing.length} rides, e.g. ${missing.slice(0, 3).join(', ')}` +
+        (troubled.length > 0 ? `; pods restarting: ${troubled.join('; ')}` : ''),
     );
   });
   await eventually(

@@ -21,11 +21,18 @@ export type Service = (typeof SERVICES)[number];
 export const TIMEOUT = 15 * 60_000;
 /**
  * Drivers stay busy for their trip's real duration (tens of minutes, longer than this suite), so
- * a driver confirmed twice is a driver booked twice. 2,400 drivers: about as many as rides here,
- * and 400 per shard keep transaction's fleet snapshots (~40 KB) under the 64 KiB it reads back
- * (at 5,000 drivers the snapshots grew to 81 KB and a restarted transaction could not restore).
+ * a driver confirmed twice is a driver booked twice. The rides sent grow with how long each
+ * operation takes (RATE per second throughout): ~500 on an idle machine, ~2,000 at a load
+ * average of 30, so the fleet must outlast that. fleet_state 2 (ADR 038) deals the fleet once,
+ * at each partition's first snapshot: the partitions that decided the dev overlay's few rides
+ * (1-dev-overlay) keep the default fleet's deal (~34 drivers each), the others get this one's,
+ * 800 each. With 2,400, as before fleet_state 2, only some 1,300 drivers were owned, and a run
+ * at a load average of 30 rejected every ride of the upgrade, no driver left. A partition's
+ * snapshot is then ~120 KB: above the 64 KiB of ordinary events, within the 900 KiB a state
+ * snapshot may be (`maxMessageBytes`; at 64 KiB every restore refused it, and a restarted
+ * transaction crash-looped).
  */
-const FLEET = { FLEET_SIZE: '2400', DRIVER_BUSY_TIME_SCALE: '1' };
+const FLEET = { FLEET_SIZE: '4800', DRIVER_BUSY_TIME_SCALE: '1' };
 
 export const rollout = (deployment: string): Promise<string> =>
   kubectl('-n', NAMESPACE, 'rollout', 'status', `deployment/${deployment}`, '--timeout=5m');

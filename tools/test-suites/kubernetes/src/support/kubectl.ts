@@ -65,7 +65,13 @@ export interface Pod {
     phase: string;
     podIP?: string;
     conditions?: { type: string; status: string }[];
-    containerStatuses?: { name: string; ready: boolean; restartCount: number }[];
+    containerStatuses?: {
+      name: string;
+      ready: boolean;
+      restartCount: number;
+      state?: { waiting?: { reason?: string } };
+      lastState?: { terminated?: { reason?: string; exitCode?: number } };
+    }[];
   };
 }
 
@@ -82,3 +88,21 @@ export const recordFigure = (line: string): void => {
   appendFileSync(path.join(work(), 'figures.txt'), `  ${line}\n`);
   process.stdout.write(`figure: ${line}\n`);
 };
+
+/**
+ * The namespace's pods that restarted or wait to (CrashLoopBackOff), one line each, for a failure
+ * message: rides missing because a service cannot start say so, not only that rides are missing.
+ */
+export const troubledPods = async (): Promise<string[]> =>
+  (await getJson<{ items: Pod[] }>('get', 'pods')).items.flatMap((pod) =>
+    (pod.status.containerStatuses ?? [])
+      .filter((c) => c.restartCount > 0 || c.state?.waiting?.reason)
+      .map((c) => {
+        const last = c.lastState?.terminated;
+        return (
+          `${pod.metadata.name}: ${c.restartCount} restarts` +
+          (c.state?.waiting?.reason ? `, ${c.state.waiting.reason}` : '') +
+          (last ? `, last exit ${last.exitCode ?? '?'} (${last.reason ?? '?'})` : '')
+        );
+      }),
+  );

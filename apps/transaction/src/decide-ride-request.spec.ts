@@ -1,0 +1,122 @@
+import {
+  exampleDriverHandOver,
+  exampleRideForward,
+  exampleRideRequested,
+  topics,
+} from '@taxi/events';
+import type { MessageContext, Outgoing } from '@taxi/kafka';
+import { testLogger } from '@taxi/testing';
+import { Registry } from 'prom-client';
+import { decideRideRequest } from './decide-ride-request';
+import type { DispatchState, FleetView } from './domain/dispatch/dispatch';
+import { FORWARDING } from './domain/dispatch/policy';
+import type { Driver } from './domain/fleet';
+import { defaultTariff } from './domain/pricing';
+import { transactionMetrics } from './metrics';
+
+const request = exampleRideRequested();
+/** The encoded message an `Outgoing` holds (the lib keeps it opaque to services). */
+const messageOf = (output: Outgoing) =>
+  (output as unknown as { message: { key: string; partition?: number } }).message;
+const { pickup } = request.payload;
+const driverAt = (id: string, kmNorth: number): Driver => ({
+  id,
+  name: `Driver ${id}`,
+  vehicle: { make: 'Kia', model: 'Niro', color: 'blue', plate: `TX-${id}` },
+  vehicleClass: 'standard',
+  position: { lat: pickup.lat + kmNorth / 111.2, lng: pickup.lng },
+});
+const near = driverAt('drv-near', 1);
+const far = driverAt('drv-far', 5);
+const free = (driver: Driver) => ({ busyUntil: 0, position: driver.position });
+const owning = (...drivers: Driver[]): DispatchState => ({
+  drivers: new Map(drivers.map((driver) => [driver.id, free(driver)])),
+  rides: new Map(),
+  claims: new Map(),
+});
+
+const contextOf = (partition: number): MessageContext => ({
+  topic: 'ride_details',
+  partition,
+  offset: '0',
+  logger: testLogger(),
+});
+
+const decideWith = (view: FleetView) => {
+  const metrics = transactionMetrics(new Registry());
+  const decide = decideRideRequest({
+    topics,
+    view: () => view,
+    settings: {
+      fleet: new Map([near, far].map((driver) => [driver.id, driver])),
+      maxPickupKm: 25,
+      tariff: defaultTariff,
+      busyTimeScale: 1,
+      policy: FORWARDING,
+    },
+    now: () => new Date('2026-11-21T10:00:00.500Z'),
+    metrics,
+  });
+  return { decide, metrics };
+};
+
+describe('decideRideRequest: one input of a partition number, in its transaction', () => {
+  it('when the nearest free driver is owned by partition 4, then the ride goes to partition 4 of dispatch, explicitly, and the forward is counted', async () => {
+    const { decide, metrics } = decideWith(new Map([[4, new Map([[near.id, free(near)]])]]));
+
+    const decision = decide(request, owning(far), contextOf(1));
+
+    expect(decision.outputs).toHaveLength(1);
+    const [output] = decision.outputs;
+    expect(output?.topic).toBe(topics.dispatch.name);
+    expect(output && messageOf(output).partition).toBe(4);
+    expect(decision.change?.ride).toEqual({
+      rideId: request.payload.rideId,
+      handling: 'forwarded',
+      hops: 1,
+    });
+    expect((await metrics.forwarded.get()).values[0]?.value).toBe(1);
+  });
+
+  it('when its own driver is nearest, then the ride is confirmed on ride_confirmed, keyed by ride id, with the driver made busy', () => {
+    const { decide } = decideWith(new Map([[4, new Map([[far.id, free(far)]])]]));
+
+    const decision = decide(request, owning(near), contextOf(1));
+
+    const [output] = decision.outputs;
+    expect(output?.topic).toBe(topics.rideConfirmed.name);
+    expect(output && messageOf(output).key).toBe(request.payload.rideId);
+    expect(decision.change?.assigned?.driverId).toBe(near.id);
+  });
+
+  it('when a forward for an own free driver arrives on dispatch, then the ride is confirmed here', () => {
+    const { decide } = decideWith(new Map());
+
+    const decision = decide(
+      exampleRideForward({ request: request.payload, preferredDriverId: near.id }),
+      owning(near),
+      { ...contextOf(4), topic: 'dispatch' },
+    );
+
+    expect(decision.outputs.map((output) => output.topic)).toEqual([topics.rideConfirmed.name]);
+  });
+
+  it('when a hand-over arrives, then nothing is published and the driver is received in the state', () => {
+    const { decide } = decideWith(new Map());
+
+    const decision = decide(exampleDriverHandOver({ driverId: near.id }), owning(), contextOf(2));
+
+    expect(decision.outputs).toEqual([]);
+    expect(decision.change?.received?.driverId).toBe(near.id);
+  });
+
+  it('when a request was already passed on here, then it is a duplicate: nothing published, nothing changed', () => {
+    const { decide } = decideWith(new Map());
+    const state = {
+      ...owning(near),
+      rides: new Map([[request.payload.rideId, 'forwarded' as const]]),
+    };
+
+    expect(decide(request, state, contextOf(1))).toEqual({ outputs: [] });
+  });
+});
