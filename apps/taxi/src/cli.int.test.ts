@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import {
   allTopicSettings,
   exampleRideConfirmed,
@@ -13,21 +10,7 @@ import {
 import { consume, createPublisher, eachMessage, ensureTopics } from '@taxi/kafka';
 import { testBrokers, testKafka } from '@taxi/kafka/testing';
 import { testLogger, uniqueName } from '@taxi/testing';
-
-const taxiMain = path.resolve(__dirname, '../../../dist/apps/taxi/main.js');
-
-/** Runs the built CLI; resolves with its exit code and output, whatever the code. */
-const taxi = (env: Record<string, string>, ...argv: string[]) =>
-  promisify(execFile)(process.execPath, [taxiMain, ...argv], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({
-      code: error.code,
-      stdout: error.stdout,
-      stderr: error.stderr,
-    }),
-  );
+import { taxi } from './built-cli.int-support';
 
 describe('taxi CLI against a real broker', () => {
   const kafka = testKafka();

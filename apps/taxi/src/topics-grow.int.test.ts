@@ -1,24 +1,8 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { allTopicSettings, topicsFor } from '@taxi/events';
 import { addPartitions, ensureTopics, partitionCounts } from '@taxi/kafka';
 import { testBrokers, testKafka } from '@taxi/kafka/testing';
 import { testLogger, uniqueName } from '@taxi/testing';
-
-const taxiMain = path.resolve(__dirname, '../../../dist/apps/taxi/main.js');
-
-const taxi = (env: Record<string, string>, ...argv: string[]) =>
-  promisify(execFile)(process.execPath, [taxiMain, ...argv], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({
-      code: error.code,
-      stdout: error.stdout,
-      stderr: error.stderr,
-    }),
-  );
+import { taxi } from './built-cli.int-support';
 
 /** A fresh set of the system's topics (6 partitions each, as the contract makes them). */
 const freshTopics = async () => {
