@@ -77,6 +77,10 @@ export const runExactlyOnce = async <
     return next;
   };
 
+  /** The inputs a state covers: its source, or with co-partitioned inputs, partition p of each. */
+  const inputTopicsOf = (state: Source): readonly string[] =>
+    coPartitioned ? options.contracts.map((contract) => contract.name) : [state.topic];
+
   /**
    * The offset below which the partition's restored state already holds every message.
    *
@@ -100,10 +104,6 @@ export const runExactlyOnce = async <
    * the same changelog partition can still hide the latest snapshot from a read-committed read, so
    * the restore is checked against the offset the group committed with it (`restore`, issue 23).
    */
-  /** The inputs a state covers: its source, or with co-partitioned inputs, partition p of each. */
-  const inputTopicsOf = (state: Source): readonly string[] =>
-    coPartitioned ? options.contracts.map((contract) => contract.name) : [state.topic];
-
   const restoreIfNeeded = async (state: Source, heartbeat: () => Promise<void>): Promise<void> => {
     if (!states) return;
     const key = `${state.topic}/${state.partition}`;

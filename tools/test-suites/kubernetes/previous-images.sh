@@ -2,9 +2,9 @@
 # The previous release's service images, for the cluster's rolling-upgrade test
 # (src/4-rolling-upgrade.k8s.ts). The previous release (N−1) is the one the process-level upgrade
 # test runs (tools/test-infra/rolling-upgrade.sh --find: the commit before the vehicle class).
-# Its images (every service's but transaction's) are built as that release built them: its own tree (build-release.sh's, cached by
-# commit) with its own Dockerfile, by the container test's build-images.sh, on the same base
-# images as the new ones. They are named as the manifests name the services, tagged with the
+# Its images (every service's but transaction's) are built as that release built them: its own
+# tree (build-release.sh's, cached by commit) with its own Dockerfile, by the container test's
+# build-images.sh, on the same base images as the new ones. They are named as the manifests name the services, tagged with the
 # commit (ghcr.io/taxi-kafka/rides:<12 hex>), and kept as one OCI archive per commit in the cache:
 # a released image does not change, so a warm run only loads the archive.
 #

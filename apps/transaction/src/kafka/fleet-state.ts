@@ -187,6 +187,8 @@ const LONGEST_RIDE_ID = '00000000-0000-4000-8000-000000000000';
 /** An ISO time as long as any, and an offset as long as any. */
 const FAR_FUTURE_MS = Date.parse('9999-12-31T23:59:59.999Z');
 const LONGEST_OFFSET = String(Number.MAX_SAFE_INTEGER);
+/** The most hops a snapshot records for a ride passed on (fleet_state's schema). */
+const MOST_HOPS = 64;
 
 /**
  * The bytes of the largest snapshot any partition can write while it owns its genesis drivers:
@@ -212,7 +214,7 @@ export const largestSnapshotBytes = (fleet: readonly Driver[], topics: Topics): 
         [...genesis.drivers].map(([id, driver]) => [id, { ...driver, busyUntil: FAR_FUTURE_MS }]),
       ),
       rides: new Map(rides.map((rideId) => [rideId, 'forwarded'])),
-      forwardedAtHop: new Map(rides.map((rideId) => [rideId, 64])),
+      forwardedAtHop: new Map(rides.map((rideId) => [rideId, MOST_HOPS])),
       claims: new Map([...genesis.drivers.keys()].map((id) => [id, FAR_FUTURE_MS])),
     };
     const snapshot = state.toSnapshot(

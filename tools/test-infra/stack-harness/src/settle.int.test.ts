@@ -49,13 +49,21 @@ describe('waitForGroupCaughtUp on a transactional topic', () => {
 describe('waitForGroupCaughtUp on a partition the group never committed', () => {
   const kafka = testKafka();
 
-  it('when that partition holds only an aborted transaction and the group committed the others to their end, then it is caught up', async () => {
+  /**
+   * Partition 0: a committed record, COMMIT (end 2), which the group committed past; partition 1:
+   * one record in a transaction that `partitionOne` ends (end 2), which the group never committed.
+   */
+  const groupThatNeverCommittedPartitionOne = async (partitionOne: 'commit' | 'abort') => {
     const topic = await createTopic(kafka, uniqueName('settle-never'), 2);
-    // Partition 0: a record, COMMIT (end 2). Partition 1: an aborted record, ABORT (end 2).
     await sendInTransaction(kafka, topic, [{ key: 'a', value: '1', partition: 0 }], 'commit');
-    await sendInTransaction(kafka, topic, [{ key: 'b', value: '2', partition: 1 }], 'abort');
+    await sendInTransaction(kafka, topic, [{ key: 'b', value: '2', partition: 1 }], partitionOne);
     const groupId = uniqueName('settle-group');
     await commitGroupOffsets(kafka, groupId, topic, [{ partition: 0, offset: '1' }]);
+    return { topic, groupId };
+  };
+
+  it('when that partition holds only an aborted transaction and the group committed the others to their end, then it is caught up', async () => {
+    const { topic, groupId } = await groupThatNeverCommittedPartitionOne('abort');
     const [group] = await describeGroups(kafka, [groupId]);
     expect(group?.partitions).toEqual([
       expect.objectContaining({ partition: 0, committed: '1', end: '2' }),
@@ -66,11 +74,7 @@ describe('waitForGroupCaughtUp on a partition the group never committed', () => 
   });
 
   it('when that partition holds a committed record, then it is not caught up', async () => {
-    const topic = await createTopic(kafka, uniqueName('settle-never'), 2);
-    await sendInTransaction(kafka, topic, [{ key: 'a', value: '1', partition: 0 }], 'commit');
-    await sendInTransaction(kafka, topic, [{ key: 'b', value: '2', partition: 1 }], 'commit');
-    const groupId = uniqueName('settle-group');
-    await commitGroupOffsets(kafka, groupId, topic, [{ partition: 0, offset: '1' }]);
+    const { topic, groupId } = await groupThatNeverCommittedPartitionOne('commit');
 
     await expect(waitForGroupCaughtUp(kafka, groupId, [topic], 6_000)).rejects.toThrow(
       `${topic}/1`,
