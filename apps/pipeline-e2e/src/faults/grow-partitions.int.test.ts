@@ -128,6 +128,7 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
           {
             afterHandOvers: handedAt !== undefined && Date.parse(record.timestamp) > handedAt,
             forwarded: (firstForwards.get(rideId) ?? []).includes(record.partition),
+            confirmed: confirmed.has(rideId),
             confirmedWithOwnDriver:
               confirmed.has(rideId) &&
               !(firstForwards.get(rideId) ?? []).includes(record.partition),
@@ -137,8 +138,7 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
       const share = (rides: typeof onNew) =>
         rides.length === 0
           ? 'none'
-          : Math.round((rides.filter((ride) => ride.forwarded).length / rides.length) * 100) /
-            100;
+          : Math.round((rides.filter((ride) => ride.forwarded).length / rides.length) * 100) / 100;
       const confirmedWithOwnDriverOnNew = onNew.filter((ride) => ride.confirmedWithOwnDriver);
       const handOverLines = stack.instances.flatMap((instance) =>
         instance.logs.filter(
@@ -175,8 +175,10 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
         handOverLines: handOverLines.length,
         driversOwnedByPartitions6to11: ownedByNew.join(' '),
         driversOwned: owners.size,
+        forwardedShareOnNew: share(onNew),
         forwardedShareOnNewBeforeHandOvers: share(onNew.filter((r) => !r.afterHandOvers)),
         forwardedShareOnNewAfterHandOvers: share(onNew.filter((r) => r.afterHandOvers)),
+        confirmedOnNew: onNew.filter((ride) => ride.confirmed).length,
         confirmedWithOwnDriverOnNew: confirmedWithOwnDriverOnNew.length,
       });
 
