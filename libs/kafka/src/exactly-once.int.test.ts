@@ -190,14 +190,14 @@ describe('consume, exactly once, in Kafka transactions', () => {
   it('when one transaction writes more to one partition than the broker takes in one record batch (1 MiB), then it is sent in parts and committed whole', async () => {
     const input = await isolatedContract(kafka, topics.rideRequested);
     const output = await isolatedContract(kafka, topics.rideRequested);
-    const copies = 1_500;
+    const copies = 3_000;
     const outputs = await collect(kafka, [output.name]);
     collectors.push(outputs);
     await consumeExactlyOnce(input, {
       onFatal: (error) => {
         throw error;
       },
-      // About 1 KB each, all to partition 0: 1.5 MB in one transaction.
+      // About 440 bytes each, all to partition 0: 1.3 MB in one transaction.
       decide: (event) => ({
         outputs: Array.from({ length: copies }, (_, i) =>
           outgoing(output, { ...event, correlationId: `copy-${i}` }, 0),
