@@ -1,15 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import {
-  decode,
-  encode,
-  exampleRideRequested,
-  topicsFor,
-  type FleetPartitionState,
-} from '@taxi/events';
+import { decode, topicsFor, type FleetPartitionState } from '@taxi/events';
 import { addPartitions, read, type KafkaClient, type KafkaRecord } from '@taxi/kafka';
-import { collect, sendRaw, testKafka, type Collector } from '@taxi/kafka/testing';
-import { startService, type ServiceProcess } from '@taxi/stack-harness';
+import { collect, testKafka, type Collector } from '@taxi/kafka/testing';
+import type { ServiceProcess } from '@taxi/stack-harness';
 import { testLogger, uniqueName } from '@taxi/testing';
+import { requestAt, startBuiltTransaction } from './built-service.int-support';
 import { createFleet, type Driver } from './domain/fleet';
 
 // The built service (dist/apps/transaction) on a real broker, its inputs grown from 6 to 12
@@ -70,26 +64,7 @@ describe('transaction after its inputs grew from 6 to 12 partitions', () => {
 
   beforeAll(async () => {
     kafka = testKafka(run);
-    transaction = (
-      await startService(
-        'transaction',
-        {
-          KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
-          KAFKA_TOPIC_PREFIX: prefix,
-          KAFKA_GROUP_ID: run,
-          TRANSACTIONAL_ID_PREFIX: run,
-          HTTP_PORT: '0',
-          FLEET_SIZE: String(FLEET.size),
-          FLEET_SEED: String(FLEET.seed),
-          FLEET_CENTER_LAT: String(FLEET.center.lat),
-          FLEET_CENTER_LNG: String(FLEET.center.lng),
-          FLEET_RADIUS_KM: String(FLEET.radiusKm),
-          // Busy for the real trip time: longer than the test.
-          DRIVER_BUSY_TIME_SCALE: '1',
-        },
-        'joined consumer group',
-      )
-    ).process;
+    transaction = await startBuiltTransaction(run, prefix, FLEET);
     outcomes = await collect(kafka, [names.rideConfirmed.name, names.rideRejected.name]);
     snapshots = await collect(kafka, [names.fleetState.name]);
   }, 120_000);
@@ -101,20 +76,7 @@ describe('transaction after its inputs grew from 6 to 12 partitions', () => {
   });
 
   /** A request for a pickup where `driver` stands (nobody nearer), written to `partition`. */
-  const request = async (partition: number, driver: Driver) => {
-    const encoded = encode(
-      names.rideRequested,
-      exampleRideRequested({
-        rideId: randomUUID(),
-        pickup: driver.position,
-        vehicleClass: driver.vehicleClass,
-      }),
-    );
-    if (!encoded.ok) throw new Error(encoded.error.reason);
-    await sendRaw(kafka, names.rideRequested.name, [
-      { key: encoded.value.key, value: encoded.value.value, partition },
-    ]);
-  };
+  const request = (partition: number, at: Driver) => requestAt(kafka, names, partition, at);
   const driver = (index: number) => {
     const found = fleet[index];
     if (!found) throw new Error(`no driver ${index}`);
