@@ -82,6 +82,8 @@ export default [
     ignores: [
       '**/*.spec.ts',
       '**/*.int.test.ts',
+      // Helpers of the integration tests beside them (never imported by a main.ts).
+      '**/*.int-support.ts',
       'apps/*-e2e/**',
       'apps/bench/**',
       'libs/testing/**',

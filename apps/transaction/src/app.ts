@@ -15,6 +15,7 @@ import { createFleet } from './domain/fleet';
 import { defaultTariff } from './domain/pricing';
 import { fleetState } from './kafka/fleet-state';
 import { followFleetView } from './kafka/fleet-view';
+import { followPartitionCount } from './kafka/partition-count';
 import { startRideRequestsConsumer } from './kafka/ride-requests-consumer';
 import { transactionMetrics } from './metrics';
 
@@ -34,6 +35,11 @@ export const start = async (
   const view = await followFleetView({ kafka, topics, fleet, logger, onFatal });
   // Decisions against a view from before the last run would forward rides to busy drivers.
   await view.caughtUp();
+  const partitionCount = await followPartitionCount({
+    kafka,
+    topics: [topics.rideRequested, topics.dispatch, topics.fleetState].map((topic) => topic.name),
+    logger,
+  });
   const consumer = await startRideRequestsConsumer({
     kafka,
     onLag: consumerLagMetric(registry, config.KAFKA_GROUP_ID),
@@ -42,10 +48,11 @@ export const start = async (
     groupId: config.KAFKA_GROUP_ID,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
-    fleet: fleetState(topics, fleet),
+    fleet: fleetState(topics, fleet, logger),
     decide: decideRideRequest({
       topics,
       view: view.current,
+      partitions: partitionCount.current,
       settings: {
         fleet: new Map(fleet.map((driver) => [driver.id, driver])),
         maxPickupKm: config.MAX_PICKUP_KM,
@@ -74,6 +81,7 @@ export const start = async (
     stop: async () => {
       await consumer.stop();
       await view.stop();
+      partitionCount.stop();
       await server.close();
     },
   };

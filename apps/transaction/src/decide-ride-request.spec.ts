@@ -17,7 +17,8 @@ import { transactionMetrics } from './metrics';
 const request = exampleRideRequested();
 /** The encoded message an `Outgoing` holds (the lib keeps it opaque to services). */
 const messageOf = (output: Outgoing) =>
-  (output as unknown as { message: { key: string; partition?: number } }).message;
+  (output as unknown as { message: { key: string; partition?: number; value: Buffer | string } })
+    .message;
 const { pickup } = request.payload;
 const driverAt = (id: string, kmNorth: number): Driver => ({
   id,
@@ -42,11 +43,12 @@ const contextOf = (partition: number): MessageContext => ({
   logger: testLogger(),
 });
 
-const decideWith = (view: FleetView) => {
+const decideWith = (view: FleetView, partitions: number | undefined = 6) => {
   const metrics = transactionMetrics(new Registry());
   const decide = decideRideRequest({
     topics,
     view: () => view,
+    partitions: () => partitions,
     settings: {
       fleet: new Map([near, far].map((driver) => [driver.id, driver])),
       maxPickupKm: 25,
@@ -118,5 +120,49 @@ describe('decideRideRequest: one input of a partition number, in its transaction
     };
 
     expect(decide(request, state, contextOf(1))).toEqual({ outputs: [] });
+  });
+
+  it('when the partition count grew from 6 to 12, then the first input hands every other driver to partition p + 6 of dispatch, explicitly, with its outcome, and the count is recorded', async () => {
+    const { decide, metrics } = decideWith(new Map(), 12);
+
+    const decision = decide(request, owning(near, far), contextOf(1));
+
+    expect(decision.outputs.map((output) => output.topic)).toEqual([
+      topics.dispatch.name,
+      topics.rideConfirmed.name,
+    ]);
+    const [handOver] = decision.outputs;
+    expect(handOver && messageOf(handOver).partition).toBe(7);
+    expect(handOver && JSON.parse(String(messageOf(handOver).value))).toMatchObject({
+      type: 'dispatch.hand_over',
+      payload: { driverId: far.id, from: 1, position: far.position },
+    });
+    expect(decision.change).toMatchObject({
+      dealt: { partitions: 12, released: [far.id] },
+      assigned: { driverId: near.id },
+    });
+    expect((await metrics.handedOver.get()).values[0]?.value).toBe(1);
+  });
+
+  it('when the first input after a growth is a duplicate, then the drivers are still handed over and the count recorded', () => {
+    const { decide } = decideWith(new Map(), 12);
+    const state = {
+      ...owning(near, far),
+      rides: new Map([[request.payload.rideId, 'decided' as const]]),
+    };
+
+    const decision = decide(request, state, contextOf(1));
+
+    expect(decision.outputs.map((output) => output.topic)).toEqual([topics.dispatch.name]);
+    expect(decision.change).toEqual({ dealt: { partitions: 12, released: [far.id] } });
+  });
+
+  it('when the partition count is not known yet, then nothing is handed over', () => {
+    const { decide } = decideWith(new Map(), undefined);
+
+    const decision = decide(request, owning(near, far), contextOf(1));
+
+    expect(decision.outputs.map((output) => output.topic)).toEqual([topics.rideConfirmed.name]);
+    expect(decision.change?.dealt).toBeUndefined();
   });
 });

@@ -1,7 +1,12 @@
 import type { DispatchEvent, RideRequestedEvent, Topics } from '@taxi/events';
 import { outgoing, type Decision, type MessageContext } from '@taxi/kafka';
 import type { DispatchChange, DispatchState, FleetView } from './domain/dispatch/dispatch';
-import { processRideInput, type RideContext, type RideInput } from './domain/process-ride-request';
+import {
+  processRideInput,
+  type RideContext,
+  type RideInput,
+  type SharedDrivers,
+} from './domain/process-ride-request';
 import type { TransactionMetrics } from './metrics';
 
 export interface DecideRideDeps {
@@ -9,6 +14,8 @@ export interface DecideRideDeps {
   readonly settings: Omit<RideContext, 'partition' | 'now'>;
   /** The fleet as every partition last committed it (`fleet_state`, followed). */
   readonly view: () => FleetView;
+  /** The partition count of the co-partitioned inputs, as last read; undefined: not yet known. */
+  readonly partitions: () => number | undefined;
   readonly now: () => Date;
   readonly metrics: TransactionMetrics;
 }
@@ -44,14 +51,18 @@ export const decideRideRequest =
     context: MessageContext,
   ): Decision<DispatchChange> => {
     const timer = deps.metrics.processing.startTimer();
-    const { outcome, change } = processRideInput(inputOf(event), state, deps.view(), {
+    const partitions = deps.partitions();
+    const { outcome, change, shared } = processRideInput(inputOf(event), state, deps.view(), {
       ...deps.settings,
       partition: context.partition,
       now: deps.now(),
+      ...(partitions !== undefined && { partitions }),
     });
     timer();
+    // Hand-overs to the partitions a growth added go out with whatever the input decided.
+    const handOvers = shared ? shareOutputs(deps, shared, context) : [];
     const decided = (outputs: Decision<DispatchChange>['outputs']) =>
-      change ? { outputs, change } : { outputs };
+      change ? { outputs: [...handOvers, ...outputs], change } : { outputs: handOvers };
     switch (outcome.kind) {
       case 'confirmed': {
         const { rideId, driver, pickupEta, fare } = outcome.event.payload;
@@ -82,7 +93,7 @@ export const decideRideRequest =
       case 'duplicate': {
         deps.metrics.decided.duplicate.inc();
         context.logger.warn({ rideId: rideIdOf(event) }, 'ride already handled, duplicate ignored');
-        return { outputs: [] };
+        return decided([]);
       }
       case 'received': {
         context.logger.info({ driverId: outcome.driverId }, 'driver handed over to this partition');
@@ -93,7 +104,7 @@ export const decideRideRequest =
           { driverId: outcome.driverId },
           'hand-over of a driver not in this fleet ignored',
         );
-        return { outputs: [] };
+        return decided([]);
       }
       default: {
         const unexpected: never = outcome;
@@ -101,6 +112,33 @@ export const decideRideRequest =
       }
     }
   };
+
+/**
+ * The hand-overs of a share, each to its heir's partition number of `dispatch` (never by key),
+ * and the one line an operator sees per partition and growth.
+ */
+const shareOutputs = (
+  deps: DecideRideDeps,
+  shared: SharedDrivers,
+  context: MessageContext,
+): Decision<DispatchChange>['outputs'] => {
+  const byHeir: Record<number, number> = {};
+  for (const { to } of shared.handOvers) byHeir[to] = (byHeir[to] ?? 0) + 1;
+  deps.metrics.handedOver.inc(shared.handOvers.length);
+  context.logger.info(
+    {
+      partition: context.partition,
+      dealtFor: shared.dealtFor,
+      partitions: shared.partitions,
+      handedOver: byHeir,
+      kept: shared.kept,
+    },
+    shared.handOvers.length > 0
+      ? 'drivers handed to the partitions added by a growth'
+      : 'partition count grown: no drivers to hand over from this partition',
+  );
+  return shared.handOvers.map(({ to, event }) => outgoing(deps.topics.dispatch, event, to));
+};
 
 const rideIdOf = (event: TransactionInputEvent): string | undefined =>
   event.type === 'ride.requested'

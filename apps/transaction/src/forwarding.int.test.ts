@@ -1,15 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import {
-  decode,
-  encode,
-  exampleRideRequested,
-  topicsFor,
-  type RideRequestedEvent,
-} from '@taxi/events';
+import { decode, topicsFor } from '@taxi/events';
 import type { KafkaClient } from '@taxi/kafka';
-import { collect, sendRaw, testKafka, type Collector } from '@taxi/kafka/testing';
-import { startService, type ServiceProcess } from '@taxi/stack-harness';
+import { collect, testKafka, type Collector } from '@taxi/kafka/testing';
+import type { ServiceProcess } from '@taxi/stack-harness';
 import { uniqueName } from '@taxi/testing';
+import { requestAt, startBuiltTransaction } from './built-service.int-support';
 import { GENESIS_PARTITIONS } from './domain/dispatch/ownership';
 import { createFleet } from './domain/fleet';
 
@@ -30,26 +24,7 @@ describe('a ride whose nearest free driver another partition owns', () => {
 
   beforeAll(async () => {
     kafka = testKafka(run);
-    transaction = (
-      await startService(
-        'transaction',
-        {
-          KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '',
-          KAFKA_TOPIC_PREFIX: prefix,
-          KAFKA_GROUP_ID: run,
-          TRANSACTIONAL_ID_PREFIX: run,
-          HTTP_PORT: '0',
-          FLEET_SIZE: String(FLEET.size),
-          FLEET_SEED: String(FLEET.seed),
-          FLEET_CENTER_LAT: String(FLEET.center.lat),
-          FLEET_CENTER_LNG: String(FLEET.center.lng),
-          FLEET_RADIUS_KM: String(FLEET.radiusKm),
-          // Busy for the real trip time: longer than the test.
-          DRIVER_BUSY_TIME_SCALE: '1',
-        },
-        'joined consumer group',
-      )
-    ).process;
+    transaction = await startBuiltTransaction(run, prefix, FLEET);
     outcomes = await collect(kafka, [names.rideConfirmed.name, names.rideRejected.name]);
     dispatch = await collect(kafka, [names.dispatch.name]);
   }, 120_000);
@@ -61,19 +36,8 @@ describe('a ride whose nearest free driver another partition owns', () => {
   });
 
   /** A request for a pickup where `driver` stands, written to `partition` of ride_details. */
-  const request = async (partition: number, at: (typeof fleet)[number]) => {
-    const event: RideRequestedEvent = exampleRideRequested({
-      rideId: randomUUID(),
-      pickup: at.position,
-      vehicleClass: at.vehicleClass,
-    });
-    const encoded = encode(names.rideRequested, event);
-    if (!encoded.ok) throw new Error(encoded.error.reason);
-    await sendRaw(kafka, names.rideRequested.name, [
-      { key: encoded.value.key, value: encoded.value.value, partition },
-    ]);
-    return event.payload.rideId;
-  };
+  const request = (partition: number, at: (typeof fleet)[number]) =>
+    requestAt(kafka, names, partition, at);
 
   const outcomesOf = (rideId: string) =>
     outcomes.records.flatMap(({ topic, value }) => {

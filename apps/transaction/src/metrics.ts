@@ -26,6 +26,12 @@ export const transactionMetrics = (registry: Registry) => {
       help: 'Rides forwarded to the partition that owns the driver chosen for them',
       registers: [registry],
     }),
+    /** Drivers handed to the partitions a growth added (domain/dispatch/growth.ts). */
+    handedOver: new Counter({
+      name: 'taxi_drivers_handed_over_total',
+      help: 'Drivers this instance handed to partitions added by a growth of the partition count',
+      registers: [registry],
+    }),
     processing: new Histogram({
       name: 'taxi_ride_decision_seconds',
       help: 'Time to decide one ride request',

@@ -71,6 +71,7 @@ export const contractExamples: { [Key in TopicKey]: Record<string, EventOf<Topic
       drivers: [],
       rides: [],
     }),
+    'shared-after-a-growth-to-12': exampleFleetState({ dealtForPartitions: 12 }),
   },
   dispatch: {
     forward: exampleRideForward(),

@@ -153,6 +153,7 @@ export const exampleFleetState = (
     ],
     rides: [{ rideId: '0b6f2f7e-8a55-4d3c-b7a1-6a8e8f9a1c11', handling: 'decided' }],
     claims: [],
+    dealtFleetSize: 200,
     ...overrides,
   },
 });

@@ -113,6 +113,18 @@ export const fleetPartitionStateSchema = z
       .array(z.object({ driverId: z.string().min(1).max(64), until: timestamp }).strict())
       .max(FLEET_STATE_LIMITS.drivers),
     /**
+     * The partition count this partition last shared its drivers for (fleet_state 2.1): after a
+     * growth to more, it hands the partitions added their share once, and records the new count
+     * (ADR 038). Absent (2.0): the genesis count, 6.
+     */
+    dealtForPartitions: z.int().min(1).max(100_000).optional(),
+    /**
+     * The FLEET_SIZE of the writer (fleet_state 2.1): the genesis drivers of a larger fleet, from
+     * this index on, are added to their genesis partition on its next restore, once (ADR 038).
+     * Absent (2.0): every genesis driver of the partition not listed is added.
+     */
+    dealtFleetSize: z.int().min(0).max(1_000_000).optional(),
+    /**
      * Never written: set by the reader of a fleet_state 1 snapshot. Its partition owns exactly the
      * drivers the genesis deal gives it (ADR 038), at the states listed here where listed.
      */

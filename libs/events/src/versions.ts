@@ -18,7 +18,7 @@ export const contractVersions: Record<TopicKey, ContractVersion> = {
   rideAnalytics: '1.0',
   emailsSent: '1.0',
   analyticsState: '1.1',
-  fleetState: '2.0',
+  fleetState: '2.1',
   dispatch: '1.0',
 };
 

@@ -86,6 +86,12 @@ describe('consume, exactly once, in Kafka transactions', () => {
     return producer;
   };
 
+  const decodedOf = (output: Input, record: { value: Buffer | null }) => {
+    const decoded = decode(output, record.value);
+    if (!decoded.ok) throw new Error(decoded.error.reason);
+    return decoded.value;
+  };
+
   const rideIdsOf = (output: Input, received: readonly { value: Buffer | null }[]) =>
     received.map((record) => {
       const decoded = decode(output, record.value);
@@ -179,6 +185,38 @@ describe('consume, exactly once, in Kafka transactions', () => {
     const [parked] = await deadLetters.waitFor(1);
     expect(rideIdsOf(output, received).sort()).toEqual(events.map((e) => e.payload.rideId).sort());
     expect(parked?.headers[DLQ_HEADERS.kind]?.toString()).toBe('malformed_json');
+  });
+
+  it('when one transaction writes more to one partition than the broker takes in one record batch (1 MiB), then it is sent in parts and committed whole', async () => {
+    const input = await isolatedContract(kafka, topics.rideRequested);
+    const output = await isolatedContract(kafka, topics.rideRequested);
+    const copies = 3_000;
+    const outputs = await collect(kafka, [output.name]);
+    collectors.push(outputs);
+    await consumeExactlyOnce(input, {
+      onFatal: (error) => {
+        throw error;
+      },
+      // About 440 bytes each, all to partition 0: 1.3 MB in one transaction.
+      decide: (event) => ({
+        outputs: Array.from({ length: copies }, (_, i) =>
+          outgoing(output, { ...event, correlationId: `copy-${i}` }, 0),
+        ),
+      }),
+    });
+
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    await publisher.publish(input, [freshRideRequested()]);
+    await publisher.disconnect();
+
+    const received = await outputs.waitFor(copies, 60_000);
+    expect(received).toHaveLength(copies);
+    expect(
+      received.reduce((bytes, record) => bytes + (record.value?.length ?? 0), 0),
+    ).toBeGreaterThan(1024 * 1024);
+    expect(received.map((record) => decodedOf(output, record).correlationId)).toEqual(
+      Array.from({ length: copies }, (_, i) => `copy-${i}`),
+    );
   });
 
   it('when a partition is fetched from an offset its restored snapshot already covers (no stable offsets in kafkajs), then those messages are skipped and the rest processed once', async () => {

@@ -8,7 +8,7 @@ import { contractsByTopic, decodeInbound, nextOffset } from './inbound';
 import { coPartitionedAssigner } from './co-partitioned';
 import { startCommittingMember, type Member } from './member';
 import { PartitionStates, type Source } from './partition-state';
-import { groupByTopic, messageOf, toOutgoing, type Outgoing } from './publish';
+import { groupByTopic, inParts, messageOf, toOutgoing, type Outgoing } from './publish';
 import { processInSpan, startTransactionSpan } from './tracing';
 
 /** Upper bound of one transaction; the broker aborts an abandoned one after this. */
@@ -267,10 +267,11 @@ export const runExactlyOnce = async <
       const next = nextOffset(last);
       const positions = states?.positionsAfter(state, source.topic, next);
       if (states && positions) outputs.push(states.snapshot(state, positions));
-      if (outputs.length > 0)
+      // In parts: one partition's record batch must stay under the broker's limit (SEND_BYTES).
+      for (const part of inParts(outputs, messageOf))
         await transaction.sendBatch({
           topicMessages: groupByTopic(
-            outputs,
+            part,
             (output) => output.topic,
             (output) => [messageOf(output)],
           ),

@@ -5,7 +5,9 @@
  * writes every partition it was given, a consumer whose restart fails crashes again instead
  * of ending the process, and a fetch moves past a record batch that compaction emptied; and a
  * read_committed consumer filters aborted transactions in first-offset order, as the broker may
- * list them otherwise (ADR 038). Each patched module carries a `patchedBy` marker naming the patch; this
+ * list them otherwise (ADR 038); and a send to a partition the producer's cached metadata does not
+ * have yet (the topic grew) reads the metadata again instead of dropping those messages without a
+ * word (ADR 038). Each patched module carries a `patchedBy` marker naming the patch; this
  * checks the markers at start-up, so a process never runs on an unpatched or different kafkajs
  * without saying so.
  */

@@ -184,4 +184,23 @@ describe('partitions grown on a live system', () => {
     const records = await collector.waitFor(3, 60_000);
     expect(records.map((r) => `${r.partition}@${r.offset}`).sort()).toEqual(['1@0', '2@0', '3@0']);
   });
+
+  it('when a topic grows and a producer still has the metadata from before, then a send to a new partition is delivered, not dropped (kafkajs dropped it without a word, ADR 038)', async () => {
+    const contract = await isolatedContract(kafka, withPartitions(topics.rideRequested, 1));
+    const received = await collect(kafka, [contract.name]);
+    collectors.push(received);
+    // A publisher connected and used before the growth: its metadata lists one partition, and
+    // stays fresh (libs/kafka's 5 s) for the send right after the growth.
+    const publisher = await createPublisher({ kafka, logger: testLogger() });
+    try {
+      await publisher.publish(contract, [freshRideRequested()], { partition: 0 });
+      await addPartitions(kafka, [{ topic: contract.name, count: 2 }]);
+      await publisher.publish(contract, [freshRideRequested()], { partition: 1 });
+    } finally {
+      await publisher.disconnect();
+    }
+
+    const records = await received.waitFor(2, 30_000);
+    expect(records.map((record) => record.partition).sort()).toEqual([0, 1]);
+  });
 });

@@ -3,7 +3,7 @@ import { topics } from '@taxi/events';
 import { freshRideRequested, testLogger } from '@taxi/testing';
 import { connect, kafkajsOf } from './connect';
 import { KafkaRuntimeError, PublishOutcomeUnknownError } from './errors';
-import { createPublisher } from './publish';
+import { createPublisher, inParts, SEND_BYTES } from './publish';
 
 /** A producer whose every sendBatch waits until the test answers it, as a broker would. */
 const fakeKafka = () => {
@@ -119,5 +119,43 @@ describe('createPublisher when the broker is slow to acknowledge', () => {
     await jest.advanceTimersByTimeAsync(0);
 
     expect([readyBefore, readyWhileStuck, publisher.isReady()]).toEqual([true, false, true]);
+  });
+});
+
+describe('inParts: the sends of one transaction', () => {
+  const message = (key: string, bytes: number) => ({
+    key,
+    value: Buffer.alloc(bytes),
+    headers: { 'content-type': 'application/json' },
+  });
+
+  it('when outputs fit one send, then they are one part, as they were', () => {
+    const outputs = [message('a', 100), message('b', 100)];
+
+    expect(inParts(outputs, (m) => m)).toEqual([outputs]);
+  });
+
+  it('when outputs pass the bytes of a send, then they are split in order, each part within the bound, and one larger than the bound is a part of its own', () => {
+    const outputs = [
+      ...Array.from({ length: 5 }, (_, i) => message(`small-${i}`, 300_000)),
+      message('huge', 900_000),
+      message('last', 10),
+    ];
+
+    const parts = inParts(outputs, (m) => m);
+
+    expect(parts.flat()).toEqual(outputs);
+    expect(parts.map((part) => part.map((m) => m.key))).toEqual([
+      ['small-0'],
+      ['small-1'],
+      ['small-2'],
+      ['small-3'],
+      ['small-4'],
+      ['huge'],
+      ['last'],
+    ]);
+    expect(
+      inParts(outputs.slice(0, 5), (m) => m, 2 * SEND_BYTES).map((part) => part.length),
+    ).toEqual([3, 2]);
   });
 });

@@ -120,6 +120,56 @@ export const groupByTopic = <Item>(
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 };
 
+/**
+ * The most bytes one send of a transaction carries. Kafka refuses a partition's record batch above
+ * its `max.message.bytes` (1 MiB by default), and kafkajs puts all of one send's messages for a
+ * partition in one batch: a transaction that writes more than that to one partition (a partition
+ * of transaction handing 2,267 drivers to its heir after a growth writes 1.06 MB to one partition
+ * of `dispatch`) must send it in parts. A transaction may send any number of times before it
+ * commits, and the parts commit or abort together.
+ */
+export const SEND_BYTES = 512 * 1024;
+
+const bytesOf = (message: Message): number => {
+  const length = (value: unknown) =>
+    value === null || value === undefined
+      ? 0
+      : Buffer.isBuffer(value)
+        ? value.length
+        : Buffer.byteLength(String(value));
+  let bytes = length(message.key) + length(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {}))
+    bytes += name.length + length(value);
+  return bytes;
+};
+
+/**
+ * Splits outputs, in order, into parts of at most `maxBytes` of keys, values and headers each (an
+ * output larger than that is a part of its own): each part is one send, and a partition's
+ * messages keep their order across parts.
+ */
+export const inParts = <Item>(
+  items: readonly Item[],
+  messageOf: (item: Item) => Message,
+  maxBytes: number = SEND_BYTES,
+): Item[][] => {
+  const parts: Item[][] = [];
+  let part: Item[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = bytesOf(messageOf(item));
+    if (part.length > 0 && bytes + size > maxBytes) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(item);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+};
+
 /** An idempotent producer (acks from all in-sync replicas) with natural batching. */
 export const createPublisher = async (options: PublisherOptions): Promise<Publisher> => {
   const { logger, timeoutMs = 5_000, maxQueuedMessages = 20_000 } = options;

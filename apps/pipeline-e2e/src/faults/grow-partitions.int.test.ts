@@ -10,10 +10,12 @@ import {
   recordFigures,
   settleAndCount,
   SteadyLoad,
+  waitForGroupCaughtUp,
   workspaceRoot,
   type ServiceProcess,
 } from '@taxi/stack-harness';
 import { faultSuite, FAULT_TEST_TIMEOUT_MS } from '../support/fault-suite';
+import { dispatchTraffic, latestFleetSnapshots, ownersOf } from '../support/fleet-ownership';
 
 const run = promisify(execFile);
 const taxiMain = path.join(workspaceRoot, 'dist/apps/taxi/main.js');
@@ -34,10 +36,12 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
     env: { transaction: { FLEET_SIZE: String(FLEET_SIZE), DRIVER_BUSY_TIME_SCALE: '1' } },
   }));
   let requests: Collector;
+  let dispatch: Collector;
   let secondAnalytics: ServiceProcess;
 
   beforeAll(async () => {
     requests = await collect(suite.kafka, [topicsFor(suite.stack.prefix).rideRequested.name]);
+    dispatch = await collect(suite.kafka, [topicsFor(suite.stack.prefix).dispatch.name]);
     // A second analytics instance: the first one's /stats must add up the new partitions of
     // analytics_state the other one owns, read by a reader that began before they existed.
     secondAnalytics = await suite.stack.addInstance('analytics');
@@ -46,10 +50,11 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
 
   afterAll(async () => {
     await requests?.stop();
+    await dispatch?.stop();
   });
 
   it(
-    'when taxi topics grow --partitions 12 runs under a steady load, then every ride is decided, emailed and counted exactly once, in order, no driver is booked twice, and the new partitions are used',
+    'when taxi topics grow --partitions 12 runs under a steady load, then every ride is decided, emailed and counted exactly once, in order, no driver is booked twice, the new partitions are used, and the old ones hand them drivers: each driver has one owner, and the new partitions confirm rides with their own',
     async () => {
       const { stack, kafka, outcomes } = suite;
       const names = topicsFor(stack.prefix);
@@ -92,6 +97,54 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
       for (const driver of outcomes.driversConfirmed())
         booked.set(driver, (booked.get(driver) ?? 0) + 1);
       const doubleBooked = [...booked].filter(([, times]) => times > 1);
+
+      // Every hand-over sent has been applied: its receiver committed `dispatch` to the end, in
+      // the same transactions as the snapshots that list the drivers it received.
+      await waitForGroupCaughtUp(kafka, stack.env('transaction')['KAFKA_GROUP_ID'] as string, [
+        names.dispatch.name,
+        names.rideRequested.name,
+      ]);
+      const snapshots = await latestFleetSnapshots(kafka, names);
+      const owners = ownersOf(snapshots);
+      const ownedTwice = [...owners].filter(([, partitions]) => partitions.length > 1);
+      const ownedByNew = [6, 7, 8, 9, 10, 11].map((p) => snapshots.get(p)?.drivers.length ?? 0);
+      const { firstForwards, handOvers } = dispatchTraffic(dispatch.records, names);
+      const handedTwice = handOvers.filter(
+        (handOver, i) => handOvers.findIndex((h) => h.driverId === handOver.driverId) !== i,
+      );
+      // Rides requested on a new partition, before and after the last hand-over to it was
+      // written: those it passed on at once, and those it confirmed with a driver of its own (it
+      // never passed them on). Before the hand-overs a new partition owned nobody.
+      const lastHandOverTo = new Map<number, number>();
+      for (const { to, at } of handOvers)
+        lastHandOverTo.set(to, Math.max(at, lastHandOverTo.get(to) ?? 0));
+      const confirmed = outcomes.confirmedRideIds();
+      const onNew = newPartitionRequests.flatMap((record) => {
+        const decoded = decode(names.rideRequested, record.value);
+        if (!decoded.ok) return [];
+        const rideId = decoded.value.payload.rideId;
+        const handedAt = lastHandOverTo.get(record.partition);
+        return [
+          {
+            afterHandOvers: handedAt !== undefined && Date.parse(record.timestamp) > handedAt,
+            forwarded: (firstForwards.get(rideId) ?? []).includes(record.partition),
+            confirmed: confirmed.has(rideId),
+            confirmedWithOwnDriver:
+              confirmed.has(rideId) &&
+              !(firstForwards.get(rideId) ?? []).includes(record.partition),
+          },
+        ];
+      });
+      const share = (rides: typeof onNew) =>
+        rides.length === 0
+          ? 'none'
+          : Math.round((rides.filter((ride) => ride.forwarded).length / rides.length) * 100) / 100;
+      const confirmedWithOwnDriverOnNew = onNew.filter((ride) => ride.confirmedWithOwnDriver);
+      const handOverLines = stack.instances.flatMap((instance) =>
+        instance.logs.filter(
+          (line) => line.msg === 'drivers handed to the partitions added by a growth',
+        ),
+      );
       const crashed = stack.instances.filter((instance) =>
         instance.logs.some((line) => /has no partition/.test(String(line['err'] ?? line.msg))),
       );
@@ -118,6 +171,15 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
         driversBooked: booked.size,
         doubleBooked: doubleBooked.length,
         guardLines: guardLines.length,
+        driversHandedOver: handOvers.length,
+        handOverLines: handOverLines.length,
+        driversOwnedByPartitions6to11: ownedByNew.join(' '),
+        driversOwned: owners.size,
+        forwardedShareOnNew: share(onNew),
+        forwardedShareOnNewBeforeHandOvers: share(onNew.filter((r) => !r.afterHandOvers)),
+        forwardedShareOnNewAfterHandOvers: share(onNew.filter((r) => r.afterHandOvers)),
+        confirmedOnNew: onNew.filter((ride) => ride.confirmed).length,
+        confirmedWithOwnDriverOnNew: confirmedWithOwnDriverOnNew.length,
       });
 
       expect(grow.stderr).toBe('');
@@ -128,6 +190,13 @@ describe('partitions grown from 6 to 12 on a live stack', () => {
       expect(newPartitionRequests.length).toBeGreaterThan(0);
       expect(doubleBooked).toEqual([]);
       expect(crashed.map((instance) => instance.name)).toEqual([]);
+      // The hand-overs: each driver handed over at most once, and then owned exactly once across
+      // the 12 partitions; every new partition owns some, and confirms rides with them.
+      expect(handedTwice).toEqual([]);
+      expect(ownedTwice).toEqual([]);
+      expect(owners.size).toBe(FLEET_SIZE);
+      expect(ownedByNew.every((drivers) => drivers > 0)).toBe(true);
+      expect(confirmedWithOwnDriverOnNew.length).toBeGreaterThan(0);
       // /stats of the first analytics counted every ride (exactlyOnce above), the partitions the
       // second instance owns included: both took some of the grown topics' partitions.
       const owned = (instance: ServiceProcess) =>

@@ -10,6 +10,7 @@ import {
 } from '@taxi/events';
 import {
   decideDispatch,
+  evolveDispatch,
   type Assignment,
   type DispatchChange,
   type DispatchInput,
@@ -17,6 +18,7 @@ import {
   type DispatchState,
   type FleetView,
 } from './dispatch/dispatch';
+import { shareWithNewPartitions, type Share } from './dispatch/growth';
 import type { Driver } from './fleet';
 import { authorizePayment } from './payment-gateway';
 import { fareFor, travelSeconds, type Tariff } from './pricing';
@@ -39,6 +41,11 @@ export interface RideContext {
   readonly busyTimeScale: number;
   readonly policy: DispatchPolicy;
   readonly now: Date;
+  /**
+   * The partition count of the co-partitioned inputs now; undefined: not known yet. Above the
+   * count the partition last dealt for, it shares its drivers with the new partitions first.
+   */
+  readonly partitions?: number;
 }
 
 export type RideOutcome =
@@ -57,6 +64,19 @@ export type RideOutcome =
 export interface RideDecision {
   readonly outcome: RideOutcome;
   readonly change?: DispatchChange;
+  /**
+   * Drivers handed to the partitions a growth added, before this input was decided (growth.ts):
+   * published to `dispatch` partition `to` in the same transaction as `change`, which releases them.
+   */
+  readonly shared?: SharedDrivers;
+}
+
+/** The hand-overs of a share, and what the log line says of it. */
+export interface SharedDrivers {
+  readonly dealtFor: number;
+  readonly partitions: number;
+  readonly kept: number;
+  readonly handOvers: readonly { readonly to: number; readonly event: DriverHandOverEvent }[];
 }
 
 const roundKm = (km: number) => Math.round(km * 100) / 100;
@@ -75,7 +95,7 @@ const toDispatch = (input: RideInput): DispatchInput => {
       handOver: {
         driverId,
         driver: { position, busyUntil: busyUntil ? Date.parse(busyUntil) : 0 },
-        rideId: rideId ?? '',
+        ...(rideId !== undefined && { rideId }),
       },
     };
   }
@@ -100,6 +120,49 @@ const toDispatch = (input: RideInput): DispatchInput => {
  * applies `change` with the commit.
  */
 export const processRideInput = (
+  input: RideInput,
+  state: DispatchState,
+  view: FleetView,
+  context: RideContext,
+): RideDecision => {
+  const share =
+    context.partitions === undefined
+      ? undefined
+      : shareWithNewPartitions(state, context.partition, context.partitions);
+  if (!share) return decideInput(input, state, view, context);
+  const decision = decideInput(input, evolveDispatch(state, share.change), view, context);
+  return {
+    ...decision,
+    // Disjoint: the share only releases drivers and records the count, and the input was
+    // decided without the drivers released.
+    change: { ...share.change, ...decision.change },
+    shared: sharedDrivers(share, context),
+  };
+};
+
+const sharedDrivers = (share: Share, context: RideContext): SharedDrivers => ({
+  dealtFor: share.dealtFor,
+  partitions: share.partitions,
+  kept: share.kept,
+  handOvers: share.handOvers.map(({ to, message: { driverId, driver } }) => ({
+    to,
+    event: {
+      ...newEnvelope(
+        'dispatch.hand_over',
+        `share-${context.partition}-for-${share.partitions}`,
+        context.now,
+      ),
+      payload: {
+        driverId,
+        position: driver.position,
+        ...(driver.busyUntil > 0 && { busyUntil: new Date(driver.busyUntil).toISOString() }),
+        from: context.partition,
+      },
+    },
+  })),
+});
+
+const decideInput = (
   input: RideInput,
   state: DispatchState,
   view: FleetView,

@@ -13,6 +13,7 @@ import {
 } from '../domain/dispatch/dispatch';
 import { genesisState } from '../domain/dispatch/ownership';
 import { createFleet } from '../domain/fleet';
+import pino from 'pino';
 import { fleetState, fromSnapshot, toSnapshot, type FleetPartition } from './fleet-state';
 
 const fleet = createFleet({
@@ -259,5 +260,77 @@ describe('the size of a fleet snapshot', () => {
     );
     expect(restored.drivers.size).toBe(400);
     expect(restored.rides.size).toBe(DECIDED_RIDES_KEPT);
+  });
+});
+
+describe('what a partition dealt, recorded in its snapshot (fleet_state 2.1)', () => {
+  const bigger = createFleet({ size: 24, seed: 1, center: { lat: 40.7, lng: -73.9 }, radiusKm: 5 });
+  const biggerById = new Map(bigger.map((driver) => [driver.id, driver]));
+  /** Partition 2 after it shared its second genesis driver with partition 8 (a growth to 12). */
+  const shared = evolveDispatch(genesis, { dealt: { partitions: 12, released: [secondId] } });
+
+  it('when a partition that shared its drivers for 12 partitions is written and read back, then the snapshot records 12 and the fleet size, and the state is the same', () => {
+    const event = fleetState(topics, fleet).toSnapshot(shared, source, '42', inputs);
+
+    expect(validate(topics.fleetState.schema, event)).toMatchObject({ ok: true });
+    expect(event.payload).toMatchObject({ dealtForPartitions: 12, dealtFleetSize: 12 });
+    expect(fromSnapshot(fleet, byId, 2, event.payload)).toEqual(shared);
+  });
+
+  it('when FLEET_SIZE was raised from 12 to 24, then partition 2 adds the new genesis drivers dealt to it, once, and never one it handed over; partition 8 adds none', () => {
+    const written = toSnapshot(source, '42', inputs, shared, byId);
+
+    const raised = fromSnapshot(bigger, biggerById, 2, written);
+    const again = fromSnapshot(
+      bigger,
+      biggerById,
+      2,
+      toSnapshot(source, '43', inputs, raised, biggerById),
+    );
+    const heir = fromSnapshot(bigger, biggerById, 8, {
+      ...toSnapshot({ ...source, partition: 8 }, '1', inputs, genesisState(fleet, 8), byId),
+      drivers: [{ id: secondId, position: dropoff }],
+    });
+
+    expect([...raised.drivers.keys()]).toEqual([firstId, 'drv-0015', 'drv-0021']);
+    expect(raised.drivers.get('drv-0015')).toEqual({
+      busyUntil: 0,
+      position: biggerById.get('drv-0015')?.position,
+    });
+    expect(toSnapshot(source, '43', inputs, raised, biggerById).dealtFleetSize).toBe(24);
+    expect([...again.drivers.keys()]).toEqual([...raised.drivers.keys()]);
+    expect([...heir.drivers.keys()]).toEqual([secondId]);
+  });
+
+  it('when a snapshot of 2.0 (no fleet size: written before any hand-over) is restored with a larger fleet, then the partition adds every genesis driver of it that it does not list', () => {
+    const { dealtFleetSize: _size, ...older } = toSnapshot(source, '42', inputs, genesis, byId);
+
+    const state = fromSnapshot(bigger, biggerById, 2, older);
+
+    expect([...state.drivers.keys()]).toEqual([firstId, secondId, 'drv-0015', 'drv-0021']);
+  });
+
+  it('when FLEET_SIZE was lowered, then the drivers beyond it are dropped with one warning, the larger size stays recorded, and raising it again does not bring them back to two owners', () => {
+    const lines: { msg: string; dropped?: number }[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => lines.push(JSON.parse(line)) },
+    );
+    const atTwentyFour = fleetState(topics, bigger).toSnapshot(
+      genesisState(bigger, 2),
+      source,
+      '42',
+      inputs,
+    );
+
+    const lowered = fleetState(topics, fleet, logger).fromSnapshot(atTwentyFour, source);
+    const writtenLow = toSnapshot(source, '43', inputs, lowered, byId);
+    const raisedAgain = fromSnapshot(bigger, biggerById, 2, writtenLow);
+
+    expect([...lowered.drivers.keys()]).toEqual([firstId, secondId]);
+    expect(lines).toEqual([expect.objectContaining({ dropped: 2 })]);
+    expect(lines[0]?.msg).toContain('FLEET_SIZE is below what this partition dealt');
+    expect(writtenLow.dealtFleetSize).toBe(24);
+    expect([...raisedAgain.drivers.keys()]).toEqual([firstId, secondId]);
   });
 });

@@ -9,6 +9,7 @@ import {
   type UnknownFields,
 } from '@taxi/events';
 import type { PartitionState, Source } from '@taxi/kafka';
+import type { Logger } from 'pino';
 import {
   applyDispatchChange,
   DECIDED_RIDES_KEPT,
@@ -18,7 +19,7 @@ import {
   type DispatchState,
   type DriverState,
 } from '../domain/dispatch/dispatch';
-import { genesisState } from '../domain/dispatch/ownership';
+import { genesisDriversAdded, genesisState } from '../domain/dispatch/ownership';
 import type { Driver } from '../domain/fleet';
 
 /**
@@ -36,10 +37,17 @@ export interface UnknownSnapshotFields {
 /** One partition number's state in transaction: its dispatch state, and fields carried on. */
 export interface FleetPartition extends DispatchState {
   readonly unknownFields?: UnknownSnapshotFields;
+  /**
+   * A larger FLEET_SIZE this partition dealt before than the one running now: written on as the
+   * size dealt, so that raising FLEET_SIZE again adds only drivers beyond it (those of the larger
+   * fleet were dropped here, and may be owned elsewhere). Absent: the running fleet's size.
+   */
+  readonly dealtFleetSize?: number;
 }
 
 export interface FleetPartitionDraft extends DispatchDraft {
   readonly unknownFields?: UnknownSnapshotFields;
+  readonly dealtFleetSize?: number;
 }
 
 /** What a snapshot holds that this version does not know (ADR 040); undefined: nothing. */
@@ -79,6 +87,10 @@ export const toSnapshot = (
       ),
       nextOffset,
       ...(inputOffsets && { inputOffsets: { ...inputOffsets } }),
+      ...(state.dealtForPartitions !== undefined && {
+        dealtForPartitions: state.dealtForPartitions,
+      }),
+      dealtFleetSize: Math.max(state.dealtFleetSize ?? 0, fleet.size),
       drivers: [...state.drivers].map(([id, driver]) =>
         withUnknownFields(
           {
@@ -128,9 +140,17 @@ export const fromSnapshot = (
   const listed = new Map(snapshot.drivers.map((driver) => [driver.id, driver]));
   const owned = snapshot.dealtAtGenesis
     ? [...genesisState(fleet, partition).drivers.keys()]
-    : snapshot.drivers.map((driver) => driver.id);
+    : [
+        ...snapshot.drivers.map((driver) => driver.id),
+        ...genesisDriversAdded(fleet, partition, snapshot.dealtFleetSize, new Set(listed.keys())),
+      ];
   const unknownFields = unknownFieldsIn(snapshot);
+  const dealtFleetSize = snapshot.dealtFleetSize ?? 0;
   return {
+    ...(snapshot.dealtForPartitions !== undefined && {
+      dealtForPartitions: snapshot.dealtForPartitions,
+    }),
+    ...(dealtFleetSize > fleet.length && { dealtFleetSize }),
     drivers: new Map(
       owned.flatMap((id) => {
         const home = byId.get(id);
@@ -159,6 +179,7 @@ export const fromSnapshot = (
 export const fleetState = (
   topics: Topics,
   fleet: readonly Driver[],
+  logger?: Logger,
 ): PartitionState<FleetPartition, DispatchChange, Topics['fleetState'], FleetPartitionDraft> => {
   const byId = new Map(fleet.map((driver) => [driver.id, driver]));
   return {
@@ -167,6 +188,7 @@ export const fleetState = (
     copy: (state) => ({
       ...dispatchDraftOf(state),
       ...(state.unknownFields && { unknownFields: state.unknownFields }),
+      ...(state.dealtFleetSize !== undefined && { dealtFleetSize: state.dealtFleetSize }),
     }),
     evolve: (draft, change) => {
       applyDispatchChange(draft, change);
@@ -177,8 +199,20 @@ export const fleetState = (
       schemaVersion: 2,
       payload: toSnapshot(source, nextOffset, inputOffsets, state, byId),
     }),
-    fromSnapshot: (snapshot, source) =>
-      fromSnapshot(fleet, byId, source.partition, snapshot.payload),
+    fromSnapshot: (snapshot, source) => {
+      const dropped = snapshot.payload.drivers.filter((driver) => !byId.has(driver.id));
+      if (dropped.length > 0)
+        logger?.warn(
+          {
+            partition: source.partition,
+            dropped: dropped.length,
+            fleetSize: fleet.length,
+            dealtFleetSize: snapshot.payload.dealtFleetSize,
+          },
+          'FLEET_SIZE is below what this partition dealt: drivers it owned that are not in this fleet are dropped for good (raising FLEET_SIZE again adds only drivers beyond the size it dealt)',
+        );
+      return fromSnapshot(fleet, byId, source.partition, snapshot.payload);
+    },
   };
 };
 
@@ -189,12 +223,16 @@ const FAR_FUTURE_MS = Date.parse('9999-12-31T23:59:59.999Z');
 const LONGEST_OFFSET = String(Number.MAX_SAFE_INTEGER);
 /** The most hops a snapshot records for a ride passed on (fleet_state's schema). */
 const MOST_HOPS = 64;
+/** The largest partition count a snapshot records as dealt for (fleet_state's schema). */
+const MOST_PARTITIONS = 100_000;
 
 /**
  * The bytes of the largest snapshot any partition can write while it owns its genesis drivers:
- * every one busy and claimed, and a full duplicate guard of rides passed on. A partition owns
- * other drivers only by a hand-over, which nothing sends yet (ADR 038). Infinite when a snapshot
- * would not even pass its schema (more drivers than one may list).
+ * every one busy and claimed, and a full duplicate guard of rides passed on. No partition owns
+ * more: hand-overs are sent only after a growth, when a partition shares the drivers it owns with
+ * the partitions added (domain/dispatch/growth.ts), so every partition owns a part of one genesis
+ * partition's drivers (ADR 038). Infinite when a snapshot would not even pass its schema (more
+ * drivers than one may list).
  */
 export const largestSnapshotBytes = (fleet: readonly Driver[], topics: Topics): number => {
   const state = fleetState(topics, fleet);
@@ -214,6 +252,7 @@ export const largestSnapshotBytes = (fleet: readonly Driver[], topics: Topics): 
         [...genesis.drivers].map(([id, driver]) => [id, { ...driver, busyUntil: FAR_FUTURE_MS }]),
       ),
       rides: new Map(rides.map((rideId) => [rideId, 'forwarded'])),
+      dealtForPartitions: MOST_PARTITIONS,
       forwardedAtHop: new Map(rides.map((rideId) => [rideId, MOST_HOPS])),
       claims: new Map([...genesis.drivers.keys()].map((id) => [id, FAR_FUTURE_MS])),
     };

@@ -66,6 +66,18 @@ export class Outcomes {
     });
   }
 
+  /** The rides confirmed (by any partition), by id. */
+  confirmedRideIds(): Set<string> {
+    return new Set(
+      this.collector.records.flatMap(({ topic, value, headers }) => {
+        if (topic !== this.names.rideConfirmed.name) return [];
+        const decoded = decode(this.names.rideConfirmed, value);
+        if (!decoded.ok || headers[REDRIVEN_FOR_HEADER] !== undefined) return [];
+        return [decoded.value.payload.rideId];
+      }),
+    );
+  }
+
   /**
    * When each of these rides was decided: its outcome's timestamp (set by transaction as it
    * produced it), ms since the epoch; the first outcome of each ride.

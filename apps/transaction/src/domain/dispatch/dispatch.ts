@@ -42,6 +42,12 @@ export interface DispatchState {
    * has more. Absent (older states): such a forward is handled again.
    */
   readonly forwardedAtHop?: ReadonlyMap<string, number>;
+  /**
+   * The partition count this partition last shared its drivers for (growth.ts): after a growth
+   * to a multiple of it, it hands the new partitions their share once. Absent (a partition with
+   * no snapshot, or a snapshot from before hand-overs were sent): `GENESIS_PARTITIONS`.
+   */
+  readonly dealtForPartitions?: number;
 }
 
 /**
@@ -74,8 +80,8 @@ export interface Forward {
 export interface HandOver {
   readonly driverId: string;
   readonly driver: DriverState;
-  /** The ride whose drop-off moved the driver (for logs and tracing). */
-  readonly rideId: string;
+  /** The ride whose drop-off moved the driver (for logs and tracing); none after a growth. */
+  readonly rideId?: string;
 }
 
 /** What arrives at a partition: a request (hop 0), a forwarded ride, or a driver handed over. */
@@ -159,6 +165,11 @@ export interface DispatchChange {
   readonly received?: { readonly driverId: string } & DriverState;
   /** Another partition's driver a ride was forwarded for, left alone here until then. */
   readonly claimed?: { readonly driverId: string; readonly untilMs: number };
+  /**
+   * Drivers shared with the partitions added by a growth (growth.ts): they leave with hand-overs
+   * published in the same transaction, and the partition count is recorded as dealt for.
+   */
+  readonly dealt?: { readonly partitions: number; readonly released: readonly string[] };
 }
 
 export interface DispatchDecision {
@@ -339,6 +350,7 @@ export interface DispatchDraft extends DispatchState {
   readonly rides: Map<string, RideHandling>;
   readonly claims: Map<string, number>;
   readonly forwardedAtHop: Map<string, number>;
+  dealtForPartitions?: number;
 }
 
 export const dispatchDraftOf = (state: DispatchState): DispatchDraft => ({
@@ -346,6 +358,7 @@ export const dispatchDraftOf = (state: DispatchState): DispatchDraft => ({
   rides: new Map(state.rides),
   claims: new Map(state.claims),
   forwardedAtHop: new Map(state.forwardedAtHop),
+  ...(state.dealtForPartitions !== undefined && { dealtForPartitions: state.dealtForPartitions }),
 });
 
 /** Applies a change to a draft in place, forgetting the oldest decided rides beyond `keep`. */
@@ -367,7 +380,11 @@ export const applyDispatchChange = (
       draft.forwardedAtHop.delete(oldest);
     }
   }
-  const { assigned, released, received, claimed } = change;
+  const { assigned, released, received, claimed, dealt } = change;
+  if (dealt) {
+    for (const driverId of dealt.released) draft.drivers.delete(driverId);
+    draft.dealtForPartitions = dealt.partitions;
+  }
   if (claimed) {
     // Claims are made in time order, so the oldest come first: those over are dropped.
     draft.claims.delete(claimed.driverId);

@@ -33,6 +33,28 @@ export const genesisState = (
   claims: new Map(),
 });
 
+/**
+ * The genesis drivers a restore adds to `partition` because FLEET_SIZE grew since its snapshot:
+ * those from the size it dealt (`dealtFleetSize`) on. Nobody else can own them: a driver leaves
+ * its genesis partition only by a hand-over, which needs it owned there first. A snapshot without
+ * the size (fleet_state 2.0) was written before any hand-over was sent, so its partition owned
+ * all its genesis drivers: those it does not list are added.
+ */
+export const genesisDriversAdded = (
+  fleet: readonly Driver[],
+  partition: number,
+  dealtFleetSize: number | undefined,
+  listed: ReadonlySet<string>,
+  deal: GenesisDeal = dealByIndex(),
+): string[] =>
+  fleet
+    .filter(
+      (driver, index) =>
+        deal(driver, index) === partition &&
+        (dealtFleetSize === undefined ? !listed.has(driver.id) : index >= dealtFleetSize),
+    )
+    .map((driver) => driver.id);
+
 /** A broken ownership invariant: a driver owned twice, or owned by no one with no hand-over in flight. */
 export interface OwnershipProblem {
   readonly driverId: string;
