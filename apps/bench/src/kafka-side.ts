@@ -20,6 +20,7 @@ import { nextBottleneck, stageFigures } from './stage-figures';
 import { restartTimes } from './restart-times';
 import { cpuBudget, readCpu } from './cpu-budget';
 import { dropTopics } from './drop-topics';
+import { dispatchLatencyBetween, readDispatchLatencies } from './dispatch-latency';
 
 /**
  * Rides per publish, and publishes in flight: the publisher gathers what waits into one produce
@@ -86,9 +87,14 @@ const rssOf = (sample: Sample | undefined) =>
  * until each ride is decided, emailed and counted (and seen by the rides read model); then
  * restarts rides, email and transaction one at a time on that history.
  */
-export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['env']) => {
+export const runKafkaSide = async (
+  settings: BenchSettings,
+  env?: StackOptions['env'],
+  topics: Pick<StackOptions, 'prefix'> = {},
+) => {
   const outboxDir = path.join(workspaceRoot, `tmp/bench-outbox-${process.pid}`);
   const stack = await startStack({
+    ...topics,
     ...(settings.email === 'outbox' ? { outboxDir } : { countOnlySmtp: true }),
     ...(env && { env }),
   });
@@ -99,6 +105,7 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
     if (!firstSample) throw new Error('the services do not answer on /metrics');
     const samples: Sample[] = [firstSample];
     const cpuBefore = await readCpu();
+    const latenciesBefore = await readDispatchLatencies(stack);
     const writing = writeRides(stack, rides);
     // Awaited after the wait below; a failure must end the wait (and stop the stack) at once.
     let writeFailure: unknown;
@@ -119,6 +126,7 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
       if (STAGE_NAMES.every((stage) => sample.counts[stage] >= rides)) break;
     }
     const cpuAfter = await readCpu();
+    const latenciesAfter = await readDispatchLatencies(stack);
     const written = await writing;
     const figures = stageFigures(samples, rides);
     const endToEnd = Math.max(
@@ -139,6 +147,8 @@ export const runKafkaSide = async (settings: BenchSettings, env?: StackOptions['
       endToEndRidesPerSecond: Math.round(rides / endToEnd),
       stages: figures,
       nextBottleneck: nextBottleneck(figures),
+      /** How stale transaction's fleet view was, and how long forwards took (ADR 038). */
+      dispatchLatency: dispatchLatencyBetween(latenciesBefore, latenciesAfter),
       cpuBudget: cpuBudget(
         Object.fromEntries(
           Object.values(figures).map((stage) => [stage.service, stage.cpuSecondsPer1000Rides]),

@@ -1,4 +1,5 @@
 /** What `npm run bench` measures, from environment variables (see docs/benchmarks.md). */
+import { CONTRACT_PARTITIONS } from './partition-count';
 
 export type BenchMode = 'dispatch' | 'ceiling' | 'kafka' | 'http';
 export type EmailTarget = 'outbox' | 'smtp';
@@ -52,6 +53,11 @@ export const benchSettings = () => ({
   warmUpSeconds: positive('BENCH_WARMUP_SECONDS', 15),
   connections: positive('BENCH_CONNECTIONS', 64),
   steadyRate: positive('BENCH_STEADY_RATE', 1_000),
+  /**
+   * Kafka-side and HTTP modes: partitions of the ride topics. Default the contract's 6; another
+   * count makes the topics first with it (drivers stay dealt over 6: partition-count.ts).
+   */
+  partitions: positive('BENCH_PARTITIONS', CONTRACT_PARTITIONS),
   /** Broker ceiling: records for kafka-producer-perf-test. */
   ceilingRecords: positive('BENCH_CEILING_RECORDS', 500_000),
   /** Give up waiting for the pipeline after this long. */

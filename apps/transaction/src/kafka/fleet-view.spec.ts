@@ -18,7 +18,11 @@ const snapshotOf = (driverId: string, writtenMs: number): FleetSnapshotRecord =>
 
 const viewObserving = () => {
   const lags: number[] = [];
-  const view = fleetViewOf(fleet, (seconds) => lags.push(seconds), () => NOW_MS);
+  const view = fleetViewOf(
+    fleet,
+    (seconds) => lags.push(seconds),
+    () => NOW_MS,
+  );
   return { view, lags };
 };
 
