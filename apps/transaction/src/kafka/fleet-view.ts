@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Topics } from '@taxi/events';
-import { read, type KafkaClient, type ReadEvent, type Reader } from '@taxi/kafka';
+import { read, type KafkaClient, type ReadEvent } from '@taxi/kafka';
 import type { DriverState, FleetView } from '../domain/dispatch/dispatch';
 import { GENESIS_PARTITIONS, genesisState } from '../domain/dispatch/ownership';
 import type { Driver } from '../domain/fleet';
@@ -61,9 +61,9 @@ export const followFleetView = async (deps: {
   onFatal: (error: unknown) => void;
 }): Promise<FleetViewReader> => {
   const view = fleetViewOf(deps.fleet, deps.observeLag);
-  // Set once `read` returns: the batches before that (the catch-up, mostly) are not measured.
-  let reader: Reader | undefined;
-  reader = await read({
+  // Until the view has caught up, it replays the topic from its start: old, not late.
+  let caughtUp = false;
+  const reader = await read({
     kafka: deps.kafka,
     contracts: [deps.topics.fleetState],
     from: 'beginning',
@@ -71,13 +71,13 @@ export const followFleetView = async (deps: {
     groupPrefix: 'transaction-fleet-view',
     logger: deps.logger,
     onFatal: deps.onFatal,
-    onBatch: ({ records }) => view.apply(records, reader?.isCaughtUp() ?? false),
+    onBatch: ({ records }) => view.apply(records, caughtUp),
   });
-  const following = reader;
+  void reader.caughtUp().then(() => (caughtUp = true));
   return {
     current: () => view.partitions,
-    isCaughtUp: () => following.isCaughtUp(),
-    caughtUp: () => following.caughtUp(),
-    stop: () => following.stop(),
+    isCaughtUp: () => reader.isCaughtUp(),
+    caughtUp: () => reader.caughtUp(),
+    stop: () => reader.stop(),
   };
 };
