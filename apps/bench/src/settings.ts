@@ -43,6 +43,11 @@ export const benchSettings = () => ({
   modes: modes(),
   /** Kafka-side mode: rides written straight to ride_details. */
   rides: positive('BENCH_RIDES', 1_000_000),
+  /**
+   * Kafka-side mode as a city (city-demand.ts): the rides written at this many per second, spread
+   * over the fleet's area, drivers busy for their trips. Unset: one trip, as fast as it goes.
+   */
+  cityRate: process.env['BENCH_CITY_RATE'] ? positive('BENCH_CITY_RATE', 1) : undefined,
   /** Kafka-side mode: where email goes. */
   email: emailTarget(),
   /** RSS is also recorded when this many rides are counted (issue: 100k and N). */
