@@ -9,7 +9,7 @@ const run = promisify(execFile);
  * Dispatch quality against the oracle (ADR 038): transaction's seeded simulation, built with it
  * (`dist/apps/transaction/dispatch-quality/main.js`), run as a process like every other part the
  * bench measures. Its knobs (DISPATCH_VIEW_LAG_MS, DISPATCH_HOP_MS, DISPATCH_MAX_HOPS,
- * DISPATCH_SEEDS, DISPATCH_RIDES) pass through from the environment. It prints its tables on
+ * DISPATCH_SEEDS, DISPATCH_RIDES, DISPATCH_DESIGNS) pass through from the environment. It prints its tables on
  * stderr, shown here, and its rows as JSON on stdout, which go into the report.
  */
 export const measureDispatchQuality = async (): Promise<unknown> => {

@@ -10,6 +10,7 @@ import {
   type Stats,
 } from '@taxi/stack-harness';
 import { cpuBudget, per1000Rides, readCpu } from './cpu-budget';
+import { dispatchLatencyBetween, readDispatchLatencies } from './dispatch-latency';
 import { dropTopics } from './drop-topics';
 import { metricSum, processUsage } from './service-usage';
 import type { BenchSettings } from './settings';
@@ -106,8 +107,12 @@ const latency = (result: autocannon.Result) => ({
  * to analytics and the SMTP server; then, once the pipeline is idle again, a steady
  * BENCH_STEADY_RATE rides/s for as long, for the latency a client sees at that rate.
  */
-export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']) => {
-  const stack = await startStack({ countOnlySmtp: true, ...(env && { env }) });
+export const runHttp = async (
+  settings: BenchSettings,
+  env?: StackOptions['env'],
+  topics: Pick<StackOptions, 'prefix'> = {},
+) => {
+  const stack = await startStack({ ...topics, countOnlySmtp: true, ...(env && { env }) });
   try {
     // Unmeasured: a broker and services that have just started compile their hot code under the
     // load. A broker started for this mode alone then cost 0.6-0.8 CPU s per 1,000 rides instead
@@ -121,6 +126,7 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
 
     const started = Date.now();
     const cpuAtStart = await readAllCpu(stack);
+    const latenciesAtStart = await readDispatchLatencies(stack);
     await ridesLoopDelayMs(stack);
     const full = await post(stack, {
       connections: settings.connections,
@@ -132,6 +138,7 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
     const endToEndSeconds = (Date.now() - started) / 1000;
 
     const cpuBefore = await readAllCpu(stack);
+    const latenciesBefore = await readDispatchLatencies(stack);
     await ridesLoopDelayMs(stack);
     const steady = await post(stack, {
       connections: settings.connections,
@@ -141,6 +148,7 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
     const steadyLoopDelay = await ridesLoopDelayMs(stack);
     await carried(stack, warmed + accepted + steady['2xx'], settings.timeoutMs);
     const cpuAfter = await readAllCpu(stack);
+    const latenciesAfter = await readDispatchLatencies(stack);
     const steadyPerSecond = steady['2xx'] / settings.httpSeconds;
     return {
       warmUp: { seconds: settings.warmUpSeconds, accepted: warmed },
@@ -156,6 +164,8 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
         endToEndRidesPerSecond: Math.round(accepted / endToEndSeconds),
         /** From the first request until the last ride was carried; batches are large here. */
         cpuBudget: budgetBetween(cpuAtStart, cpuBefore, accepted),
+        /** How stale transaction's fleet view was, and how long forwards took (ADR 038). */
+        dispatchLatency: dispatchLatencyBetween(latenciesAtStart, latenciesBefore),
       },
       steady: {
         targetPerSecond: settings.steadyRate,
@@ -172,6 +182,7 @@ export const runHttp = async (settings: BenchSettings, env?: StackOptions['env']
         errors: steady.errors,
         /** Includes carrying each ride to the end; at this rate batches are small. */
         cpuBudget: budgetBetween(cpuBefore, cpuAfter, steady['2xx']),
+        dispatchLatency: dispatchLatencyBetween(latenciesBefore, latenciesAfter),
       },
     };
   } finally {

@@ -13,6 +13,7 @@ import { dropTopics } from './drop-topics';
 import { kafkajsPer1000Rides, profilesIn, summariseProfiles } from './cpu-profile';
 import { runHttp } from './http-mode';
 import { runKafkaSide } from './kafka-side';
+import { stackWithPartitions } from './partition-count';
 import { benchSettings } from './settings';
 import { withTracing } from './tracing';
 
@@ -65,10 +66,19 @@ const main = async () => {
       process.env['E2E_NODE_ARGS'] = `--cpu-prof --cpu-prof-dir=${profileDir}/${mode}/{name}`;
   };
 
+  /** A fresh prefix's topics with BENCH_PARTITIONS partitions, made before each mode's stack. */
+  const topicsOfAMode = () => {
+    const { replicationFactor, minInSyncReplicas } = cluster();
+    return stackWithPartitions(brokers, settings.partitions, {
+      replicationFactor,
+      minInSyncReplicas,
+    });
+  };
+
   const report: Record<string, unknown> = {
     at: new Date().toISOString(),
     machine: machine(),
-    kafka: cluster(),
+    kafka: { ...cluster(), ridePartitions: settings.partitions },
   };
   // First, while nothing else runs: a simulation, no broker (ADR 038).
   if (settings.modes.includes('dispatch'))
@@ -77,7 +87,8 @@ const main = async () => {
     report['brokerCeiling'] = await ceiling(brokers, settings.ceilingRecords);
   if (settings.modes.includes('kafka')) {
     profileInto('kafka');
-    const kafkaSide = await withTracing(settings, (env) => runKafkaSide(settings, env));
+    const topics = await topicsOfAMode();
+    const kafkaSide = await withTracing(settings, (env) => runKafkaSide(settings, env, topics));
     report['kafkaSide'] = {
       ...kafkaSide,
       ...(settings.cpuProfile && {
@@ -95,7 +106,8 @@ const main = async () => {
   }
   if (settings.modes.includes('http')) {
     profileInto('http');
-    report['http'] = await withTracing(settings, (env) => runHttp(settings, env));
+    const topics = await topicsOfAMode();
+    report['http'] = await withTracing(settings, (env) => runHttp(settings, env, topics));
   }
   if (settings.cpuProfile && existsSync(profileDir)) {
     const summaries: Record<string, Record<string, unknown>> = {};

@@ -1,4 +1,5 @@
 /** What `npm run bench` measures, from environment variables (see docs/benchmarks.md). */
+import { CONTRACT_PARTITIONS } from './partition-count';
 
 export type BenchMode = 'dispatch' | 'ceiling' | 'kafka' | 'http';
 export type EmailTarget = 'outbox' | 'smtp';
@@ -42,6 +43,11 @@ export const benchSettings = () => ({
   modes: modes(),
   /** Kafka-side mode: rides written straight to ride_details. */
   rides: positive('BENCH_RIDES', 1_000_000),
+  /**
+   * Kafka-side mode as a city (city-demand.ts): the rides written at this many per second, spread
+   * over the fleet's area, drivers busy for their trips. Unset: one trip, as fast as it goes.
+   */
+  cityRate: process.env['BENCH_CITY_RATE'] ? positive('BENCH_CITY_RATE', 1) : undefined,
   /** Kafka-side mode: where email goes. */
   email: emailTarget(),
   /** RSS is also recorded when this many rides are counted (issue: 100k and N). */
@@ -52,6 +58,11 @@ export const benchSettings = () => ({
   warmUpSeconds: positive('BENCH_WARMUP_SECONDS', 15),
   connections: positive('BENCH_CONNECTIONS', 64),
   steadyRate: positive('BENCH_STEADY_RATE', 1_000),
+  /**
+   * Kafka-side and HTTP modes: partitions of the ride topics. Default the contract's 6; another
+   * count makes the topics first with it (drivers stay dealt over 6: partition-count.ts).
+   */
+  partitions: positive('BENCH_PARTITIONS', CONTRACT_PARTITIONS),
   /** Broker ceiling: records for kafka-producer-perf-test. */
   ceilingRecords: positive('BENCH_CEILING_RECORDS', 500_000),
   /** Give up waiting for the pipeline after this long. */

@@ -32,7 +32,14 @@ export const start = async (
   const registry = createMetricsRegistry('transaction');
   const metrics = transactionMetrics(registry);
   const fleet = createFleet(fleetOptionsOf(config));
-  const view = await followFleetView({ kafka, topics, fleet, logger, onFatal });
+  const view = await followFleetView({
+    kafka,
+    topics,
+    fleet,
+    observeLag: (seconds) => metrics.viewLag.observe(seconds),
+    logger,
+    onFatal,
+  });
   // Decisions against a view from before the last run would forward rides to busy drivers.
   await view.caughtUp();
   const partitionCount = await followPartitionCount({

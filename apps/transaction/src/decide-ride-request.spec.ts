@@ -36,12 +36,25 @@ const owning = (...drivers: Driver[]): DispatchState => ({
   claims: new Map(),
 });
 
+/** When the decision is made (`now` below), and when the input was sent: 380 ms earlier. */
+const NOW = new Date('2026-11-21T10:00:00.500Z');
+const SENT_MS = NOW.getTime() - 380;
+
 const contextOf = (partition: number): MessageContext => ({
   topic: 'ride_details',
   partition,
   offset: '0',
+  timestampMs: SENT_MS,
   logger: testLogger(),
 });
+
+/** A histogram's count and sum, as its /metrics lines give them. */
+const countAndSum = async (histogram: ReturnType<typeof transactionMetrics>['hop']) => {
+  const { values } = await histogram.get();
+  const named = (suffix: string) =>
+    values.find((value) => value.metricName === `taxi_dispatch_hop_seconds_${suffix}`)?.value;
+  return { count: named('count'), sum: named('sum') };
+};
 
 const decideWith = (view: FleetView, partitions: number | undefined = 6) => {
   const metrics = transactionMetrics(new Registry());
@@ -56,7 +69,7 @@ const decideWith = (view: FleetView, partitions: number | undefined = 6) => {
       busyTimeScale: 1,
       policy: FORWARDING,
     },
-    now: () => new Date('2026-11-21T10:00:00.500Z'),
+    now: () => NOW,
     metrics,
   });
   return { decide, metrics };
@@ -101,6 +114,26 @@ describe('decideRideRequest: one input of a partition number, in its transaction
     );
 
     expect(decision.outputs.map((output) => output.topic)).toEqual([topics.rideConfirmed.name]);
+  });
+
+  it('when a forward is decided 380 ms after it was sent, then the hop histogram has that one hop', async () => {
+    const { decide, metrics } = decideWith(new Map());
+
+    decide(
+      exampleRideForward({ request: request.payload, preferredDriverId: near.id }),
+      owning(near),
+      { ...contextOf(4), topic: 'dispatch' },
+    );
+
+    expect(await countAndSum(metrics.hop)).toEqual({ count: 1, sum: 0.38 });
+  });
+
+  it('when a request from ride_details is decided, then no hop is recorded: only forwards hop', async () => {
+    const { decide, metrics } = decideWith(new Map());
+
+    decide(request, owning(near), contextOf(1));
+
+    expect(await countAndSum(metrics.hop)).toEqual({ count: 0, sum: 0 });
   });
 
   it('when a hand-over arrives, then nothing is published and the driver is received in the state', () => {

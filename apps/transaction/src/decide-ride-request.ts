@@ -50,12 +50,15 @@ export const decideRideRequest =
     state: DispatchState,
     context: MessageContext,
   ): Decision<DispatchChange> => {
+    const now = deps.now();
+    if (event.type === 'dispatch.forward')
+      deps.metrics.hop.observe((now.getTime() - context.timestampMs) / 1000);
     const timer = deps.metrics.processing.startTimer();
     const partitions = deps.partitions();
     const { outcome, change, shared } = processRideInput(inputOf(event), state, deps.view(), {
       ...deps.settings,
       partition: context.partition,
-      now: deps.now(),
+      now,
       ...(partitions !== undefined && { partitions }),
     });
     timer();

@@ -6,8 +6,16 @@ import { contractsByTopic, decodeInbound } from './inbound';
 const contract = topicsFor('').rideRequested;
 const byTopic = contractsByTopic([contract]);
 
+const SENT_MS = Date.parse('2026-11-21T10:00:00.120Z');
 const messageOf = (value: Buffer | null): KafkaMessage =>
-  ({ key: null, value, offset: '41', timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage;
+  ({
+    key: null,
+    value,
+    offset: '41',
+    timestamp: String(SENT_MS),
+    attributes: 0,
+    headers: {},
+  }) as KafkaMessage;
 
 const valid = () => {
   const encoded = encode(contract, exampleRideRequested());
@@ -24,6 +32,12 @@ describe('decodeInbound', () => {
 
     expect(inbound.ok).toBe(true);
     expect(child).not.toHaveBeenCalled();
+  });
+
+  it('when a valid message is decoded, then its context carries the record timestamp in ms, for a latency metric', () => {
+    const inbound = decodeInbound(byTopic, contract.name, 3, valid(), pino({ level: 'silent' }));
+
+    expect(inbound.ok && inbound.context.timestampMs).toBe(SENT_MS);
   });
 
   it('when the handler logs, then the line carries event id, correlation id and source, and no child logger is made', () => {

@@ -61,6 +61,11 @@ export interface MessageContext {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /**
+   * The record's Kafka timestamp, in ms since the epoch: when its producer sent it (CreateTime),
+   * unless the topic has the broker stamp it on append. How long it waited, for a latency metric.
+   */
+  readonly timestampMs: number;
   /** The service logger, each line with event id, correlation id and source position. */
   readonly logger: MessageLogger;
 }
@@ -96,6 +101,7 @@ export const decodeInbound = <Contract extends TopicContract>(
       topic,
       partition,
       offset: message.offset,
+      timestampMs: Number(message.timestamp),
       get logger() {
         bound ??= new BoundLogger(logger, () => ({
           eventId: event.eventId,

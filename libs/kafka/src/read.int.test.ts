@@ -98,6 +98,27 @@ describe('read: a store fed from the topics, resuming from its own positions', (
     expect(store.resets()).toBe(0);
   });
 
+  it('when events are read, then each carries its record timestamp: when its producer sent it', async () => {
+    const store = memoryStore();
+    const sentFrom = Date.now();
+    await publishRides(5);
+    const sentBy = Date.now();
+    const stamps: number[] = [];
+
+    await (
+      await feed(store, (batch) => {
+        stamps.push(...batch.records.map((record) => record.timestampMs));
+        store.apply(batch);
+      })
+    ).caughtUp();
+
+    expect(stamps).toHaveLength(5);
+    for (const stamp of stamps) {
+      expect(stamp).toBeGreaterThanOrEqual(sentFrom);
+      expect(stamp).toBeLessThanOrEqual(sentBy);
+    }
+  });
+
   it('when the store is empty, then the feed is not caught up until it has applied all the topic held at its start', async () => {
     const store = memoryStore();
     const rides = await publishRides(30);

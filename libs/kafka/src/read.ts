@@ -26,6 +26,12 @@ export interface KafkaRecord {
 /** A decoded event and where it sits. */
 export interface ReadEvent<Contract extends TopicContract> {
   readonly offset: string;
+  /**
+   * The record's Kafka timestamp, in ms since the epoch (CreateTime: when its producer sent it,
+   * unless the topic stamps LogAppendTime). A number, not `KafkaRecord`'s ISO text: a follower
+   * that measures its lag reads it for every record.
+   */
+  readonly timestampMs: number;
   readonly event: EventOf<Contract>;
 }
 
@@ -227,7 +233,11 @@ const decodedHandOver = async <Contract extends TopicContract>(
       if (deadLetters && isRedrivenForAnotherService(message, deadLetters.service)) continue;
       const decoded = decode(contract, message.value);
       if (decoded.ok) {
-        records.push({ offset: message.offset, event: decoded.value });
+        records.push({
+          offset: message.offset,
+          timestampMs: Number(message.timestamp),
+          event: decoded.value,
+        });
       } else if (producer && deadLetters) {
         const why = { kind: decoded.error.kind, reason: decoded.error.reason };
         await sendToDeadLetter(
