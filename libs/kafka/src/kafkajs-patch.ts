@@ -7,18 +7,12 @@
  * read_committed consumer filters aborted transactions in first-offset order, as the broker may
  * list them otherwise (ADR 038); and a send to a partition the producer's cached metadata does not
  * have yet (the topic grew) reads the metadata again instead of dropping those messages without a
- * word (ADR 038). Each patched module carries a `patchedBy` marker naming the patch and its revision; this
+ * word (ADR 038). Each patched module carries a `patchedBy` marker naming the patch; this
  * checks the markers at start-up, so a process never runs on an unpatched or different kafkajs
  * without saying so.
  */
 export const PATCHED_KAFKAJS_VERSION = '2.2.4';
 export const KAFKAJS_PATCH = `patches/kafkajs+${PATCHED_KAFKAJS_VERSION}.patch`;
-/**
- * What each patched module's `patchedBy` says. Raise the revision whenever the patch changes, so
- * that a node_modules patched by an older revision of the file (an `npm install` over it does not
- * patch again) is refused at start-up rather than run without the newer fix.
- */
-export const KAFKAJS_PATCH_MARKER = `${KAFKAJS_PATCH}, revision 2`;
 
 /** kafkajs' modules that the patch changes, as `require` names them. */
 export const PATCHED_MODULES = [
@@ -48,10 +42,6 @@ export const readInstalledKafkajs = (load: (id: string) => unknown = require): I
   };
 };
 
-/** "revision 2" of a marker; markers before revisions were counted name the patch alone. */
-const revisionOf = (marker: string): string =>
-  marker === KAFKAJS_PATCH ? 'revision 1' : marker.slice(KAFKAJS_PATCH.length + 2);
-
 /** One line saying what is wrong with the installed kafkajs and what to run, or undefined. */
 export const kafkajsPatchProblem = (installed: InstalledKafkajs): string | undefined => {
   const remedy =
@@ -63,16 +53,11 @@ export const kafkajsPatchProblem = (installed: InstalledKafkajs): string | undef
       `${PATCHED_KAFKAJS_VERSION} with ${KAFKAJS_PATCH} (ADR 033): ${remedy}; a new kafkajs ` +
       'version needs the patch made again for it'
     );
-  if (installed.markers.some((marker) => marker !== KAFKAJS_PATCH_MARKER)) {
-    const older = installed.markers.find(
-      (marker) => marker !== KAFKAJS_PATCH_MARKER && marker?.startsWith(KAFKAJS_PATCH),
+  if (installed.markers.some((marker) => marker !== KAFKAJS_PATCH))
+    return (
+      `kafkajs ${installed.version} is installed without ${KAFKAJS_PATCH} applied ` +
+      `(ADR 033): ${remedy}`
     );
-    return older === undefined
-      ? `kafkajs ${installed.version} is installed without ${KAFKAJS_PATCH} applied ` +
-          `(ADR 033): ${remedy}`
-      : `kafkajs ${installed.version} is installed with an older ${revisionOf(older)} of ` +
-          `${KAFKAJS_PATCH} applied, not ${revisionOf(KAFKAJS_PATCH_MARKER)} (ADR 033): ${remedy}`;
-  }
   return undefined;
 };
 
