@@ -1,4 +1,5 @@
 import type { Stack } from '@taxi/stack-harness';
+import { metricSum } from './service-usage';
 
 // Transaction's two dispatch latencies (ADR 038, docs/observability.md): how stale its fleet view
 // is, and how long a forward takes to reach its owner. The dispatch-quality simulation assumes
@@ -24,24 +25,18 @@ export interface HistogramCounts {
 /** The histogram `name` in a /metrics text (one series: the service's default labels only). */
 export const histogramIn = (text: string, name: string): HistogramCounts => {
   const buckets: [number, number][] = [];
-  let count = 0;
-  let sum = 0;
   for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    const rest = line.slice(name.length);
-    if (rest.startsWith('_bucket{')) {
-      const le = /le="([^"]+)"/.exec(rest)?.[1];
-      if (le !== undefined && le !== '+Inf') buckets.push([Number(le), value]);
-    } else if (rest.startsWith('_count')) count = value;
-    else if (rest.startsWith('_sum')) sum = value;
+    if (!line.startsWith(`${name}_bucket{`)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le !== undefined && le !== '+Inf')
+      buckets.push([Number(le), Number(line.slice(line.lastIndexOf(' ') + 1))]);
   }
   buckets.sort((a, b) => a[0] - b[0]);
   return {
     bounds: buckets.map(([bound]) => bound),
     cumulative: buckets.map(([, cumulative]) => cumulative),
-    count,
-    sum,
+    count: metricSum(text, `${name}_count`),
+    sum: metricSum(text, `${name}_sum`),
   };
 };
 

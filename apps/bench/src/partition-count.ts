@@ -11,8 +11,8 @@ export const CONTRACT_PARTITIONS = topicsFor('').rideRequested.partitions;
  * The stack options for a run on `partitions` partitions: with the contract's count, none (the
  * services make their topics). With another, a fresh prefix whose topics are made first, every
  * topic of the contract's count with `partitions` instead, as `taxi topics grow` leaves them (the
- * scale-out fault test does the same). Drivers stay dealt over the genesis 6 (ADR 038): partitions
- * from 6 own none and forward every ride to one that does.
+ * scale-out fault test does the same). Drivers are dealt over the genesis 6 (ADR 038), and each of
+ * those partitions hands the ones from 6 their share on its first input, as after a growth.
  */
 export const stackWithPartitions = async (
   brokers: string,

@@ -53,10 +53,11 @@ export const shareWithNewPartitions = (
   if (partitions <= dealtFor) return undefined;
   const heirs = heirsOf(partition, dealtFor, partitions);
   const handOvers: { to: number; message: HandOver }[] = [];
-  let index = 0;
+  // Of every (heirs + 1) drivers in turn, the first stays and each heir gets one.
+  let turn = 0;
   for (const [driverId, driver] of state.drivers) {
-    const heir = heirs[(index % (heirs.length + 1)) - 1];
-    index += 1;
+    const heir = turn === 0 ? undefined : heirs[turn - 1];
+    turn = (turn + 1) % (heirs.length + 1);
     if (heir !== undefined) handOvers.push({ to: heir, message: { driverId, driver } });
   }
   return {
